@@ -94,9 +94,10 @@ impl Default for AutoClosePolicy {
 }
 
 impl AutoClosePolicy {
-    /// The instant a shift started at `started_at` closes automatically: the first "closing time
-    /// + grace" of the site (in its time zone) after the start, or the start + maximum length,
-    /// whichever comes first. Sites open around the clock only have the maximum length.
+    /// The instant a shift started at `started_at` closes automatically: the first closing
+    /// time plus grace of the site (in its time zone) after the start, or the start plus the
+    /// maximum length, whichever comes first. Sites open around the clock only have the maximum
+    /// length.
     pub fn close_at(
         &self,
         started_at: DateTime<Utc>,
