@@ -1,1 +1,16 @@
-//! placeholder
+//! StaffProBot use-cases and the ports they need. Every entry point (HTTP API, bot, jobs) calls
+//! these; no business rule is written in an adapter.
+
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod ports;
+pub mod reports;
+pub mod service;
+pub mod tokens;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
+pub use events::{DomainEvent, EventSink, NoEvents};
+pub use ports::*;
+pub use service::{Policy, StaffPro};

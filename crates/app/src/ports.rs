@@ -1,0 +1,197 @@
+//! The storage port. Each method is one atomic step: where a rule needs the database to be sure
+//! (one active shift per employee, no overlapping plans, closing a shift only once), the store
+//! enforces it inside its own transaction or constraint and answers with a typed `StoreError`.
+
+use crate::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{
+    Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
+    RecordedLocation, Shift, ShiftId, ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A person to create, or to refresh by Telegram id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    pub telegram_id: i64,
+    pub name: PersonName,
+    pub language: Language,
+}
+
+/// A shift being opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewShift {
+    pub employee_id: UserId,
+    pub site_id: SiteId,
+    pub started_at: DateTime<Utc>,
+    pub start_location: RecordedLocation,
+    pub hourly_rate: Money,
+    /// A plan this shift fulfils; the store marks it done in the same transaction.
+    pub planned_shift_id: Option<PlannedShiftId>,
+}
+
+/// How a shift ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftEnd {
+    pub status: ShiftStatus,
+    pub ended_at: DateTime<Utc>,
+    pub end_location: Option<RecordedLocation>,
+    pub worked_minutes: i64,
+    pub pay_minor: i64,
+    pub needs_review: bool,
+}
+
+/// A finished shift loaded in bulk (demo data, imports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedShift {
+    pub shift: NewShift,
+    pub end: ShiftEnd,
+}
+
+/// Which shifts to list. `site_ids` is the caller's scope and is always applied (empty = none).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShiftFilter {
+    pub site_ids: Vec<SiteId>,
+    pub employee_id: Option<UserId>,
+    pub status: Option<ShiftStatus>,
+    pub started_from: Option<DateTime<Utc>>,
+    pub started_before: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A plan being created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlannedShift {
+    pub employee_id: UserId,
+    pub site_id: SiteId,
+    pub window: PlannedWindow,
+}
+
+/// Which plans to list. `site_ids` is the caller's scope and is always applied (empty = none).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanFilter {
+    pub site_ids: Vec<SiteId>,
+    pub employee_id: Option<UserId>,
+    pub status: Option<PlanStatus>,
+    pub starts_from: Option<DateTime<Utc>>,
+    pub starts_before: Option<DateTime<Utc>>,
+    pub ends_after: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// An employee with the sites (of the asked scope) they have access to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Employee {
+    pub user: User,
+    pub site_ids: Vec<SiteId>,
+}
+
+/// Count shifts of `site_id` that started in [from, to).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteRange {
+    pub site_id: SiteId,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Finished shifts of one employee at one site within a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftTotals {
+    pub site_id: SiteId,
+    pub employee_id: UserId,
+    pub shifts: i64,
+    pub worked_minutes: i64,
+    pub pay_minor: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // People
+    /// Creates the person, or refreshes name and language of the one with this Telegram id.
+    async fn upsert_user(&self, user: &NewUser) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn users(&self, ids: &[UserId]) -> StoreResult<Vec<User>>;
+    async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>>;
+    async fn set_owner(&self, id: UserId, is_owner: bool) -> StoreResult<()>;
+
+    // API tokens (only SHA-256 hashes, hex, are stored)
+    async fn insert_api_token(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        label: &str,
+    ) -> StoreResult<i64>;
+    /// The holder of a token that is not revoked.
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    /// Revokes every token of the user; returns how many were live.
+    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64>;
+
+    // Sites
+    async fn insert_site(&self, owner_id: UserId, settings: &SiteSettings) -> StoreResult<Site>;
+    async fn site(&self, id: SiteId) -> StoreResult<Option<Site>>;
+    /// Replaces the settings and flags of a site; `NotFound` if it does not exist.
+    async fn update_site(
+        &self,
+        id: SiteId,
+        settings: &SiteSettings,
+        active: bool,
+        notify_owner: bool,
+    ) -> StoreResult<Site>;
+    /// Sites the user owns or manages, by id.
+    async fn sites_managed_by(&self, user_id: UserId) -> StoreResult<Vec<Site>>;
+    async fn is_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+    /// Returns false when the grant already existed.
+    async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+    /// Returns false when there was no grant.
+    async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+
+    // Employee access
+    async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+    async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+    async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
+    /// Sites the user may work at, by id.
+    async fn sites_of_employee(&self, user_id: UserId) -> StoreResult<Vec<Site>>;
+    /// Everyone with access to any of the sites, ordered by name then id.
+    async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>>;
+
+    // Shifts
+    /// Opens a shift; `ActiveShiftExists` if the employee already has one (enforced by a
+    /// unique index, so concurrent opens give one shift). Marks the linked plan done.
+    async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift>;
+    async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>>;
+    async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>>;
+    /// Every active shift (for the auto-close run), oldest first.
+    async fn active_shifts(&self) -> StoreResult<Vec<Shift>>;
+    /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile).
+    async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift>;
+    /// Newest first.
+    async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
+    /// Bulk load of finished shifts in one transaction; returns how many were stored.
+    async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
+    /// Finished (closed or auto-closed) shifts per site and employee in the ranges.
+    async fn shift_totals(&self, ranges: &[SiteRange]) -> StoreResult<Vec<ShiftTotals>>;
+
+    // Planned shifts
+    /// `PlanOverlap` if it overlaps another `planned` or `done` plan of the employee (checked
+    /// atomically with the insert).
+    async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift>;
+    async fn planned_shift(&self, id: PlannedShiftId) -> StoreResult<Option<PlannedShift>>;
+    /// Moves a plan from `from` to `to`; `NotFound` if it is not in `from` any more.
+    async fn set_plan_status(
+        &self,
+        id: PlannedShiftId,
+        from: PlanStatus,
+        to: PlanStatus,
+    ) -> StoreResult<PlannedShift>;
+    /// Ordered by start, earliest first.
+    async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
+    /// Marks `planned` plans that ended before `before` as missed; returns how many.
+    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
