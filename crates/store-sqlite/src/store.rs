@@ -1,0 +1,868 @@
+//! `impl app::Store for SqliteStore`: every port method as one statement or one write
+//! transaction. Reads go straight to the pool (each statement sees one WAL snapshot); writes go
+//! through `SqliteStore::write` (gate + `BEGIN IMMEDIATE`).
+
+use crate::error::{self, from_sqlx};
+use crate::rows::{
+    self, json_ids, micros, now_micros, plan_columns, shift_columns, site_columns, user_columns,
+};
+use crate::{SqliteStore, WriteTx};
+use app::{
+    Employee, FinishedShift, NewPlannedShift, NewShift, NewUser, PlanFilter, ShiftEnd, ShiftFilter,
+    ShiftTotals, SiteRange, Store, StoreError, StoreResult,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::site::format_time_of_day;
+use domain::{
+    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
+    SiteId, SiteSettings, User, UserId,
+};
+use sqlx::sqlite::{Sqlite, SqliteRow};
+use sqlx::{QueryBuilder, Row};
+
+/// Rows per multi-row INSERT in a bulk import: 19 parameters each stays far below SQLite's
+/// 32,766-parameter limit, and one statement text for every full chunk keeps it prepared.
+const IMPORT_CHUNK: usize = 500;
+
+/// A foreign key pointing nowhere means the caller named something that does not exist.
+fn missing(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(what),
+        _ => from_sqlx(e),
+    }
+}
+
+fn all<T>(rows: Vec<SqliteRow>, map: fn(&SqliteRow) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    rows.iter().map(map).collect()
+}
+
+/// Whether a plan of the employee in status planned or done shares time with [starts, ends)
+/// (touching windows do not), ignoring the plan `except`.
+async fn overlaps(
+    tx: &mut WriteTx<'_>,
+    employee_id: UserId,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    except: Option<PlannedShiftId>,
+) -> StoreResult<bool> {
+    let hit: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM planned_shifts \
+         WHERE employee_id = ? AND starts_at < ? AND ends_at > ? \
+           AND status IN ('planned', 'done') AND id IS NOT ? \
+         LIMIT 1",
+    )
+    .bind(employee_id.0)
+    .bind(micros(ends_at))
+    .bind(micros(starts_at))
+    .bind(except.map(|p| p.0))
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(from_sqlx)?;
+    Ok(hit.is_some())
+}
+
+/// Binds the four columns of an optional location.
+fn push_location(
+    b: &mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>,
+    loc: Option<&RecordedLocation>,
+) {
+    b.push_bind(loc.map(|l| l.coordinates.latitude()))
+        .push_bind(loc.map(|l| l.coordinates.longitude()))
+        .push_bind(loc.and_then(|l| l.accuracy_m))
+        .push_bind(loc.map(|l| l.distance_m));
+}
+
+fn push_finished(
+    b: &mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>,
+    f: &FinishedShift,
+    planned_shift_id: Option<i64>,
+) {
+    let s = &f.shift;
+    b.push_bind(s.employee_id.0)
+        .push_bind(s.site_id.0)
+        .push_bind(f.end.status.as_str())
+        .push_bind(micros(s.started_at));
+    push_location(b, Some(&s.start_location));
+    b.push_bind(micros(f.end.ended_at));
+    push_location(b, f.end.end_location.as_ref());
+    b.push_bind(s.hourly_rate.minor)
+        .push_bind(s.hourly_rate.currency.code().to_owned())
+        .push_bind(f.end.worked_minutes)
+        .push_bind(f.end.pay_minor)
+        .push_bind(f.end.needs_review)
+        .push_bind(planned_shift_id);
+}
+
+const INSERT_FINISHED: &str = "INSERT INTO shifts (employee_id, site_id, status, started_at, \
+     start_latitude, start_longitude, start_accuracy_m, start_distance_m, ended_at, \
+     end_latitude, end_longitude, end_accuracy_m, end_distance_m, hourly_rate_minor, currency, \
+     worked_minutes, pay_minor, needs_review, planned_shift_id) ";
+
+/// Marks a plan done by `shift_id`.
+async fn complete_plan(
+    tx: &mut WriteTx<'_>,
+    plan_id: PlannedShiftId,
+    shift_id: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE planned_shifts SET status = 'done', shift_id = ? WHERE id = ?")
+        .bind(shift_id)
+        .bind(plan_id.0)
+        .execute(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+    Ok(())
+}
+
+/// The plan a new shift of `employee_id` may fulfil: it must exist, be the employee's and still
+/// be planned. Anything else (cancelled a moment ago, fulfilled by another shift) opens the
+/// shift without a link rather than refusing the employee's shift.
+async fn linkable_plan(
+    tx: &mut WriteTx<'_>,
+    plan_id: Option<PlannedShiftId>,
+    employee_id: UserId,
+) -> StoreResult<Option<PlannedShiftId>> {
+    let Some(plan_id) = plan_id else {
+        return Ok(None);
+    };
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM planned_shifts WHERE id = ? AND employee_id = ? AND status = 'planned'",
+    )
+    .bind(plan_id.0)
+    .bind(employee_id.0)
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(from_sqlx)?;
+    Ok(found.map(PlannedShiftId))
+}
+
+fn bind_settings<'q>(
+    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
+    s: &SiteSettings,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
+    q.bind(s.name.as_str().to_owned())
+        .bind(s.address.as_str().to_owned())
+        .bind(s.location.latitude())
+        .bind(s.location.longitude())
+        .bind(i64::from(s.radius.metres()))
+        .bind(format_time_of_day(s.hours.opens_at()))
+        .bind(format_time_of_day(s.hours.closes_at()))
+        .bind(s.time_zone.name())
+        .bind(s.hourly_rate.minor)
+        .bind(s.hourly_rate.currency.code().to_owned())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(from_sqlx)?;
+        Ok(())
+    }
+
+    // ---- people ------------------------------------------------------------------------------
+
+    async fn upsert_user(&self, user: &NewUser) -> StoreResult<User> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO users (telegram_id, name, language, is_owner, created_at) \
+             VALUES (?, ?, ?, 0, ?) \
+             ON CONFLICT (telegram_id) DO UPDATE SET name = excluded.name, \
+             language = excluded.language RETURNING ",
+            user_columns!("")
+        ))
+        .bind(user.telegram_id)
+        .bind(user.name.as_str())
+        .bind(user.language.as_str())
+        .bind(now_micros())
+        .fetch_one(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+        let user = rows::user(&row)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn users(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        ))
+        .bind(json_ids(ids.iter().map(|i| i.0)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        all(found, rows::user)
+    }
+
+    async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE telegram_id = ?"
+        ))
+        .bind(telegram_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn set_owner(&self, id: UserId, is_owner: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET is_owner = ? WHERE id = ?")
+            .bind(is_owner)
+            .bind(id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        tx.commit().await
+    }
+
+    // ---- API tokens --------------------------------------------------------------------------
+
+    async fn insert_api_token(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        label: &str,
+    ) -> StoreResult<i64> {
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) \
+             VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(user_id.0)
+        .bind(token_hash)
+        .bind(label)
+        .bind(now_micros())
+        .fetch_one(tx.conn())
+        .await
+        .map_err(missing("user"))?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE id = (SELECT user_id FROM api_tokens \
+             WHERE token_hash = ? AND revoked_at IS NULL)"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now_micros())
+        .bind(user_id.0)
+        .execute(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    // ---- sites -------------------------------------------------------------------------------
+
+    async fn insert_site(&self, owner_id: UserId, settings: &SiteSettings) -> StoreResult<Site> {
+        let mut tx = self.write().await?;
+        let q = sqlx::query(concat!(
+            "INSERT INTO sites (owner_id, name, address, latitude, longitude, geofence_radius_m, \
+             opens_at, closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?) RETURNING ",
+            site_columns!()
+        ))
+        .bind(owner_id.0);
+        let row = bind_settings(q, settings)
+            .bind(now_micros())
+            .fetch_one(tx.conn())
+            .await
+            .map_err(missing("user"))?;
+        let site = rows::site(&row)?;
+        tx.commit().await?;
+        Ok(site)
+    }
+
+    async fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::site)
+        .transpose()
+    }
+
+    async fn update_site(
+        &self,
+        id: SiteId,
+        settings: &SiteSettings,
+        active: bool,
+        notify_owner: bool,
+    ) -> StoreResult<Site> {
+        let mut tx = self.write().await?;
+        let q = sqlx::query(concat!(
+            "UPDATE sites SET name = ?, address = ?, latitude = ?, longitude = ?, \
+             geofence_radius_m = ?, opens_at = ?, closes_at = ?, time_zone = ?, \
+             hourly_rate_minor = ?, currency = ?, active = ?, notify_owner = ? \
+             WHERE id = ? RETURNING ",
+            site_columns!()
+        ));
+        let row = bind_settings(q, settings)
+            .bind(active)
+            .bind(notify_owner)
+            .bind(id.0)
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(from_sqlx)?
+            .ok_or(StoreError::NotFound("site"))?;
+        let site = rows::site(&row)?;
+        tx.commit().await?;
+        Ok(site)
+    }
+
+    async fn sites_managed_by(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE owner_id = ?1 \
+             OR id IN (SELECT site_id FROM site_managers WHERE user_id = ?1) ORDER BY id"
+        ))
+        .bind(user_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        all(found, rows::site)
+    }
+
+    async fn is_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM site_managers WHERE site_id = ? AND user_id = ?)",
+        )
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(from_sqlx)
+    }
+
+    async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "INSERT INTO site_managers (site_id, user_id, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .bind(now_micros())
+        .execute(tx.conn())
+        .await
+        .map_err(missing("site or user"))?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM site_managers WHERE site_id = ? AND user_id = ?")
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- employee access ---------------------------------------------------------------------
+
+    async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "INSERT INTO site_access (site_id, user_id, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .bind(now_micros())
+        .execute(tx.conn())
+        .await
+        .map_err(missing("site or user"))?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM site_access WHERE site_id = ? AND user_id = ?")
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM site_access WHERE site_id = ? AND user_id = ?)",
+        )
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(from_sqlx)
+    }
+
+    async fn sites_of_employee(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE id IN (SELECT site_id FROM site_access WHERE user_id = ?) \
+             ORDER BY id"
+        ))
+        .bind(user_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        all(found, rows::site)
+    }
+
+    async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>> {
+        if site_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = sqlx::query(concat!(
+            "SELECT a.site_id AS access_site_id, ",
+            user_columns!("u."),
+            " FROM site_access AS a JOIN users AS u ON u.id = a.user_id \
+             WHERE a.site_id IN (SELECT value FROM json_each(?)) \
+             ORDER BY u.name, u.id, a.site_id"
+        ))
+        .bind(json_ids(site_ids.iter().map(|s| s.0)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let mut out: Vec<Employee> = Vec::new();
+        for row in &found {
+            let site_id: i64 = row
+                .try_get("access_site_id")
+                .map_err(|e| error::bad_row("site_access", e))?;
+            let user = rows::user(row)?;
+            match out.last_mut() {
+                Some(last) if last.user.id == user.id => last.site_ids.push(SiteId(site_id)),
+                _ => out.push(Employee {
+                    user,
+                    site_ids: vec![SiteId(site_id)],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- shifts ------------------------------------------------------------------------------
+
+    async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift> {
+        let mut tx = self.write().await?;
+        let plan = linkable_plan(&mut tx, shift.planned_shift_id, shift.employee_id).await?;
+        let loc = &shift.start_location;
+        let row = sqlx::query(concat!(
+            "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
+             start_longitude, start_accuracy_m, start_distance_m, hourly_rate_minor, currency, \
+             needs_review, planned_shift_id) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, 0, ?) \
+             RETURNING ",
+            shift_columns!()
+        ))
+        .bind(shift.employee_id.0)
+        .bind(shift.site_id.0)
+        .bind(micros(shift.started_at))
+        .bind(loc.coordinates.latitude())
+        .bind(loc.coordinates.longitude())
+        .bind(loc.accuracy_m)
+        .bind(loc.distance_m)
+        .bind(shift.hourly_rate.minor)
+        .bind(shift.hourly_rate.currency.code())
+        .bind(plan.map(|p| p.0))
+        .fetch_one(tx.conn())
+        .await
+        .map_err(missing("site or employee"))?;
+        let stored = rows::shift(&row)?;
+        if let Some(plan) = plan {
+            complete_plan(&mut tx, plan, stored.id.0).await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            shift_columns!(),
+            " FROM shifts WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::shift)
+        .transpose()
+    }
+
+    async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            shift_columns!(),
+            " FROM shifts WHERE employee_id = ? AND status = 'active'"
+        ))
+        .bind(employee_id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::shift)
+        .transpose()
+    }
+
+    async fn active_shifts(&self) -> StoreResult<Vec<Shift>> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            shift_columns!(),
+            " FROM shifts WHERE status = 'active' ORDER BY started_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        all(found, rows::shift)
+    }
+
+    async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift> {
+        if end.status == ShiftStatus::Active {
+            return Err(StoreError::Other(
+                "a shift cannot be closed with the status active".into(),
+            ));
+        }
+        let loc = end.end_location.as_ref();
+        let mut tx = self.write().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE shifts SET status = ?, ended_at = ?, end_latitude = ?, end_longitude = ?, \
+             end_accuracy_m = ?, end_distance_m = ?, worked_minutes = ?, pay_minor = ?, \
+             needs_review = ? WHERE id = ? AND status = 'active' RETURNING ",
+            shift_columns!()
+        ))
+        .bind(end.status.as_str())
+        .bind(micros(end.ended_at))
+        .bind(loc.map(|l| l.coordinates.latitude()))
+        .bind(loc.map(|l| l.coordinates.longitude()))
+        .bind(loc.and_then(|l| l.accuracy_m))
+        .bind(loc.map(|l| l.distance_m))
+        .bind(end.worked_minutes)
+        .bind(end.pay_minor)
+        .bind(end.needs_review)
+        .bind(id.0)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(from_sqlx)?
+        .ok_or(StoreError::NotFound("active shift"))?;
+        let closed = rows::shift(&row)?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>> {
+        if filter.site_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            shift_columns!(),
+            " FROM shifts WHERE site_id IN (SELECT value FROM json_each("
+        ));
+        q.push_bind(json_ids(filter.site_ids.iter().map(|s| s.0)))
+            .push("))");
+        if let Some(employee) = filter.employee_id {
+            q.push(" AND employee_id = ").push_bind(employee.0);
+        }
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(from) = filter.started_from {
+            q.push(" AND started_at >= ").push_bind(micros(from));
+        }
+        if let Some(before) = filter.started_before {
+            q.push(" AND started_at < ").push_bind(micros(before));
+        }
+        q.push(" ORDER BY started_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filter.offset));
+        let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
+        all(found, rows::shift)
+    }
+
+    async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64> {
+        if shifts.is_empty() {
+            return Ok(0);
+        }
+        let (linked, plain): (Vec<&FinishedShift>, Vec<&FinishedShift>) = shifts
+            .iter()
+            .partition(|f| f.shift.planned_shift_id.is_some());
+        let mut tx = self.write().await?;
+        let mut stored = 0u64;
+        for chunk in plain.chunks(IMPORT_CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(INSERT_FINISHED);
+            q.push_values(chunk, |mut b, f| push_finished(&mut b, f, None));
+            let done = q
+                .build()
+                .execute(tx.conn())
+                .await
+                .map_err(missing("site or employee"))?;
+            stored += done.rows_affected();
+        }
+        // Rare (imports of history seldom carry plans): one row at a time, so each plan gets
+        // the id of its own shift, with the same linking rule as `insert_shift`.
+        for f in linked {
+            let plan =
+                linkable_plan(&mut tx, f.shift.planned_shift_id, f.shift.employee_id).await?;
+            let mut q = QueryBuilder::<Sqlite>::new(INSERT_FINISHED);
+            q.push_values([f], |mut b, f| push_finished(&mut b, f, plan.map(|p| p.0)));
+            q.push(" RETURNING id");
+            let id: i64 = q
+                .build()
+                .fetch_one(tx.conn())
+                .await
+                .map_err(missing("site or employee"))?
+                .try_get("id")
+                .map_err(from_sqlx)?;
+            if let Some(plan) = plan {
+                complete_plan(&mut tx, plan, id).await?;
+            }
+            stored += 1;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn shift_totals(&self, ranges: &[SiteRange]) -> StoreResult<Vec<ShiftTotals>> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ranges travel as one JSON parameter: [[site_id, from, to], ...].
+        let json = format!(
+            "[{}]",
+            ranges
+                .iter()
+                .map(|r| format!("[{},{},{}]", r.site_id.0, micros(r.from), micros(r.to)))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        // CROSS JOIN keeps the ranges as the outer loop, so each range is one seek into the
+        // covering index shifts_site_started.
+        let found = sqlx::query(
+            "WITH ranges (site_id, t_from, t_to) AS ( \
+                 SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+                        json_extract(value, '$[2]') \
+                 FROM json_each(?)) \
+             SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
+                    COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
+                    COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
+             FROM ranges AS r CROSS JOIN shifts AS s \
+             WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
+               AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
+             GROUP BY s.site_id, s.employee_id \
+             ORDER BY s.site_id, s.employee_id",
+        )
+        .bind(json)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        found
+            .iter()
+            .map(|row| {
+                let get = |c: &str| -> StoreResult<i64> {
+                    row.try_get(c).map_err(|e| error::bad_row("shifts", e))
+                };
+                Ok(ShiftTotals {
+                    site_id: SiteId(get("site_id")?),
+                    employee_id: UserId(get("employee_id")?),
+                    shifts: get("shifts")?,
+                    worked_minutes: get("worked_minutes")?,
+                    pay_minor: get("pay_minor")?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- planned shifts ----------------------------------------------------------------------
+
+    async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
+        let w = &plan.window;
+        let mut tx = self.write().await?;
+        if overlaps(&mut tx, plan.employee_id, w.starts_at, w.ends_at, None).await? {
+            return Err(StoreError::PlanOverlap);
+        }
+        let row = sqlx::query(concat!(
+            "INSERT INTO planned_shifts (employee_id, site_id, starts_at, ends_at, status, \
+             created_at) VALUES (?, ?, ?, ?, 'planned', ?) RETURNING ",
+            plan_columns!()
+        ))
+        .bind(plan.employee_id.0)
+        .bind(plan.site_id.0)
+        .bind(micros(w.starts_at))
+        .bind(micros(w.ends_at))
+        .bind(now_micros())
+        .fetch_one(tx.conn())
+        .await
+        .map_err(missing("site or employee"))?;
+        let stored = rows::plan(&row)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn planned_shift(&self, id: PlannedShiftId) -> StoreResult<Option<PlannedShift>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            plan_columns!(),
+            " FROM planned_shifts WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::plan)
+        .transpose()
+    }
+
+    async fn set_plan_status(
+        &self,
+        id: PlannedShiftId,
+        from: PlanStatus,
+        to: PlanStatus,
+    ) -> StoreResult<PlannedShift> {
+        let counts = |s: PlanStatus| matches!(s, PlanStatus::Planned | PlanStatus::Done);
+        let mut tx = self.write().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE planned_shifts SET status = ? WHERE id = ? AND status = ? RETURNING ",
+            plan_columns!()
+        ))
+        .bind(to.as_str())
+        .bind(id.0)
+        .bind(from.as_str())
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(from_sqlx)?
+        .ok_or(StoreError::NotFound("planned shift"))?;
+        let plan = rows::plan(&row)?;
+        // Reviving a cancelled or missed plan must keep "no overlapping plans" true as well.
+        if counts(to)
+            && !counts(from)
+            && overlaps(
+                &mut tx,
+                plan.employee_id,
+                plan.starts_at,
+                plan.ends_at,
+                Some(id),
+            )
+            .await?
+        {
+            return Err(StoreError::PlanOverlap);
+        }
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>> {
+        if filter.site_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            plan_columns!(),
+            " FROM planned_shifts WHERE site_id IN (SELECT value FROM json_each("
+        ));
+        q.push_bind(json_ids(filter.site_ids.iter().map(|s| s.0)))
+            .push("))");
+        if let Some(employee) = filter.employee_id {
+            q.push(" AND employee_id = ").push_bind(employee.0);
+        }
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(from) = filter.starts_from {
+            q.push(" AND starts_at >= ").push_bind(micros(from));
+        }
+        if let Some(before) = filter.starts_before {
+            q.push(" AND starts_at < ").push_bind(micros(before));
+        }
+        if let Some(after) = filter.ends_after {
+            q.push(" AND ends_at > ").push_bind(micros(after));
+        }
+        q.push(" ORDER BY starts_at, id LIMIT ")
+            .push_bind(i64::from(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filter.offset));
+        let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
+        all(found, rows::plan)
+    }
+
+    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let before = micros(before);
+        let mut tx = self.write().await?;
+        // A plan ends after it starts, so `starts_at < before` only narrows the index range.
+        let done = sqlx::query(
+            "UPDATE planned_shifts SET status = 'missed' \
+             WHERE status = 'planned' AND ends_at < ? AND starts_at < ?",
+        )
+        .bind(before)
+        .bind(before)
+        .execute(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}
