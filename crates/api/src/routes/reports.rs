@@ -1,0 +1,32 @@
+//! Reports over the caller's sites.
+
+use crate::dto;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Actor, AppState, Json, Query};
+use axum::extract::State;
+use domain::SiteId;
+
+/// Finished shifts, worked time and pay per site and per employee over local dates `from` to
+/// `to` (inclusive), each site's days in its own time zone.
+#[utoipa::path(
+    get, path = "/api/v1/reports/summary", tag = "reports",
+    params(dto::SummaryParams),
+    responses(
+        (status = 200, description = "The summary", body = dto::Summary),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 401, description = "No or invalid token", body = ErrorBody),
+        (status = 404, description = "No such site of the caller's", body = ErrorBody),
+        (status = 422, description = "A bad or missing date, or too long a period", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn summary(
+    State(app): State<AppState>,
+    Actor(actor): Actor,
+    Query(q): Query<dto::SummaryParams>,
+) -> Result<Json<dto::Summary>, ApiError> {
+    let from = dto::parse_date("from", &q.from)?;
+    let to = dto::parse_date("to", &q.to)?;
+    let summary = app.summary(&actor, from, to, q.site_id.map(SiteId)).await?;
+    Ok(Json(summary.into()))
+}
