@@ -1,0 +1,49 @@
+//! The schema migrations, embedded in the binary with `include_str!` and run by sqlx's
+//! `Migrator` (its `_sqlx_migrations` table, checksums and lock), without sqlx's macros.
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, SQL) of every migration, oldest first. The file names follow sqlx-cli's
+/// `<version>_<description>.sql`, so `sqlx migrate` can be pointed at the same folder.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    20261125000001,
+    "initial",
+    include_str!("../migrations/20261125000001_initial.sql"),
+)];
+
+/// A migrator holding every embedded migration.
+pub fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A short fingerprint of the whole migration set (versions and checksums), used to name the
+/// test template database so a schema change gets a fresh template. FNV-1a: this only has to
+/// tell sets apart, not resist tampering.
+pub(crate) fn fingerprint() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for m in migrator().iter() {
+        feed(&m.version.to_le_bytes());
+        feed(&m.checksum);
+    }
+    format!("{hash:016x}")
+}
