@@ -47,7 +47,7 @@ fn unique_violation(message: &str) -> StoreError {
     match target {
         // Only the partial index "one active shift per employee" is unique on this column.
         "shifts.employee_id" => StoreError::ActiveShiftExists,
-        "users.telegram_id" => StoreError::Duplicate("user"),
+        "users.telegram_id" => StoreError::Duplicate("user with this Telegram id"),
         "api_tokens.token_hash" => StoreError::Duplicate("api token"),
         "site_managers.site_id, site_managers.user_id" => StoreError::Duplicate("manager grant"),
         "site_access.site_id, site_access.user_id" => StoreError::Duplicate("access grant"),

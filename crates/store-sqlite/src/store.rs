@@ -18,19 +18,88 @@ use domain::{
     PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
     SiteId, SiteSettings, User, UserId,
 };
-use sqlx::sqlite::{Sqlite, SqliteRow};
+use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row};
 
 /// Rows per multi-row INSERT in a bulk import: 19 parameters each stays far below SQLite's
 /// 32,766-parameter limit, and one statement text for every full chunk keeps it prepared.
 const IMPORT_CHUNK: usize = 500;
 
-/// A foreign key pointing nowhere means the caller named something that does not exist.
-fn missing(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
-    move |e| match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound(what),
-        _ => from_sqlx(e),
+/// Finished shifts per site and employee over per-site ranges, bound as one JSON parameter
+/// `[[site_id, from, to], ...]`. CROSS JOIN keeps the ranges as the outer loop (SQLite does not
+/// reorder it), so each range is one seek into the covering index `shifts_by_site_start` and the
+/// table itself is never read.
+const SHIFT_TOTALS: &str = "WITH ranges (site_id, t_from, t_to) AS ( \
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+                json_extract(value, '$[2]') \
+         FROM json_each(?)) \
+     SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
+            COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
+            COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
+     FROM ranges AS r CROSS JOIN shifts AS s \
+     WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
+       AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
+     GROUP BY s.site_id, s.employee_id \
+     ORDER BY s.site_id, s.employee_id";
+
+/// A row a new row points at.
+#[derive(Debug, Clone, Copy)]
+enum Ref {
+    User(UserId),
+    Site(SiteId),
+}
+
+/// Maps a failed write. A foreign key pointing nowhere means the caller named something that
+/// does not exist; SQLite does not say which key failed, so the references are looked up in the
+/// order the PostgreSQL schema declares its keys, and the first missing one is named.
+async fn write_error(conn: &mut SqliteConnection, e: sqlx::Error, refs: &[Ref]) -> StoreError {
+    let fk = matches!(&e, sqlx::Error::Database(db) if db.is_foreign_key_violation());
+    if !fk {
+        return from_sqlx(e);
     }
+    for r in refs {
+        let (sql, id, what) = match *r {
+            Ref::User(u) => (
+                "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)",
+                u.0,
+                "user",
+            ),
+            Ref::Site(s) => (
+                "SELECT EXISTS (SELECT 1 FROM sites WHERE id = ?)",
+                s.0,
+                "site",
+            ),
+        };
+        match sqlx::query_scalar::<_, bool>(sql)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return StoreError::NotFound(what),
+            Err(e) => return from_sqlx(e),
+        }
+    }
+    StoreError::NotFound("record")
+}
+
+/// The people and sites a batch of shifts points at, each once, people first.
+fn refs_of<'a>(shifts: impl IntoIterator<Item = &'a FinishedShift>) -> Vec<Ref> {
+    let mut users = Vec::new();
+    let mut sites = Vec::new();
+    for f in shifts {
+        users.push(f.shift.employee_id);
+        sites.push(f.shift.site_id);
+    }
+    users.sort_unstable();
+    users.dedup();
+    sites.sort_unstable();
+    sites.dedup();
+    users
+        .into_iter()
+        .map(Ref::User)
+        .chain(sites.into_iter().map(Ref::Site))
+        .collect()
 }
 
 fn all<T>(rows: Vec<SqliteRow>, map: fn(&SqliteRow) -> StoreResult<T>) -> StoreResult<Vec<T>> {
@@ -114,22 +183,24 @@ async fn complete_plan(
     Ok(())
 }
 
-/// The plan a new shift of `employee_id` may fulfil: it must exist, be the employee's and still
-/// be planned. Anything else (cancelled a moment ago, fulfilled by another shift) opens the
-/// shift without a link rather than refusing the employee's shift.
+/// The plan a new shift may fulfil: it must exist, be of the same employee and site, and still be
+/// planned. Anything else (cancelled a moment ago, taken by another shift) opens the shift
+/// without a link rather than refusing it: the employee is at the site now. The stored shift's
+/// `planned_shift_id` says whether the link was made (as in the PostgreSQL store).
 async fn linkable_plan(
     tx: &mut WriteTx<'_>,
-    plan_id: Option<PlannedShiftId>,
-    employee_id: UserId,
+    shift: &NewShift,
 ) -> StoreResult<Option<PlannedShiftId>> {
-    let Some(plan_id) = plan_id else {
+    let Some(plan_id) = shift.planned_shift_id else {
         return Ok(None);
     };
     let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM planned_shifts WHERE id = ? AND employee_id = ? AND status = 'planned'",
+        "SELECT id FROM planned_shifts \
+         WHERE id = ? AND employee_id = ? AND site_id = ? AND status = 'planned'",
     )
     .bind(plan_id.0)
-    .bind(employee_id.0)
+    .bind(shift.employee_id.0)
+    .bind(shift.site_id.0)
     .fetch_optional(tx.conn())
     .await
     .map_err(from_sqlx)?;
@@ -254,7 +325,7 @@ impl Store for SqliteStore {
         label: &str,
     ) -> StoreResult<i64> {
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, token_hash, label, created_at) \
              VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -263,8 +334,11 @@ impl Store for SqliteStore {
         .bind(label)
         .bind(now_micros())
         .fetch_one(tx.conn())
-        .await
-        .map_err(missing("user"))?;
+        .await;
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => return Err(write_error(tx.conn(), e, &[Ref::User(user_id)]).await),
+        };
         tx.commit().await?;
         Ok(id)
     }
@@ -310,11 +384,14 @@ impl Store for SqliteStore {
             site_columns!()
         ))
         .bind(owner_id.0);
-        let row = bind_settings(q, settings)
+        let row = match bind_settings(q, settings)
             .bind(now_micros())
             .fetch_one(tx.conn())
             .await
-            .map_err(missing("user"))?;
+        {
+            Ok(row) => row,
+            Err(e) => return Err(write_error(tx.conn(), e, &[Ref::User(owner_id)]).await),
+        };
         let site = rows::site(&row)?;
         tx.commit().await?;
         Ok(site)
@@ -398,8 +475,14 @@ impl Store for SqliteStore {
         .bind(user_id.0)
         .bind(now_micros())
         .execute(tx.conn())
-        .await
-        .map_err(missing("site or user"))?;
+        .await;
+        let done = match done {
+            Ok(done) => done,
+            Err(e) => {
+                let refs = [Ref::Site(site_id), Ref::User(user_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
@@ -428,8 +511,14 @@ impl Store for SqliteStore {
         .bind(user_id.0)
         .bind(now_micros())
         .execute(tx.conn())
-        .await
-        .map_err(missing("site or user"))?;
+        .await;
+        let done = match done {
+            Ok(done) => done,
+            Err(e) => {
+                let refs = [Ref::Site(site_id), Ref::User(user_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
@@ -507,7 +596,7 @@ impl Store for SqliteStore {
 
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift> {
         let mut tx = self.write().await?;
-        let plan = linkable_plan(&mut tx, shift.planned_shift_id, shift.employee_id).await?;
+        let plan = linkable_plan(&mut tx, shift).await?;
         let loc = &shift.start_location;
         let row = sqlx::query(concat!(
             "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
@@ -527,8 +616,14 @@ impl Store for SqliteStore {
         .bind(shift.hourly_rate.currency.code())
         .bind(plan.map(|p| p.0))
         .fetch_one(tx.conn())
-        .await
-        .map_err(missing("site or employee"))?;
+        .await;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let refs = [Ref::User(shift.employee_id), Ref::Site(shift.site_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
         let stored = rows::shift(&row)?;
         if let Some(plan) = plan {
             complete_plan(&mut tx, plan, stored.id.0).await?;
@@ -647,6 +742,12 @@ impl Store for SqliteStore {
         if shifts.is_empty() {
             return Ok(0);
         }
+        if let Some(bad) = shifts.iter().find(|s| s.end.status == ShiftStatus::Active) {
+            return Err(StoreError::Other(format!(
+                "cannot import an active shift as finished (employee {}, started {})",
+                bad.shift.employee_id, bad.shift.started_at
+            )));
+        }
         let (linked, plain): (Vec<&FinishedShift>, Vec<&FinishedShift>) = shifts
             .iter()
             .partition(|f| f.shift.planned_shift_id.is_some());
@@ -655,28 +756,26 @@ impl Store for SqliteStore {
         for chunk in plain.chunks(IMPORT_CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(INSERT_FINISHED);
             q.push_values(chunk, |mut b, f| push_finished(&mut b, f, None));
-            let done = q
-                .build()
-                .execute(tx.conn())
-                .await
-                .map_err(missing("site or employee"))?;
+            let done = match q.build().execute(tx.conn()).await {
+                Ok(done) => done,
+                Err(e) => {
+                    return Err(write_error(tx.conn(), e, &refs_of(chunk.iter().copied())).await);
+                }
+            };
             stored += done.rows_affected();
         }
         // Rare (imports of history seldom carry plans): one row at a time, so each plan gets
         // the id of its own shift, with the same linking rule as `insert_shift`.
         for f in linked {
-            let plan =
-                linkable_plan(&mut tx, f.shift.planned_shift_id, f.shift.employee_id).await?;
+            let plan = linkable_plan(&mut tx, &f.shift).await?;
             let mut q = QueryBuilder::<Sqlite>::new(INSERT_FINISHED);
             q.push_values([f], |mut b, f| push_finished(&mut b, f, plan.map(|p| p.0)));
             q.push(" RETURNING id");
-            let id: i64 = q
-                .build()
-                .fetch_one(tx.conn())
-                .await
-                .map_err(missing("site or employee"))?
-                .try_get("id")
-                .map_err(from_sqlx)?;
+            let row = match q.build().fetch_one(tx.conn()).await {
+                Ok(row) => row,
+                Err(e) => return Err(write_error(tx.conn(), e, &refs_of([f])).await),
+            };
+            let id: i64 = row.try_get("id").map_err(from_sqlx)?;
             if let Some(plan) = plan {
                 complete_plan(&mut tx, plan, id).await?;
             }
@@ -690,7 +789,6 @@ impl Store for SqliteStore {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
-        // The ranges travel as one JSON parameter: [[site_id, from, to], ...].
         let json = format!(
             "[{}]",
             ranges
@@ -699,26 +797,11 @@ impl Store for SqliteStore {
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        // CROSS JOIN keeps the ranges as the outer loop, so each range is one seek into the
-        // covering index shifts_site_started.
-        let found = sqlx::query(
-            "WITH ranges (site_id, t_from, t_to) AS ( \
-                 SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-                        json_extract(value, '$[2]') \
-                 FROM json_each(?)) \
-             SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
-                    COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
-                    COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
-             FROM ranges AS r CROSS JOIN shifts AS s \
-             WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
-               AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
-             GROUP BY s.site_id, s.employee_id \
-             ORDER BY s.site_id, s.employee_id",
-        )
-        .bind(json)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(from_sqlx)?;
+        let found = sqlx::query(SHIFT_TOTALS)
+            .bind(json)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(from_sqlx)?;
         found
             .iter()
             .map(|row| {
@@ -755,8 +838,14 @@ impl Store for SqliteStore {
         .bind(micros(w.ends_at))
         .bind(now_micros())
         .fetch_one(tx.conn())
-        .await
-        .map_err(missing("site or employee"))?;
+        .await;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let refs = [Ref::User(plan.employee_id), Ref::Site(plan.site_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
         let stored = rows::plan(&row)?;
         tx.commit().await?;
         Ok(stored)
@@ -852,17 +941,42 @@ impl Store for SqliteStore {
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let before = micros(before);
         let mut tx = self.write().await?;
-        // A plan ends after it starts, so `starts_at < before` only narrows the index range.
         let done = sqlx::query(
-            "UPDATE planned_shifts SET status = 'missed' \
-             WHERE status = 'planned' AND ends_at < ? AND starts_at < ?",
+            "UPDATE planned_shifts SET status = 'missed' WHERE status = 'planned' AND ends_at < ?",
         )
-        .bind(before)
         .bind(before)
         .execute(tx.conn())
         .await
         .map_err(from_sqlx)?;
         tx.commit().await?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_report_reads_only_the_covering_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let explain = format!("EXPLAIN QUERY PLAN {SHIFT_TOTALS}");
+        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(explain))
+            .bind("[[1,0,10],[2,0,10]]")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("USING COVERING INDEX shifts_by_site_start (site_id=? AND started_at>? AND started_at<?)")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|d| d.starts_with("SCAN s")), "{plan:?}");
     }
 }
