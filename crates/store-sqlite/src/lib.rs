@@ -18,6 +18,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
+use std::any::Any;
+use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -36,10 +38,21 @@ const WRITE_GATE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_CONNECTIONS: u32 = 8;
 
 /// The SQLite implementation of `app::Store`. Cheap to clone; clones share the pool.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     write_gate: Arc<Mutex<()>>,
+    // Declared last so it drops after the pool: something the database file depends on (a test's
+    // temporary folder).
+    keep_alive: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -83,7 +96,16 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             write_gate: Arc::new(Mutex::new(())),
+            keep_alive: None,
         })
+    }
+
+    /// Keeps `guard` alive as long as this store or any clone of it. Tests hand over the
+    /// temporary folder the database file lives in, so that a store passed on as
+    /// `Arc<dyn Store>` takes its folder with it when it goes.
+    pub fn keeping_alive(mut self, guard: impl Any + Send + Sync) -> SqliteStore {
+        self.keep_alive = Some(Arc::new(guard));
+        self
     }
 
     /// Applies the embedded migrations that have not run yet; running it again is a no-op.

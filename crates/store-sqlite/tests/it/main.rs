@@ -18,6 +18,21 @@ use std::sync::Arc;
 use store_sqlite::SqliteStore;
 use tempfile::TempDir;
 
+/// A fresh, migrated store for the shared conformance suite; its temporary folder goes when the
+/// store does.
+async fn make_store() -> Arc<dyn Store> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::connect(&url_of(&dir.path().join("staffprobot.db")))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    Arc::new(store.keeping_alive(dir))
+}
+
+mod conformance {
+    testkit::conformance_tests!(super::make_store);
+}
+
 /// A migrated store on a fresh file; the folder lives as long as the value.
 struct TestDb {
     dir: TempDir,
