@@ -306,6 +306,7 @@ pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
     /// Reported accuracy radius, metres (when the phone gave one).
+    #[schema(required = true)]
     pub accuracy_m: Option<f64>,
     /// Distance from the site's point, metres.
     pub distance_m: f64,
@@ -330,20 +331,25 @@ pub struct Shift {
     pub site_id: i64,
     pub status: ShiftStatus,
     pub started_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub ended_at: Option<DateTime<Utc>>,
     pub start_location: Location,
     /// Absent for a shift closed automatically.
+    #[schema(required = true)]
     pub end_location: Option<Location>,
     /// The site's rate when the shift opened.
     pub hourly_rate_minor: i64,
     #[schema(value_type = String, example = "RUB")]
     pub currency: Currency,
     /// Null while the shift runs.
+    #[schema(required = true)]
     pub worked_minutes: Option<i64>,
     /// Null while the shift runs.
+    #[schema(required = true)]
     pub pay_minor: Option<i64>,
     /// Set for shifts closed automatically.
     pub needs_review: bool,
+    #[schema(required = true)]
     pub planned_shift_id: Option<i64>,
 }
 
@@ -447,6 +453,7 @@ pub struct PlannedShift {
     pub ends_at: DateTime<Utc>,
     pub status: PlanStatus,
     /// The shift that fulfilled the plan.
+    #[schema(required = true)]
     pub shift_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }

@@ -24,7 +24,7 @@ pub struct ErrorDetail {
     /// A human-readable explanation.
     pub message: String,
     /// The request field (body, query or path) the error is about, when there is one.
-    #[schema(example = "geofence_radius_m")]
+    #[schema(required = true, example = "geofence_radius_m")]
     pub field: Option<String>,
 }
 

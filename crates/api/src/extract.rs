@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use app::StaffPro;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +80,7 @@ fn body_rejection(r: BytesRejection) -> ApiError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = field_path(&e.path().to_string());
+        let path = field_path(e.path());
         let inner = e.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
@@ -119,14 +119,30 @@ where
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = field_path(&e.path().to_string());
+        let path = field_path(e.path());
         classify_data_error(&e.into_inner().to_string(), path, "invalid_query")
     })
 }
 
-/// `None` for the document root.
-fn field_path(path: &str) -> Option<String> {
-    (path != "." && !path.is_empty()).then(|| path.to_owned())
+/// The dotted path of the field an error is about; `None` for the document root or when
+/// serde_path_to_error could not follow the path (it marks such a step `?`).
+fn field_path(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Enum { .. } => {}
+            Segment::Unknown => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn with_optional_field(err: ApiError, field: Option<String>) -> ApiError {
@@ -185,19 +201,58 @@ where
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
                 use axum::extract::path::ErrorKind;
-                let err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text());
-                Err(match e.kind() {
+                let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+                let key_at = |i: usize| {
+                    raw.as_ref()
+                        .and_then(|r| r.iter().nth(i))
+                        .map(|(k, _)| k.to_owned())
+                };
+                let (key, value, expected) = match e.kind() {
                     ErrorKind::ParseErrorAtKey {
                         key,
                         value,
                         expected_type,
-                    } => ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_path",
-                        format!("{key} must be {expected_type}, got {value:?}"),
-                    )
-                    .with_field(key.as_str()),
-                    _ => err,
+                    } => (Some(key.clone()), value.as_str(), *expected_type),
+                    ErrorKind::ParseErrorAtIndex {
+                        index,
+                        value,
+                        expected_type,
+                    } => (key_at(*index), value.as_str(), *expected_type),
+                    // A single parameter deserialized as a plain value: find it by its text.
+                    ErrorKind::ParseError {
+                        value,
+                        expected_type,
+                    } => {
+                        let key = raw.as_ref().and_then(|r| {
+                            r.iter()
+                                .find(|(_, v)| *v == value.as_str())
+                                .map(|(k, _)| k.to_owned())
+                        });
+                        (key, value.as_str(), *expected_type)
+                    }
+                    _ => {
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_path",
+                            e.body_text(),
+                        ));
+                    }
+                };
+                let expected = match expected {
+                    "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "an integer",
+                    other => other,
+                };
+                let err = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_path",
+                    format!(
+                        "{} must be {expected}, got {value:?}",
+                        key.as_deref().unwrap_or("a path parameter")
+                    ),
+                );
+                Err(match key {
+                    Some(k) => err.with_field(k),
+                    None => err,
                 })
             }
             Err(other) => {

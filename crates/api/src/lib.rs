@@ -45,7 +45,14 @@ pub fn router(app: StaffPro) -> Router {
     let docs = SwaggerUi::new(DOCS_PATH)
         .url(OPENAPI_PATH, openapi)
         .config(Config::default().validator_url("none"));
-    api.merge(docs)
+    with_layers(api.merge(docs))
+}
+
+/// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard
+/// for errors not rendered by us, panic catcher, access log (outermost, so it sees the final
+/// status of everything, panics included).
+fn with_layers(routes: Router) -> Router {
+    routes
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -71,4 +78,67 @@ pub async fn serve(
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn call(router: &Router, uri: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+        let Ok(req) = Request::get(uri).body(Body::empty()) else {
+            panic!("bad request {uri}");
+        };
+        let Ok(resp) = router.clone().oneshot(req).await;
+        let status = resp.status();
+        let ct = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, ct, json)
+    }
+
+    #[allow(clippy::panic)]
+    async fn buggy_handler() -> &'static str {
+        panic!("handler bug")
+    }
+
+    #[tokio::test]
+    async fn panics_and_plain_errors_become_json() {
+        let router = with_layers(
+            Router::new()
+                .route("/boom", get(buggy_handler))
+                .route(
+                    "/plain",
+                    get(|| async { (StatusCode::BAD_REQUEST, "plain text") }),
+                )
+                .route("/fine", get(|| async { "fine" })),
+        );
+        let (status, ct, json) = call(&router, "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ct.as_deref(), Some("application/json"));
+        assert_eq!(json["error"]["code"], "internal");
+        assert!(!json.to_string().contains("handler bug"));
+
+        let (status, ct, json) = call(&router, "/plain").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(ct.as_deref(), Some("application/json"));
+        assert_eq!(json["error"]["code"], "bad_request");
+
+        let (status, ct, _) = call(&router, "/fine").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ct.as_deref(), Some("text/plain; charset=utf-8"));
+
+        let (status, _, json) = call(&router, "/missing").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(json["error"]["code"], "not_found");
+    }
 }

@@ -1,0 +1,280 @@
+//! Authentication and every kind of bad request: each answers the JSON error shape with the
+//! right status, code and field, and changes nothing.
+
+use crate::{Backend, TestServer, site_body};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::on_both_backends!(tokens_are_required, validation_errors_name_the_field);
+
+async fn tokens_are_required(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (_, token) = s.owner(1, "Owner").await;
+    let bogus = format!("spb_{}", "0".repeat(64));
+    for (path, method) in [
+        ("/api/v1/sites", Method::GET),
+        ("/api/v1/sites", Method::POST),
+        ("/api/v1/sites/1", Method::GET),
+        ("/api/v1/employees", Method::GET),
+        ("/api/v1/shifts", Method::GET),
+        ("/api/v1/planned-shifts", Method::GET),
+        (
+            "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
+            Method::GET,
+        ),
+    ] {
+        for t in [None, Some("not-a-token"), Some(bogus.as_str())] {
+            let r = s.call(method.clone(), path, t, None).await;
+            r.assert_error(StatusCode::UNAUTHORIZED, "unauthorized", None);
+            assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{path}");
+        }
+    }
+    // Another scheme, or a scheme without a token.
+    for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer "] {
+        let r = s
+            .http
+            .get(format!("{}/api/v1/sites", s.base))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{header}");
+    }
+    // A revoked token stops working at once.
+    assert_eq!(s.get("/api/v1/sites", &token).await.status, StatusCode::OK);
+    s.app.revoke_api_tokens(1).await.unwrap();
+    let r = s.get("/api/v1/sites", &token).await;
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthorized", None);
+}
+
+async fn validation_errors_name_the_field(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (_, token) = s.owner(1, "Owner").await;
+    let site = s.create_site(&token, &site_body("Склад")).await;
+    let id = site["id"].as_i64().unwrap();
+    let one = format!("/api/v1/sites/{id}");
+
+    // Domain validation: 422 with the field.
+    for (field, value, code) in [
+        ("geofence_radius_m", json!(5), "invalid_value"),
+        ("time_zone", json!("Mars/Olympus"), "invalid_value"),
+        ("closes_at", json!("25:00"), "invalid_value"),
+        ("opens_at", json!("9am"), "invalid_value"),
+        ("latitude", json!(91.0), "invalid_value"),
+        ("currency", json!("RUBL"), "invalid_value"),
+        ("hourly_rate_minor", json!(-1), "invalid_value"),
+        ("name", json!("   "), "invalid_value"),
+    ] {
+        let mut body = site_body("Новый");
+        body[field] = value.clone();
+        let r = s.post("/api/v1/sites", &token, &body).await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, code, Some(field));
+        let r = s.patch(&one, &token, &json!({ field: value })).await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, code, Some(field));
+    }
+    let mut body = site_body("Новый");
+    body.as_object_mut().unwrap().remove("name");
+    let r = s.post("/api/v1/sites", &token, &body).await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        Some("name"),
+    );
+
+    // Wrong types, unknown fields, malformed JSON: 400.
+    let mut body = site_body("Новый");
+    body["latitude"] = json!("north");
+    let r = s.post("/api/v1/sites", &token, &body).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_type", Some("latitude"));
+    let mut body = site_body("Новый");
+    body["colour"] = json!("green");
+    let r = s.post("/api/v1/sites", &token, &body).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "unknown_field", Some("colour"));
+    let r = s.patch(&one, &token, &json!({"owner_id": 2})).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "unknown_field", Some("owner_id"));
+    let trailing = format!("{} trailing", site_body("x"));
+    for bad in ["{\"name\": ", "", "[1,2]", &trailing, "nul"] {
+        let r = s
+            .raw(
+                Method::POST,
+                "/api/v1/sites",
+                Some(&token),
+                Some("application/json"),
+                bad.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", r.text);
+        let (code, _) = r.error();
+        assert!(
+            code == "invalid_json" || code == "invalid_type",
+            "{bad:?}: {code}"
+        );
+    }
+    let r = s
+        .raw(
+            Method::PATCH,
+            &one,
+            Some(&token),
+            Some("application/json"),
+            b"{\"name\": \"x\",}".to_vec(),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_json", None);
+
+    // Not JSON at all.
+    let r = s
+        .raw(
+            Method::POST,
+            "/api/v1/sites",
+            Some(&token),
+            Some("text/plain"),
+            site_body("x").to_string().into_bytes(),
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        None,
+    );
+
+    // Over 64 KiB: 413, as JSON.
+    let mut body = site_body("Большой");
+    body["address"] = json!("д".repeat(33 * 1024));
+    let bytes = body.to_string().into_bytes();
+    assert!(bytes.len() > 65 * 1024);
+    let r = s
+        .raw(
+            Method::POST,
+            "/api/v1/sites",
+            Some(&token),
+            Some("application/json"),
+            bytes,
+        )
+        .await;
+    r.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None);
+
+    // Path and query parameters.
+    let r = s.get("/api/v1/sites/abc", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_path", Some("id"));
+    let r = s.get("/api/v1/sites/99999999999999999999", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_path", Some("id"));
+    let r = s.get("/api/v1/sites/424242", &token).await;
+    r.assert_error(StatusCode::NOT_FOUND, "not_found", None);
+    let r = s.get("/api/v1/shifts?site_id=abc", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_query", Some("site_id"));
+    let r = s.get("/api/v1/shifts?site=1", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "unknown_field", Some("site"));
+    let r = s.get("/api/v1/shifts?status=sleeping", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_query", Some("status"));
+    let r = s.get("/api/v1/shifts?limit=-1", &token).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_query", Some("limit"));
+    let r = s.get("/api/v1/shifts?from=2026-13-01", &token).await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("from"),
+    );
+    let r = s
+        .get(
+            "/api/v1/planned-shifts?from=2026-11-10&to=2026-11-01",
+            &token,
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("to"),
+    );
+    let r = s
+        .get("/api/v1/reports/summary?from=2026-11-01", &token)
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        Some("to"),
+    );
+    let r = s
+        .get(
+            "/api/v1/reports/summary?from=01.11.2026&to=2026-11-30",
+            &token,
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("from"),
+    );
+    let r = s
+        .get(
+            "/api/v1/reports/summary?from=2025-01-01&to=2026-11-30",
+            &token,
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("to"),
+    );
+
+    // Bodies of the other resources.
+    let r = s
+        .post(
+            &format!("{one}/employees"),
+            &token,
+            &json!({"telegram_id": 77}),
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        Some("name"),
+    );
+    let r = s
+        .post(
+            &format!("{one}/employees"),
+            &token,
+            &json!({"telegram_id": "77"}),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_type", Some("telegram_id"));
+    let r = s
+        .post(
+            "/api/v1/planned-shifts",
+            &token,
+            &json!({"employee_id": 1, "site_id": id, "date": "tomorrow", "start": "09:00", "end": "17:00"}),
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("date"),
+    );
+    let r = s
+        .post(
+            "/api/v1/planned-shifts",
+            &token,
+            &json!({"employee_id": 1, "site_id": id, "date": "2030-01-01", "start": "9", "end": "17:00"}),
+        )
+        .await;
+    r.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        Some("start"),
+    );
+
+    // Nothing was written by any of the failures.
+    let r = s.get("/api/v1/sites", &token).await;
+    assert_eq!(r.json.as_array().unwrap().len(), 1, "{}", r.text);
+    assert_eq!(s.get(&one, &token).await.json, site);
+    let r = s.get("/api/v1/employees", &token).await;
+    assert_eq!(r.json, json!([]));
+}
+
+#[tokio::test]
+async fn only_owners_create_sites() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let (_, token) = s.person(5, "Not an owner").await;
+    let r = s.post("/api/v1/sites", &token, &site_body("Склад")).await;
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden", None);
+    assert_eq!(s.get("/api/v1/sites", &token).await.json, json!([]));
+}

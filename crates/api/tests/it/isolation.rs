@@ -1,0 +1,169 @@
+//! Owners never see or touch each other's data: every route, called by a second owner with the
+//! first owner's ids, answers 404 (or an empty list) and changes nothing.
+
+use crate::{Backend, TestServer, future_date, site_body};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+crate::on_both_backends!(another_owner_gets_404_everywhere);
+
+async fn another_owner_gets_404_everywhere(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (_, alice) = s.owner(1, "Alice").await;
+    let (_, bob) = s.owner(2, "Bob").await;
+    let (manager, _) = s.person(3, "Мария").await;
+    let (worker, _) = s.person(4, "Иван").await;
+
+    // Alice's world: a site with a secret name, a manager, an employee, a plan and a shift.
+    let secret = "Секретный склад 7f3a";
+    let site = s.create_site(&alice, &site_body(secret)).await;
+    let id = site["id"].as_i64().unwrap();
+    let r = s
+        .post(
+            &format!("/api/v1/sites/{id}/managers"),
+            &alice,
+            &json!({"telegram_id": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = s
+        .post(
+            &format!("/api/v1/sites/{id}/employees"),
+            &alice,
+            &json!({"telegram_id": 4}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let date = future_date(2);
+    let r = s
+        .post(
+            "/api/v1/planned-shifts",
+            &alice,
+            &json!({"employee_id": worker.id.0, "site_id": id, "date": date,
+                    "start": "10:00", "end": "18:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let plan_id = r.json["id"].as_i64().unwrap();
+    s.open_shift_at(&worker, &site).await;
+
+    let before = snapshot(&s, &alice, id).await;
+
+    let (m, w) = (manager.id.0, worker.id.0);
+    let patch = json!({"name": "Bob's now", "active": false});
+    let plan = json!({"employee_id": w, "site_id": id, "date": future_date(5),
+                      "start": "10:00", "end": "18:00"});
+    let not_found: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/sites/{id}"), None),
+        (Method::PATCH, format!("/api/v1/sites/{id}"), Some(patch)),
+        (Method::POST, format!("/api/v1/sites/{id}/deactivate"), None),
+        (Method::POST, format!("/api/v1/sites/{id}/activate"), None),
+        (
+            Method::POST,
+            format!("/api/v1/sites/{id}/managers"),
+            Some(json!({"telegram_id": 2})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/sites/{id}/managers/{m}"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/employees?site_id={id}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/sites/{id}/employees"),
+            Some(json!({"telegram_id": 4})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/sites/{id}/employees/{w}"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/shifts?site_id={id}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/planned-shifts?site_id={id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/planned-shifts".to_owned(),
+            Some(plan),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/planned-shifts/{plan_id}/cancel"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/reports/summary?from=2026-11-01&to=2026-12-31&site_id={id}"),
+            None,
+        ),
+    ];
+    for (method, path, body) in &not_found {
+        let r = s
+            .call(method.clone(), path, Some(&bob), body.as_ref())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.text
+        );
+        r.error();
+        assert!(
+            !r.text.contains(secret),
+            "{method} {path} leaked: {}",
+            r.text
+        );
+    }
+
+    // Listings answer, but with none of Alice's data.
+    let empty_lists = [
+        "/api/v1/sites".to_owned(),
+        "/api/v1/employees".to_owned(),
+        "/api/v1/shifts".to_owned(),
+        "/api/v1/shifts?status=active".to_owned(),
+        format!("/api/v1/shifts?employee_id={w}"),
+        "/api/v1/planned-shifts".to_owned(),
+        format!("/api/v1/planned-shifts?employee_id={w}"),
+    ];
+    for path in &empty_lists {
+        let r = s.get(path, &bob).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert_eq!(r.json, json!([]), "{path}");
+    }
+    let r = s
+        .get(
+            "/api/v1/reports/summary?from=2026-11-01&to=2026-12-31",
+            &bob,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json["totals"],
+        json!({"shifts": 0, "worked_minutes": 0, "pay": []})
+    );
+    assert_eq!(r.json["sites"], json!([]));
+    assert!(!r.text.contains(secret));
+
+    // Alice's world is exactly as it was.
+    assert_eq!(snapshot(&s, &alice, id).await, before);
+}
+
+/// Everything Alice can see about her site.
+async fn snapshot(s: &TestServer, token: &str, id: i64) -> Value {
+    let mut all = serde_json::Map::new();
+    for path in [
+        format!("/api/v1/sites/{id}"),
+        "/api/v1/employees".to_owned(),
+        "/api/v1/shifts".to_owned(),
+        "/api/v1/planned-shifts".to_owned(),
+    ] {
+        let r = s.get(&path, token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        all.insert(path, r.json);
+    }
+    Value::Object(all)
+}
