@@ -55,10 +55,7 @@ impl PgStore {
     /// Applies the embedded migrations that are not applied yet. Safe to run from several
     /// processes at once: sqlx serialises runs with an advisory lock.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrator()
-            .run(&self.pool)
-            .await
-            .map_err(error::map_migrate)
+        migrator().run(&self.pool).await.map_err(error::map_migrate)
     }
 
     pub fn pool(&self) -> &PgPool {

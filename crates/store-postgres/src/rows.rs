@@ -236,7 +236,8 @@ impl TryFrom<PlanRow> for PlannedShift {
             site_id: SiteId(r.site_id),
             starts_at: r.starts_at,
             ends_at: r.ends_at,
-            status: PlanStatus::parse(&r.status).ok_or_else(|| bad_row("plan status", &r.status))?,
+            status: PlanStatus::parse(&r.status)
+                .ok_or_else(|| bad_row("plan status", &r.status))?,
             shift_id: r.shift_id.map(ShiftId),
             created_at: r.created_at,
         })

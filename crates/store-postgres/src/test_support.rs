@@ -70,6 +70,18 @@ pub async fn fresh_database() -> Result<String, StoreError> {
     Ok(with_database(&server, &name))
 }
 
+/// Creates a brand-new database without any schema (for tests of migrating from scratch) and
+/// returns its URL. It is named and cleaned up like the databases of [`fresh_database`].
+pub async fn empty_database() -> Result<String, StoreError> {
+    let server = server_url();
+    let mut admin = PgConnection::connect(&server).await.map_err(map)?;
+    let name = new_test_name();
+    execute(&mut admin, format!("CREATE DATABASE \"{name}\"")).await?;
+    drop_stale_test_databases(&mut admin).await?;
+    let _ = admin.close().await;
+    Ok(with_database(&server, &name))
+}
+
 /// `spb_tpl_<fingerprint of the migrations>`.
 fn template_name() -> String {
     format!("{TEMPLATE_PREFIX}{}", migrations::fingerprint())
@@ -231,7 +243,11 @@ async fn drop_superseded_templates(
             format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false"),
         )
         .await?;
-        execute(admin, format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+        execute(
+            admin,
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -257,20 +273,23 @@ async fn drop_stale_test_databases(admin: &mut PgConnection) -> Result<(), Store
 }
 
 async fn drop_stale_locked(admin: &mut PgConnection) -> Result<(), StoreError> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
-    )
-    .bind(TEST_PREFIX)
-    .fetch_all(&mut *admin)
-    .await
-    .map_err(map)?;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(TEST_PREFIX)
+            .fetch_all(&mut *admin)
+            .await
+            .map_err(map)?;
     let now = unix_now();
     for name in names {
         let Some(created) = created_at_of(&name) else {
             continue;
         };
         if now.saturating_sub(created) > MAX_AGE.as_secs() {
-            execute(admin, format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+            execute(
+                admin,
+                format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -328,7 +347,10 @@ mod tests {
         let name = new_test_name();
         assert!(name.len() <= 63, "{name}");
         let created = created_at_of(&name);
-        assert!(created.is_some_and(|c| c.abs_diff(unix_now()) < 5), "{name}");
+        assert!(
+            created.is_some_and(|c| c.abs_diff(unix_now()) < 5),
+            "{name}"
+        );
         assert_ne!(new_test_name(), new_test_name());
         assert_eq!(created_at_of("spb_tpl_abc"), None);
     }

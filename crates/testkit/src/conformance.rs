@@ -22,8 +22,7 @@ use domain::money::pay_minor;
 use domain::{
     Coordinates, Currency, Language, LocationFix, LocationRejection, Money, PersonName,
     PlanRuleError, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow, RecordedLocation,
-    Shift, ShiftId, ShiftStatus, Site, SiteId, SitePatch, SiteSettings, SiteTimeZone, User,
-    UserId,
+    Shift, ShiftId, ShiftStatus, Site, SiteId, SitePatch, SiteSettings, SiteTimeZone, User, UserId,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -243,7 +242,12 @@ fn window(from: DateTime<Utc>, to: DateTime<Utc>) -> PlannedWindow {
     }
 }
 
-fn new_plan(employee: UserId, site: SiteId, from: DateTime<Utc>, to: DateTime<Utc>) -> NewPlannedShift {
+fn new_plan(
+    employee: UserId,
+    site: SiteId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> NewPlannedShift {
     NewPlannedShift {
         employee_id: employee,
         site_id: site,
@@ -300,7 +304,10 @@ async fn base(store: &Arc<dyn Store>) -> Base {
         .await
         .unwrap();
     let s3 = store
-        .insert_site(other_owner.id, &settings("Чужой объект", MSK, "09:00", "21:00"))
+        .insert_site(
+            other_owner.id,
+            &settings("Чужой объект", MSK, "09:00", "21:00"),
+        )
         .await
         .unwrap();
     Base {
@@ -393,9 +400,21 @@ pub async fn api_tokens_round_trip(store: Arc<dyn Store>) {
     let id2 = store.insert_api_token(u.id, &h2, "ноутбук").await.unwrap();
     let id3 = store.insert_api_token(other.id, &h3, "").await.unwrap();
     assert!(id1 != id2 && id2 != id3 && id1 != id3);
-    assert_eq!(store.user_by_token_hash(&h1).await.unwrap(), Some(u.clone()));
-    assert_eq!(store.user_by_token_hash(&h2).await.unwrap(), Some(u.clone()));
-    assert_eq!(store.user_by_token_hash(&app::tokens::hash("nope")).await.unwrap(), None);
+    assert_eq!(
+        store.user_by_token_hash(&h1).await.unwrap(),
+        Some(u.clone())
+    );
+    assert_eq!(
+        store.user_by_token_hash(&h2).await.unwrap(),
+        Some(u.clone())
+    );
+    assert_eq!(
+        store
+            .user_by_token_hash(&app::tokens::hash("nope"))
+            .await
+            .unwrap(),
+        None
+    );
     assert!(matches!(
         store.insert_api_token(other.id, &h1, "copy").await,
         Err(StoreError::Duplicate(_))
@@ -405,7 +424,10 @@ pub async fn api_tokens_round_trip(store: Arc<dyn Store>) {
     assert_eq!(store.user_by_token_hash(&h1).await.unwrap(), None);
     assert_eq!(store.user_by_token_hash(&h2).await.unwrap(), None);
     // Someone else's token is untouched.
-    assert_eq!(store.user_by_token_hash(&h3).await.unwrap(), Some(other.clone()));
+    assert_eq!(
+        store.user_by_token_hash(&h3).await.unwrap(),
+        Some(other.clone())
+    );
     assert_eq!(store.revoke_api_tokens(u.id).await.unwrap(), 0);
     // A token issued after revoking works.
     let h4 = app::tokens::hash("spb_four");
@@ -443,7 +465,10 @@ pub async fn site_round_trip(store: Arc<dyn Store>) {
     assert_eq!(site.settings, overnight);
     assert!(site.settings.hours.is_overnight());
     assert_eq!(site.settings.time_zone.name(), VVO);
-    assert_eq!(site.settings.hourly_rate, Money::new(123_456, Currency::parse("KZT").unwrap()));
+    assert_eq!(
+        site.settings.hourly_rate,
+        Money::new(123_456, Currency::parse("KZT").unwrap())
+    );
     assert!(site.active);
     assert!(site.notify_owner);
     assert_eq!(store.site(site.id).await.unwrap(), Some(site.clone()));
@@ -531,28 +556,53 @@ pub async fn managed_sites_and_manager_grants(store: Arc<dyn Store>) {
         ids(store.sites_managed_by(b.owner.id).await.unwrap()),
         vec![b.s1.id, b.s2.id]
     );
-    assert_eq!(ids(store.sites_managed_by(b.other_owner.id).await.unwrap()), vec![b.s3.id]);
+    assert_eq!(
+        ids(store.sites_managed_by(b.other_owner.id).await.unwrap()),
+        vec![b.s3.id]
+    );
     assert!(store.sites_managed_by(b.e1.id).await.unwrap().is_empty());
 
     assert!(!store.is_manager(b.s3.id, b.e1.id).await.unwrap());
     assert!(store.grant_manager(b.s3.id, b.e1.id).await.unwrap());
-    assert!(!store.grant_manager(b.s3.id, b.e1.id).await.unwrap(), "the grant existed");
+    assert!(
+        !store.grant_manager(b.s3.id, b.e1.id).await.unwrap(),
+        "the grant existed"
+    );
     assert!(store.is_manager(b.s3.id, b.e1.id).await.unwrap());
     assert!(!store.is_manager(b.s1.id, b.e1.id).await.unwrap());
-    assert_eq!(ids(store.sites_managed_by(b.e1.id).await.unwrap()), vec![b.s3.id]);
+    assert_eq!(
+        ids(store.sites_managed_by(b.e1.id).await.unwrap()),
+        vec![b.s3.id]
+    );
     // The full site comes back, not only its id.
-    assert_eq!(store.sites_managed_by(b.e1.id).await.unwrap(), vec![b.s3.clone()]);
+    assert_eq!(
+        store.sites_managed_by(b.e1.id).await.unwrap(),
+        vec![b.s3.clone()]
+    );
 
     // Owned and managed sites together, by id, each once.
-    assert!(store.grant_manager(b.s1.id, b.other_owner.id).await.unwrap());
-    assert!(store.grant_manager(b.s3.id, b.other_owner.id).await.unwrap());
+    assert!(
+        store
+            .grant_manager(b.s1.id, b.other_owner.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .grant_manager(b.s3.id, b.other_owner.id)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         ids(store.sites_managed_by(b.other_owner.id).await.unwrap()),
         vec![b.s1.id, b.s3.id]
     );
 
     assert!(store.revoke_manager(b.s3.id, b.e1.id).await.unwrap());
-    assert!(!store.revoke_manager(b.s3.id, b.e1.id).await.unwrap(), "no grant left");
+    assert!(
+        !store.revoke_manager(b.s3.id, b.e1.id).await.unwrap(),
+        "no grant left"
+    );
     assert!(!store.is_manager(b.s3.id, b.e1.id).await.unwrap());
     assert!(store.sites_managed_by(b.e1.id).await.unwrap().is_empty());
 }
@@ -563,7 +613,10 @@ pub async fn access_grants_and_sites_of_employee(store: Arc<dyn Store>) {
     assert!(store.sites_of_employee(b.e1.id).await.unwrap().is_empty());
     assert!(store.grant_access(b.s3.id, b.e1.id).await.unwrap());
     assert!(store.grant_access(b.s1.id, b.e1.id).await.unwrap());
-    assert!(!store.grant_access(b.s1.id, b.e1.id).await.unwrap(), "the grant existed");
+    assert!(
+        !store.grant_access(b.s1.id, b.e1.id).await.unwrap(),
+        "the grant existed"
+    );
     assert!(store.has_access(b.s1.id, b.e1.id).await.unwrap());
     assert!(!store.has_access(b.s2.id, b.e1.id).await.unwrap());
     assert!(!store.has_access(b.s1.id, b.e2.id).await.unwrap());
@@ -572,9 +625,15 @@ pub async fn access_grants_and_sites_of_employee(store: Arc<dyn Store>) {
         vec![b.s1.clone(), b.s3.clone()]
     );
     assert!(store.revoke_access(b.s1.id, b.e1.id).await.unwrap());
-    assert!(!store.revoke_access(b.s1.id, b.e1.id).await.unwrap(), "no grant left");
+    assert!(
+        !store.revoke_access(b.s1.id, b.e1.id).await.unwrap(),
+        "no grant left"
+    );
     assert!(!store.has_access(b.s1.id, b.e1.id).await.unwrap());
-    assert_eq!(store.sites_of_employee(b.e1.id).await.unwrap(), vec![b.s3.clone()]);
+    assert_eq!(
+        store.sites_of_employee(b.e1.id).await.unwrap(),
+        vec![b.s3.clone()]
+    );
 }
 
 pub async fn employees_of_scope_and_order(store: Arc<dyn Store>) {
@@ -655,7 +714,10 @@ pub async fn shift_round_trip(store: Arc<dyn Store>) {
         }
     );
     assert_eq!(store.shift(shift.id).await.unwrap(), Some(shift.clone()));
-    assert_eq!(store.active_shift(b.e1.id).await.unwrap(), Some(shift.clone()));
+    assert_eq!(
+        store.active_shift(b.e1.id).await.unwrap(),
+        Some(shift.clone())
+    );
     assert_eq!(store.active_shift(b.e2.id).await.unwrap(), None);
     assert_eq!(store.shift(ShiftId(shift.id.0 + 1000)).await.unwrap(), None);
 
@@ -707,7 +769,11 @@ pub async fn concurrent_shift_inserts_give_one(store: Arc<dyn Store>) {
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..10 {
         let store = store.clone();
-        let shift = new_shift(b.e1.id, b.s1.id, utc("2026-12-01 06:00") + Duration::seconds(i));
+        let shift = new_shift(
+            b.e1.id,
+            b.s1.id,
+            utc("2026-12-01 06:00") + Duration::seconds(i),
+        );
         tasks.spawn(async move { store.insert_shift(&shift).await });
     }
     let results = tasks.join_all().await;
@@ -819,7 +885,10 @@ pub async fn active_shifts_oldest_first(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    assert_eq!(store.active_shifts().await.unwrap(), vec![early, middle, late]);
+    assert_eq!(
+        store.active_shifts().await.unwrap(),
+        vec![early, middle, late]
+    );
 }
 
 pub async fn insert_shift_links_plan(store: Arc<dyn Store>) {
@@ -914,7 +983,13 @@ pub async fn list_shifts_filters_and_paging(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(imported_s2, &expected_finished(imported_s2.id, &batch[2]));
 
-    assert!(store.list_shifts(&shift_filter(vec![])).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_shifts(&shift_filter(vec![]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let by_employee = store
         .list_shifts(&ShiftFilter {
@@ -995,10 +1070,28 @@ pub async fn import_finished_shifts_round_trip(store: Arc<dyn Store>) {
         ))
         .await
         .unwrap();
-    let mut with_accuracy = finished(b.e1.id, b.s1.id, utc("2026-11-01 06:00"), 478, ShiftStatus::Closed);
+    let mut with_accuracy = finished(
+        b.e1.id,
+        b.s1.id,
+        utc("2026-11-01 06:00"),
+        478,
+        ShiftStatus::Closed,
+    );
     with_accuracy.end.end_location = Some(location((55.7503, 37.6197), Some(7.5), 30.0));
-    let auto = finished(b.e1.id, b.s1.id, utc("2026-11-02 06:00"), 780, ShiftStatus::AutoClosed);
-    let mut planned = finished(b.e2.id, b.s2.id, utc("2026-11-03 05:50"), 490, ShiftStatus::Closed);
+    let auto = finished(
+        b.e1.id,
+        b.s1.id,
+        utc("2026-11-02 06:00"),
+        780,
+        ShiftStatus::AutoClosed,
+    );
+    let mut planned = finished(
+        b.e2.id,
+        b.s2.id,
+        utc("2026-11-03 05:50"),
+        490,
+        ShiftStatus::Closed,
+    );
     planned.shift.planned_shift_id = Some(plan.id);
     planned.shift.start_location.accuracy_m = None;
     let batch = vec![with_accuracy, auto, planned];
@@ -1034,10 +1127,19 @@ pub async fn import_many_finished_shifts(store: Arc<dyn Store>) {
             } else {
                 ShiftStatus::Closed
             };
-            finished(employee, site, t0 + Duration::minutes(i * 37), 60 + i % 7, status)
+            finished(
+                employee,
+                site,
+                t0 + Duration::minutes(i * 37),
+                60 + i % 7,
+                status,
+            )
         })
         .collect();
-    assert_eq!(store.import_finished_shifts(&batch).await.unwrap(), count as u64);
+    assert_eq!(
+        store.import_finished_shifts(&batch).await.unwrap(),
+        count as u64
+    );
     let ranges = [b.s1.id, b.s2.id].map(|site_id| SiteRange {
         site_id,
         from: t0,
@@ -1048,7 +1150,10 @@ pub async fn import_many_finished_shifts(store: Arc<dyn Store>) {
     let minutes: i64 = totals.iter().map(|t| t.worked_minutes).sum();
     let pay: i64 = totals.iter().map(|t| t.pay_minor).sum();
     assert_eq!(shifts, count);
-    assert_eq!(minutes, batch.iter().map(|f| f.end.worked_minutes).sum::<i64>());
+    assert_eq!(
+        minutes,
+        batch.iter().map(|f| f.end.worked_minutes).sum::<i64>()
+    );
     assert_eq!(pay, batch.iter().map(|f| f.end.pay_minor).sum::<i64>());
     assert_eq!(totals.len(), 4, "two sites × two employees: {totals:?}");
 }
@@ -1147,7 +1252,10 @@ pub async fn planned_shift_round_trip(store: Arc<dyn Store>) {
         }
     );
     assert!(plan.created_at > before && plan.created_at < Utc::now() + Duration::minutes(5));
-    assert_eq!(store.planned_shift(plan.id).await.unwrap(), Some(plan.clone()));
+    assert_eq!(
+        store.planned_shift(plan.id).await.unwrap(),
+        Some(plan.clone())
+    );
     assert_eq!(
         store
             .planned_shift(PlannedShiftId(plan.id.0 + 1000))
@@ -1176,7 +1284,9 @@ pub async fn plan_overlap_rules(store: Arc<dyn Store>) {
     }
     // An employee cannot be at two sites at once either.
     assert_eq!(
-        store.insert_planned_shift(&plan(&b.e1, &b.s2, 12, 16)).await,
+        store
+            .insert_planned_shift(&plan(&b.e1, &b.s2, 12, 16))
+            .await,
         Err(StoreError::PlanOverlap)
     );
     // Touching ends do not overlap; another employee is independent.
@@ -1216,7 +1326,9 @@ pub async fn plan_overlap_rules(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        store.insert_planned_shift(&plan(&b.e1, &b.s1, 12, 13)).await,
+        store
+            .insert_planned_shift(&plan(&b.e1, &b.s1, 12, 13))
+            .await,
         Err(StoreError::PlanOverlap)
     );
 }
@@ -1237,7 +1349,11 @@ pub async fn concurrent_overlapping_plans_give_one(store: Arc<dyn Store>) {
         tasks.spawn(async move { store.insert_planned_shift(&plan).await });
     }
     let results = tasks.join_all().await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     assert!(
         results
             .iter()
@@ -1245,7 +1361,10 @@ pub async fn concurrent_overlapping_plans_give_one(store: Arc<dyn Store>) {
             .all(|r| r == &Err(StoreError::PlanOverlap)),
         "{results:?}"
     );
-    let stored = store.list_planned(&plan_filter(vec![b.s1.id])).await.unwrap();
+    let stored = store
+        .list_planned(&plan_filter(vec![b.s1.id]))
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
 }
 
@@ -1293,7 +1412,8 @@ pub async fn set_plan_status_is_conditional(store: Arc<dyn Store>) {
 
 pub async fn list_planned_filters_and_paging(store: Arc<dyn Store>) {
     let b = base(&store).await;
-    let d = |day: i64, hour: i64| utc("2026-12-01 00:00") + Duration::days(day) + Duration::hours(hour);
+    let d =
+        |day: i64, hour: i64| utc("2026-12-01 00:00") + Duration::days(day) + Duration::hours(hour);
     let mut made = Vec::new();
     // (employee, site, day, start hour, length hours)
     for (e, s, day, hour, len) in [
@@ -1330,7 +1450,13 @@ pub async fn list_planned_filters_and_paging(store: Arc<dyn Store>) {
         plan_ids(&all),
         vec![first, second, made[2].id, made[3].id, made[4].id]
     );
-    assert!(store.list_planned(&plan_filter(vec![])).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_planned(&plan_filter(vec![]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let mine = store
         .list_planned(&PlanFilter {
@@ -1339,7 +1465,10 @@ pub async fn list_planned_filters_and_paging(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(plan_ids(&mine), vec![made[0].id, made[2].id, made[4].id, made[5].id]);
+    assert_eq!(
+        plan_ids(&mine),
+        vec![made[0].id, made[2].id, made[4].id, made[5].id]
+    );
 
     let planned = store
         .list_planned(&PlanFilter {
@@ -1455,7 +1584,10 @@ impl World {
             Arc::new(NoEvents),
             Policy::default(),
         );
-        let owner = app.add_owner(1001, "Ольга Владелица", Language::Ru).await.unwrap();
+        let owner = app
+            .add_owner(1001, "Ольга Владелица", Language::Ru)
+            .await
+            .unwrap();
         let employee = app
             .register_user(2001, "Иван Петров", Language::Ru)
             .await
@@ -1547,7 +1679,10 @@ pub async fn open_shift_records_location_and_rate(store: Arc<dyn Store>) {
     assert!((shift.start_location.distance_m - expected_distance).abs() < 0.01);
     assert!(shift.start_location.distance_m > 15.0 && shift.start_location.distance_m < 30.0);
     assert_eq!(shift.hourly_rate, Money::new(RATE, Currency::RUB));
-    assert_eq!(w.store.active_shift(w.employee.id).await.unwrap(), Some(shift.clone()));
+    assert_eq!(
+        w.store.active_shift(w.employee.id).await.unwrap(),
+        Some(shift.clone())
+    );
 
     // A later rate change does not touch a shift already opened.
     w.app
@@ -1712,7 +1847,11 @@ pub async fn close_shift_settles_pay(store: Arc<dyn Store>) {
     let end = closed.end_location.unwrap();
     assert_eq!(end.coordinates, end_fix.coordinates);
     assert_eq!(end.accuracy_m, None);
-    assert!(end.distance_m > 5.0 && end.distance_m < 20.0, "{}", end.distance_m);
+    assert!(
+        end.distance_m > 5.0 && end.distance_m < 20.0,
+        "{}",
+        end.distance_m
+    );
     assert_eq!(w.store.shift(shift.id).await.unwrap(), Some(closed));
     assert_eq!(
         w.app.close_shift(&w.employee, w.near()).await,
@@ -1736,7 +1875,12 @@ pub async fn open_links_plan_within_two_hours(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(early.planned_shift_id, None);
     assert_eq!(
-        w.store.planned_shift(plan.id).await.unwrap().unwrap().status,
+        w.store
+            .planned_shift(plan.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         PlanStatus::Planned
     );
     w.set(local(MSK, "2026-12-01 10:00") + Duration::seconds(30));
@@ -1848,13 +1992,17 @@ pub async fn plan_rules_through_staffpro(store: Arc<dyn Store>) {
         w.app
             .plan_shift(&w.owner, w.plan("2026-12-02", (8, 0), (12, 0)))
             .await,
-        Err(PlanShiftError::Rule(PlanRuleError::OutsideOpeningHours { .. }))
+        Err(PlanShiftError::Rule(
+            PlanRuleError::OutsideOpeningHours { .. }
+        ))
     ));
     assert_eq!(
         w.app
             .plan_shift(&w.owner, w.plan("2026-12-02", (9, 0), (9, 30)))
             .await,
-        Err(PlanShiftError::Rule(PlanRuleError::TooShort { minutes: 30 }))
+        Err(PlanShiftError::Rule(PlanRuleError::TooShort {
+            minutes: 30
+        }))
     );
     assert_eq!(
         w.app
@@ -1899,7 +2047,11 @@ pub async fn concurrent_overlapping_plans_through_staffpro(store: Arc<dyn Store>
         tokio::spawn(async move { app.plan_shift(&employee, req).await })
     };
     let results = [a.await.unwrap(), b.await.unwrap()];
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     assert!(
         results.iter().any(|r| r == &Err(PlanShiftError::Overlap)),
         "{results:?}"
@@ -1938,7 +2090,12 @@ pub async fn employee_cancel_cutoff(store: Arc<dyn Store>) {
         }))
     );
     assert_eq!(
-        w.store.planned_shift(plan.id).await.unwrap().unwrap().status,
+        w.store
+            .planned_shift(plan.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         PlanStatus::Planned
     );
     let cancelled = w.app.cancel_plan(&w.owner, plan.id).await.unwrap();
@@ -1961,13 +2118,25 @@ pub async fn mark_missed_plans_through_staffpro(store: Arc<dyn Store>) {
         .plan_shift(&w.owner, w.plan("2026-12-01", (10, 0), (14, 0)))
         .await
         .unwrap();
-    assert_eq!(plan_ids(&w.app.my_plans(&w.employee).await.unwrap()), vec![plan.id]);
+    assert_eq!(
+        plan_ids(&w.app.my_plans(&w.employee).await.unwrap()),
+        vec![plan.id]
+    );
     w.set(local(MSK, "2026-12-01 14:00"));
-    assert_eq!(w.app.mark_missed_plans().await.unwrap(), 0, "ends_at is not before now");
+    assert_eq!(
+        w.app.mark_missed_plans().await.unwrap(),
+        0,
+        "ends_at is not before now"
+    );
     w.set(local(MSK, "2026-12-01 14:01"));
     assert_eq!(w.app.mark_missed_plans().await.unwrap(), 1);
     assert_eq!(
-        w.store.planned_shift(plan.id).await.unwrap().unwrap().status,
+        w.store
+            .planned_shift(plan.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         PlanStatus::Missed
     );
     assert!(w.app.my_plans(&w.employee).await.unwrap().is_empty());
@@ -2003,7 +2172,11 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     w.store.import_finished_shifts(&batch).await.unwrap();
     // Running shifts are not in the report.
     w.store
-        .insert_shift(&new_shift(maria.id, msk_site.id, local(MSK, "2026-12-20 10:00")))
+        .insert_shift(&new_shift(
+            maria.id,
+            msk_site.id,
+            local(MSK, "2026-12-20 10:00"),
+        ))
         .await
         .unwrap();
 
@@ -2060,7 +2233,12 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     // One site only.
     let one = w
         .app
-        .summary(&w.owner, date("2026-12-31"), date("2026-12-31"), Some(far_east.id))
+        .summary(
+            &w.owner,
+            date("2026-12-31"),
+            date("2026-12-31"),
+            Some(far_east.id),
+        )
         .await
         .unwrap();
     assert_eq!(one.sites.len(), 1);
@@ -2159,7 +2337,12 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
     );
     not_found(
         w.app
-            .summary(&rival, date("2026-12-01"), date("2026-12-31"), Some(w.site.id))
+            .summary(
+                &rival,
+                date("2026-12-01"),
+                date("2026-12-31"),
+                Some(w.site.id),
+            )
             .await
             .map(drop),
     );
@@ -2175,7 +2358,10 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
     );
     // The rival's own views do not include the other owner's things.
     let theirs = w.app.sites_for(&rival).await.unwrap();
-    assert_eq!(theirs.iter().map(|s| s.id).collect::<Vec<_>>(), vec![own.id]);
+    assert_eq!(
+        theirs.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![own.id]
+    );
     assert!(
         w.app
             .shifts_for(&rival, &ShiftQuery::default())
@@ -2194,7 +2380,12 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
     // Nothing of the owner's changed.
     assert_eq!(w.store.site(w.site.id).await.unwrap().unwrap(), w.site);
     assert_eq!(
-        w.store.planned_shift(plan.id).await.unwrap().unwrap().status,
+        w.store
+            .planned_shift(plan.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         PlanStatus::Planned
     );
     assert_eq!(w.store.shift(shift.id).await.unwrap(), Some(shift));

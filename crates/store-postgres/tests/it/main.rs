@@ -13,7 +13,9 @@ pub async fn fresh_store() -> PgStore {
     let url = store_postgres::test_support::fresh_database()
         .await
         .expect("a fresh test database");
-    let store = PgStore::connect(&url).await.expect("connect to the test database");
+    let store = PgStore::connect(&url)
+        .await
+        .expect("connect to the test database");
     // The template is migrated already; running again must be a no-op.
     store.migrate().await.expect("migrations");
     store

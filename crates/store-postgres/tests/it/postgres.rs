@@ -1,1 +1,564 @@
+//! PostgreSQL-only tests: migrations, the constraints and indexes the store relies on (checked
+//! with raw SQL, so they hold whatever code writes to the tables), error mapping, and the
+//! monthly report over a million shifts.
 
+use crate::fresh_store;
+use app::{
+    FinishedShift, NewPlannedShift, NewShift, NewUser, ShiftEnd, SiteRange, Store, StoreError,
+};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::{
+    Coordinates, Currency, Language, Money, PersonName, PlanStatus, PlannedWindow,
+    RecordedLocation, ShiftStatus, Site, SiteId, SitePatch, User, UserId,
+};
+use sqlx::Row;
+use std::time::Instant;
+use store_postgres::{PgStore, test_support};
+
+fn at(h: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap() + Duration::hours(h)
+}
+
+async fn person(store: &PgStore, telegram_id: i64) -> User {
+    store
+        .upsert_user(&NewUser {
+            telegram_id,
+            name: PersonName::new(&format!("Сотрудник {telegram_id}")).unwrap(),
+            language: Language::Ru,
+        })
+        .await
+        .unwrap()
+}
+
+async fn site(store: &PgStore, owner: UserId, name: &str) -> Site {
+    let settings = SitePatch {
+        name: Some(name.into()),
+        latitude: Some(55.75),
+        longitude: Some(37.62),
+        opens_at: Some("09:00".into()),
+        closes_at: Some("21:00".into()),
+        hourly_rate_minor: Some(35_000),
+        ..SitePatch::default()
+    }
+    .create()
+    .unwrap();
+    store.insert_site(owner, &settings).await.unwrap()
+}
+
+fn new_shift(employee: UserId, site: SiteId, started_at: DateTime<Utc>) -> NewShift {
+    NewShift {
+        employee_id: employee,
+        site_id: site,
+        started_at,
+        start_location: RecordedLocation {
+            coordinates: Coordinates::new(55.75, 37.62).unwrap(),
+            accuracy_m: Some(10.0),
+            distance_m: 0.0,
+        },
+        hourly_rate: Money::new(35_000, Currency::RUB),
+        planned_shift_id: None,
+    }
+}
+
+fn plan(employee: UserId, site: SiteId, from: i64, to: i64) -> NewPlannedShift {
+    NewPlannedShift {
+        employee_id: employee,
+        site_id: site,
+        window: PlannedWindow {
+            starts_at: at(from),
+            ends_at: at(to),
+        },
+    }
+}
+
+fn sqlstate(e: &sqlx::Error) -> Option<(String, String)> {
+    match e {
+        sqlx::Error::Database(db) => Some((
+            db.code().map(|c| c.into_owned()).unwrap_or_default(),
+            db.constraint().unwrap_or_default().to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
+    let url = test_support::empty_database().await.unwrap();
+    let mut runs = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let url = url.clone();
+        runs.spawn(async move {
+            let store = PgStore::connect_with(&url, 2).await?;
+            store.migrate().await?;
+            Ok::<_, StoreError>(store)
+        });
+    }
+    let stores: Vec<PgStore> = runs
+        .join_all()
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let store = &stores[0];
+    store.migrate().await.unwrap();
+    let applied: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    let embedded: Vec<(i64, bool)> = store_postgres::migrator()
+        .iter()
+        .map(|m| (m.version, true))
+        .collect();
+    assert_eq!(applied, embedded);
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        [
+            "api_tokens",
+            "planned_shifts",
+            "shifts",
+            "site_access",
+            "site_managers",
+            "sites",
+            "users"
+        ]
+    );
+    // The schema works end to end.
+    store.ping().await.unwrap();
+    person(store, 1).await;
+}
+
+#[tokio::test]
+async fn constraints_and_indexes_exist() {
+    let store = fresh_store().await;
+    let index = |name: &'static str| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT indexdef FROM pg_indexes WHERE indexname = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("index {name}: {e}"))
+        }
+    };
+    let active = index("shifts_one_active_per_employee").await;
+    assert!(active.starts_with("CREATE UNIQUE INDEX"), "{active}");
+    assert!(
+        active.contains("(employee_id) WHERE (status = 'active'::text)"),
+        "{active}"
+    );
+    let report = index("shifts_by_site_start").await;
+    assert!(
+        report.contains(
+            "(site_id, started_at) INCLUDE (employee_id, status, worked_minutes, pay_minor)"
+        ),
+        "{report}"
+    );
+    assert!(
+        index("shifts_by_employee_start")
+            .await
+            .contains("(employee_id, started_at)")
+    );
+    assert!(
+        index("planned_shifts_by_start")
+            .await
+            .contains("(starts_at)")
+    );
+    assert!(
+        index("planned_shifts_by_employee_start")
+            .await
+            .contains("(employee_id, starts_at)")
+    );
+
+    let exclusion: String = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conname = 'planned_shifts_no_overlap' AND contype = 'x'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(exclusion.contains("EXCLUDE USING gist"), "{exclusion}");
+    assert!(
+        exclusion.contains("tstzrange(starts_at, ends_at, '[)'::text) WITH &&"),
+        "{exclusion}"
+    );
+    assert!(
+        exclusion.contains("'planned'::text, 'done'::text"),
+        "{exclusion}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_unique_index_holds_for_raw_concurrent_inserts() {
+    let store = fresh_store().await;
+    let owner = person(&store, 1).await;
+    let employee = person(&store, 2).await;
+    let s = site(&store, owner.id, "Склад").await;
+    let insert = "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
+                  start_longitude, start_distance_m, hourly_rate_minor, currency) \
+                  VALUES ($1, $2, 'active', $3, 55.75, 37.62, 0, 35000, 'RUB')";
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let pool = store.pool().clone();
+        tasks.spawn(async move {
+            sqlx::query(insert)
+                .bind(employee.id.0)
+                .bind(s.id.0)
+                .bind(at(0) + Duration::seconds(i))
+                .execute(&pool)
+                .await
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(
+            sqlstate(r),
+            Some(("23505".into(), "shifts_one_active_per_employee".into())),
+            "{r}"
+        );
+    }
+    // Finished shifts are not limited.
+    let finished = "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
+                    start_longitude, start_distance_m, hourly_rate_minor, currency, ended_at, \
+                    worked_minutes, pay_minor) \
+                    VALUES ($1, $2, 'closed', $3, 55.75, 37.62, 0, 35000, 'RUB', $3, 0, 0)";
+    for h in 0..3 {
+        sqlx::query(finished)
+            .bind(employee.id.0)
+            .bind(s.id.0)
+            .bind(at(-24 * h))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exclusion_constraint_holds_under_concurrency() {
+    let store = fresh_store().await;
+    let owner = person(&store, 1).await;
+    let employee = person(&store, 2).await;
+    let s = site(&store, owner.id, "Склад").await;
+
+    // Two cancelled, overlapping plans brought back at the same time: only one may return.
+    let a = store
+        .insert_planned_shift(&plan(employee.id, s.id, 10, 14))
+        .await
+        .unwrap();
+    store
+        .set_plan_status(a.id, PlanStatus::Planned, PlanStatus::Cancelled)
+        .await
+        .unwrap();
+    let b = store
+        .insert_planned_shift(&plan(employee.id, s.id, 12, 16))
+        .await
+        .unwrap();
+    store
+        .set_plan_status(b.id, PlanStatus::Planned, PlanStatus::Cancelled)
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in [a.id, b.id] {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .set_plan_status(id, PlanStatus::Cancelled, PlanStatus::Planned)
+                .await
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results.contains(&Err(StoreError::PlanOverlap)),
+        "{results:?}"
+    );
+
+    // Raw concurrent inserts of pairwise-overlapping windows: one row survives.
+    let other = person(&store, 3).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let pool = store.pool().clone();
+        tasks.spawn(async move {
+            sqlx::query(
+                "INSERT INTO planned_shifts (employee_id, site_id, starts_at, ends_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(other.id.0)
+            .bind(s.id.0)
+            .bind(at(30) + Duration::minutes(5 * i))
+            .bind(at(34) + Duration::minutes(5 * i))
+            .execute(&pool)
+            .await
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(
+            sqlstate(r),
+            Some(("23P01".into(), "planned_shifts_no_overlap".into())),
+            "{r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn errors_map_to_store_errors() {
+    let store = fresh_store().await;
+    let owner = person(&store, 1).await;
+    let s = site(&store, owner.id, "Склад").await;
+    let missing_user = UserId(owner.id.0 + 1000);
+    let missing_site = SiteId(s.id.0 + 1000);
+
+    store.insert_api_token(owner.id, "h", "a").await.unwrap();
+    assert_eq!(
+        store.insert_api_token(owner.id, "h", "b").await,
+        Err(StoreError::Duplicate("api token"))
+    );
+    assert_eq!(
+        store.grant_access(missing_site, owner.id).await,
+        Err(StoreError::NotFound("site"))
+    );
+    assert_eq!(
+        store.grant_manager(s.id, missing_user).await,
+        Err(StoreError::NotFound("user"))
+    );
+    assert_eq!(
+        store.insert_site(missing_user, &s.settings).await.map(drop),
+        Err(StoreError::NotFound("user"))
+    );
+    assert_eq!(
+        store
+            .insert_shift(&new_shift(owner.id, missing_site, at(0)))
+            .await
+            .map(drop),
+        Err(StoreError::NotFound("site"))
+    );
+    let shift = store
+        .insert_shift(&new_shift(owner.id, s.id, at(0)))
+        .await
+        .unwrap();
+    let into_active = ShiftEnd {
+        status: ShiftStatus::Active,
+        ended_at: at(1),
+        end_location: None,
+        worked_minutes: 60,
+        pay_minor: 35_000,
+        needs_review: false,
+    };
+    assert!(matches!(
+        store.close_shift(shift.id, &into_active).await,
+        Err(StoreError::Other(_))
+    ));
+    assert!(matches!(
+        store
+            .import_finished_shifts(&[FinishedShift {
+                shift: new_shift(owner.id, s.id, at(-48)),
+                end: into_active,
+            }])
+            .await,
+        Err(StoreError::Other(_))
+    ));
+
+    // A row no domain value can hold is an error, not a panic.
+    sqlx::query("UPDATE sites SET time_zone = 'Mars/Olympus' WHERE id = $1")
+        .bind(s.id.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    match store.site(s.id).await {
+        Err(StoreError::Other(m)) => assert!(m.contains("time zone"), "{m}"),
+        other => panic!("expected Other, got {other:?}"),
+    }
+
+    // Nobody listening: unavailable, and quickly.
+    let started = Instant::now();
+    let refused = PgStore::connect("postgres://postgres@127.0.0.1:1/postgres").await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    store.pool().close().await;
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_plan_no_longer_waiting_is_not_linked() {
+    let store = fresh_store().await;
+    let owner = person(&store, 1).await;
+    let employee = person(&store, 2).await;
+    let s = site(&store, owner.id, "Склад").await;
+    let cancelled = store
+        .insert_planned_shift(&plan(employee.id, s.id, 10, 14))
+        .await
+        .unwrap();
+    store
+        .set_plan_status(cancelled.id, PlanStatus::Planned, PlanStatus::Cancelled)
+        .await
+        .unwrap();
+    // The employee is at the site: the shift opens, without claiming the cancelled plan.
+    let shift = store
+        .insert_shift(&NewShift {
+            planned_shift_id: Some(cancelled.id),
+            ..new_shift(employee.id, s.id, at(9))
+        })
+        .await
+        .unwrap();
+    assert_eq!(shift.planned_shift_id, None);
+    let after = store.planned_shift(cancelled.id).await.unwrap().unwrap();
+    assert_eq!(after.status, PlanStatus::Cancelled);
+    assert_eq!(after.shift_id, None);
+}
+
+/// The monthly report over 1,000,000 shifts must take at most 20 ms. Loads a million shifts
+/// (about a minute on two cores), so it runs only when asked:
+/// `cargo nextest run -p store-postgres --run-ignored only`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "loads 1,000,000 shifts; run with --run-ignored only"]
+async fn monthly_summary_over_a_million_shifts() {
+    let store = fresh_store().await;
+    let owner = person(&store, 1).await;
+    let rival = person(&store, 2).await;
+    let mut sites = Vec::new();
+    for i in 0..50 {
+        let who = if i < 10 { owner.id } else { rival.id };
+        sites.push(site(&store, who, &format!("Объект {i}")).await);
+    }
+    let mut employees = Vec::new();
+    for i in 0..1000 {
+        employees.push(person(&store, 10_000 + i).await);
+    }
+    // Two years of history, spread over every site and employee.
+    let total: i64 = 1_000_000;
+    let start = Utc.with_ymd_and_hms(2025, 1, 1, 6, 0, 0).unwrap();
+    let step_s = 2 * 365 * 86_400 / total;
+    let loading = Instant::now();
+    for chunk in (0..total).collect::<Vec<_>>().chunks(50_000) {
+        let batch: Vec<FinishedShift> = chunk
+            .iter()
+            .map(|&i| {
+                let started = start + Duration::seconds(i * step_s);
+                let minutes = 240 + i % 300;
+                FinishedShift {
+                    shift: new_shift(
+                        employees[(i % 1000) as usize].id,
+                        sites[(i % 50) as usize].id,
+                        started,
+                    ),
+                    end: ShiftEnd {
+                        status: if i % 33 == 0 {
+                            ShiftStatus::AutoClosed
+                        } else {
+                            ShiftStatus::Closed
+                        },
+                        ended_at: started + Duration::minutes(minutes),
+                        end_location: None,
+                        worked_minutes: minutes,
+                        pay_minor: domain::money::pay_minor(minutes, 35_000),
+                        needs_review: i % 33 == 0,
+                    },
+                }
+            })
+            .collect();
+        assert_eq!(
+            store.import_finished_shifts(&batch).await.unwrap(),
+            batch.len() as u64
+        );
+    }
+    let load = loading.elapsed();
+    eprintln!(
+        "imported {total} shifts in {load:?} ({:.0} rows/s)",
+        total as f64 / load.as_secs_f64()
+    );
+    assert!(
+        total as f64 / load.as_secs_f64() > 10_000.0,
+        "import too slow: {load:?}"
+    );
+    sqlx::query("VACUUM (ANALYZE) shifts")
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+    // December 2025 for the owner's ten sites (Moscow days).
+    let from = Utc.with_ymd_and_hms(2025, 11, 30, 21, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap();
+    let ranges: Vec<SiteRange> = sites[..10]
+        .iter()
+        .map(|s| SiteRange {
+            site_id: s.id,
+            from,
+            to,
+        })
+        .collect();
+    let mut best = std::time::Duration::MAX;
+    let mut counted = 0;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let totals = store.shift_totals(&ranges).await.unwrap();
+        best = best.min(t.elapsed());
+        counted = totals.iter().map(|t| t.shifts).sum::<i64>();
+    }
+    eprintln!("monthly totals of 10 sites ({counted} shifts): best {best:?}");
+    assert!(counted > 5_000, "{counted}");
+    assert!(best <= std::time::Duration::from_millis(20), "{best:?}");
+
+    // Worst case: one owner with every site, a month of all 1,000,000 shifts' history.
+    let all: Vec<SiteRange> = sites
+        .iter()
+        .map(|s| SiteRange {
+            site_id: s.id,
+            from,
+            to,
+        })
+        .collect();
+    let mut best = std::time::Duration::MAX;
+    for _ in 0..10 {
+        let t = Instant::now();
+        counted = store
+            .shift_totals(&all)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.shifts)
+            .sum();
+        best = best.min(t.elapsed());
+    }
+    eprintln!("monthly totals of all 50 sites ({counted} shifts): best {best:?}");
+    assert!(best <= std::time::Duration::from_millis(20), "{best:?}");
+
+    let plan: Vec<String> = sqlx::query(
+        "EXPLAIN SELECT employee_id, count(*), sum(worked_minutes), sum(pay_minor) FROM shifts \
+         WHERE site_id = $1 AND started_at >= $2 AND started_at < $3 \
+         AND status IN ('closed', 'auto_closed') GROUP BY employee_id",
+    )
+    .bind(sites[0].id.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>(0))
+    .collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("Index Only Scan using shifts_by_site_start")),
+        "{plan:#?}"
+    );
+}
