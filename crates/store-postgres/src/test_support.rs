@@ -82,6 +82,26 @@ pub async fn empty_database() -> Result<String, StoreError> {
     Ok(with_database(&server, &name))
 }
 
+/// Drops a database made by [`fresh_database`] or [`empty_database`] at once (tests that load
+/// a lot of data free the disk instead of waiting for the hourly clean-up). Only test databases
+/// can be dropped this way.
+pub async fn drop_database(url: &str) -> Result<(), StoreError> {
+    let name = url
+        .split('?')
+        .next()
+        .and_then(|base| base.rsplit('/').next())
+        .filter(|name| created_at_of(name).is_some())
+        .ok_or_else(|| StoreError::Other(format!("{url} is not a test database")))?;
+    let mut admin = PgConnection::connect(&server_url()).await.map_err(map)?;
+    execute(
+        &mut admin,
+        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    )
+    .await?;
+    let _ = admin.close().await;
+    Ok(())
+}
+
 /// `spb_tpl_<fingerprint of the migrations>`.
 fn template_name() -> String {
     format!("{TEMPLATE_PREFIX}{}", migrations::fingerprint())
@@ -353,5 +373,6 @@ mod tests {
         );
         assert_ne!(new_test_name(), new_test_name());
         assert_eq!(created_at_of("spb_tpl_abc"), None);
+        assert_eq!(created_at_of("spb_test_x_1"), None);
     }
 }

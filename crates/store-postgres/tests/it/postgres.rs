@@ -432,7 +432,8 @@ async fn a_plan_no_longer_waiting_is_not_linked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "loads 1,000,000 shifts; run with --run-ignored only"]
 async fn monthly_summary_over_a_million_shifts() {
-    let store = fresh_store().await;
+    let url = test_support::fresh_database().await.unwrap();
+    let store = PgStore::connect(&url).await.unwrap();
     let owner = person(&store, 1).await;
     let rival = person(&store, 2).await;
     let mut sites = Vec::new();
@@ -561,4 +562,7 @@ async fn monthly_summary_over_a_million_shifts() {
             .any(|l| l.contains("Index Only Scan using shifts_by_site_start")),
         "{plan:#?}"
     );
+    // A few hundred megabytes: give them back now rather than in an hour.
+    store.pool().close().await;
+    test_support::drop_database(&url).await.unwrap();
 }
