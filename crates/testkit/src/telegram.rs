@@ -1,0 +1,911 @@
+//! A fake Telegram Bot API server for tests: real HTTP on loopback, close enough to
+//! api.telegram.org that an unmodified teloxide `Bot` runs against it, plus a control API (Rust
+//! methods and `/control/...` HTTP endpoints) to play the users and inspect what the bot did.
+//!
+//! # Use from a test
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use testkit::telegram::{FakeTelegram, FakeUser, Fault};
+//!
+//! let tg = FakeTelegram::start().await;
+//! // Point the bot at it: `Bot::new(tg.token()).set_api_url(tg.api_url().parse()?)`, or
+//! // TELOXIDE_API_URL / TELEGRAM_API_URL = tg.api_url(), then start the bot (long polling).
+//! let anna = FakeUser::ru(1001);
+//! tg.send_command(&anna, "start", Some("join-abc"));
+//! let sent = tg.wait_for_messages(anna.chat_id(), 1, Duration::from_secs(2)).await?;
+//! assert!(sent[0].text().contains("Привет"));
+//! let open = sent[0].inline_button("Open shift").map(|b| b.text.clone());
+//! # let _ = open;
+//! tg.tap_button(&anna, sent[0].message_id, "Open shift")?;
+//! tg.fail_next("sendMessage", Fault::RetryAfter(1));
+//! # Ok(()) }
+//! ```
+//!
+//! # What it serves
+//!
+//! `POST|GET /bot<token>/<method>` with JSON, urlencoded or multipart bodies (and query
+//! parameters), method names in any letter case. A wrong token answers 401 "Unauthorized", an
+//! unknown method 404 "Not Found". Implemented: getMe, getUpdates (long polling, `offset`,
+//! `limit`, `timeout`, `allowed_updates`; a second poll terminates the first with 409 as
+//! Telegram does), getWebhookInfo, setWebhook, deleteWebhook, sendMessage, editMessageText,
+//! editMessageReplyMarkup, editMessageCaption, answerCallbackQuery, sendPhoto, sendDocument,
+//! sendLocation, deleteMessage, setMyCommands, getMyCommands, deleteMyCommands, sendChatAction,
+//! getFile, setMyDescription, setMyShortDescription, setMyName, setChatMenuButton, close, logOut;
+//! and `GET /file/bot<token>/<file_path>`.
+//!
+//! It checks what Telegram checks and answers with Telegram's own error texts: unknown chat
+//! ("Bad Request: chat not found" until the user has written to the bot or was added with
+//! [`FakeTelegram::add_user`]), blocked bot (403), empty or over-long text, malformed HTML /
+//! MarkdownV2 ("Bad Request: can't parse entities: …"), callback data over 64 bytes
+//! ("Bad Request: BUTTON_DATA_INVALID"), "message is not modified", "message to edit not found",
+//! "query is too old…" for a callback answered twice, non-image bytes in sendPhoto. Like Telegram,
+//! editMessageText without `reply_markup` removes the inline keyboard, and the `text` of a
+//! returned message is the visible text (markup removed).
+//!
+//! Webhook mode: once the bot calls setWebhook (plain `http://` URLs are accepted here), queued
+//! updates are POSTed to it with `X-Telegram-Bot-Api-Secret-Token`; failures are retried and
+//! shown in getWebhookInfo's `last_error_message`. [`FakeTelegram::post_update`] POSTs any
+//! update by hand (any secret, the same update_id again…).
+//!
+//! # Control endpoints (for driving a bot by hand with curl)
+//!
+//! All take and return JSON. Users are created on first use (`language_code` defaults to "ru").
+//!
+//! | endpoint | body / answer |
+//! |---|---|
+//! | `GET /control` | this list and the bot's token |
+//! | `POST /control/users` | `{"user_id":1,"first_name":"Anna","language_code":"en","client":"desktop"}` |
+//! | `POST /control/users/{id}/block`, `…/unblock` | the user blocks / unblocks the bot (sends get 403) |
+//! | `POST /control/text` | `{"user_id":1,"text":"/start abc"}` → `{"update_id":7}` |
+//! | `POST /control/location` | `{"user_id":1,"latitude":55.75,"longitude":37.61,"horizontal_accuracy":20,"seconds_ago":0,"live_period":900,"forwarded_from_user_id":2,"edit_of_update_id":7}` |
+//! | `POST /control/callback` | `{"user_id":1,"message_id":5,"button":"Open shift"}` or `"data":"v1:o:3"` |
+//! | `POST /control/updates` | a raw Update object (its update_id is replaced) |
+//! | `GET /control/chats/{chat_id}/messages` | what the bot sent there (current state) |
+//! | `GET /control/chats/{chat_id}` | messages, edits, deletions, chat actions, reply keyboard |
+//! | `GET /control/callback-answers`, `/control/commands`, `/control/webhook` | records |
+//! | `GET /control/requests` | counts per method and the last 200 requests |
+//! | `POST /control/faults` | `{"kind":"retry_after","retry_after":3,"method":"sendMessage","chat_id":1,"times":2}`; kinds: `retry_after`, `blocked`, `bad_request` (`description`), `server_error` (`status`), `error` (`status`, `description`), `delay` (`delay_ms`), `drop_connection`; `"always":true` for every request |
+//! | `DELETE /control/faults` | removes queued faults |
+//! | `GET /control/files/{file_id}` | the bytes of a document or photo |
+//!
+//! See docs/fake-telegram.md for a walk-through.
+
+mod api;
+mod control;
+mod format;
+mod incoming;
+mod model;
+mod params;
+mod state;
+mod webhook;
+
+use std::{
+    net::SocketAddr,
+    pin::pin,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use axum::Router;
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, watch};
+
+pub use incoming::Incoming;
+pub use model::{
+    BotCommandRecord, BotMessage, CallbackAnswer, ClientKind, CommandSet, Edit, FakeTelegramError,
+    FakeUser, Fault, FaultRule, FileKind, InlineButton, Markup, ReplyButton, ReplyKeyboard,
+    RequestRecord, StoredFile, WaitTimeout, WebhookConfig,
+};
+pub use webhook::{SECRET_HEADER, post_update_json};
+
+use state::{BotProfile, State, StoredMessage, UpdateRecord};
+
+/// Shared by the handle, the HTTP handlers and the webhook deliverer.
+pub(crate) struct Shared {
+    pub token: String,
+    pub state: Mutex<State>,
+    /// An update was queued, or the webhook / polling set-up changed.
+    pub updates_changed: Notify,
+    /// Anything happened that a waiting test may care about.
+    pub activity: Notify,
+    pub shutdown: watch::Sender<bool>,
+    pub http: reqwest::Client,
+}
+
+impl Shared {
+    /// A panic elsewhere while holding the lock must not hide every later assertion.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Settings for [`FakeTelegram`]; `FakeTelegram::start()` uses the defaults.
+#[derive(Clone, Debug)]
+pub struct FakeTelegramBuilder {
+    token: String,
+    bot_first_name: String,
+    bot_username: String,
+    addr: SocketAddr,
+}
+
+impl FakeTelegramBuilder {
+    /// The only token the fake accepts; the bot's user id is the part before ':'.
+    #[must_use]
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = token.to_owned();
+        self
+    }
+
+    #[must_use]
+    pub fn bot_name(mut self, first_name: &str, username: &str) -> Self {
+        self.bot_first_name = first_name.to_owned();
+        self.bot_username = username.to_owned();
+        self
+    }
+
+    /// Where to listen; default 127.0.0.1:0 (a free port).
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    pub async fn start(self) -> Result<FakeTelegram, FakeTelegramError> {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(FakeTelegramError::Bind)?;
+        let addr = listener.local_addr().map_err(FakeTelegramError::Bind)?;
+        let bot_id = self
+            .token
+            .split(':')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(1_234_567_890);
+        let (shutdown, _) = watch::channel(false);
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        let shared = Arc::new(Shared {
+            token: self.token,
+            state: Mutex::new(State::new(BotProfile {
+                id: bot_id,
+                first_name: self.bot_first_name,
+                username: self.bot_username,
+            })),
+            updates_changed: Notify::new(),
+            activity: Notify::new(),
+            shutdown,
+            http,
+        });
+        let telegram = FakeTelegram { shared, addr };
+        let app = Router::new()
+            .nest("/control", control::router())
+            .fallback(api::bot_api)
+            .with_state(telegram.clone());
+        let mut stop = telegram.shared.shutdown.subscribe();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::warn!(error = %e, "fake Telegram server stopped");
+            }
+        });
+        tokio::spawn(webhook::deliver_loop(Arc::clone(&telegram.shared)));
+        Ok(telegram)
+    }
+}
+
+/// Handle to a running fake Telegram server; clones share it.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+}
+
+impl std::fmt::Debug for FakeTelegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTelegram")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+impl FakeTelegram {
+    pub const DEFAULT_TOKEN: &'static str = "1234567890:AAFakeTelegramTokenForStaffProBotTests";
+
+    pub fn builder() -> FakeTelegramBuilder {
+        FakeTelegramBuilder {
+            token: Self::DEFAULT_TOKEN.to_owned(),
+            bot_first_name: "StaffProBot".to_owned(),
+            bot_username: "staffprobot_test_bot".to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    /// Starts a fake on a free loopback port with the default token.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound: the machine cannot run any HTTP test then.
+    pub async fn start() -> Self {
+        match Self::builder().start().await {
+            Ok(telegram) => telegram,
+            Err(e) => panic!("fake Telegram server: {e}"),
+        }
+    }
+
+    /// Base URL for `Bot::set_api_url` / TELOXIDE_API_URL, e.g. "http://127.0.0.1:41234/".
+    pub fn api_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    pub fn bot_id(&self) -> i64 {
+        self.shared.lock().bot.id
+    }
+
+    pub fn bot_username(&self) -> String {
+        self.shared.lock().bot.username.clone()
+    }
+
+    /// Stops serving: waiting long polls answer at once, the webhook deliverer ends.
+    pub fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+    }
+
+    fn changed(&self) {
+        self.shared.updates_changed.notify_waiters();
+        self.shared.activity.notify_waiters();
+    }
+
+    // ----- playing the users -----
+
+    /// Makes the user's chat known (as if they had opened the bot) without sending anything.
+    pub fn add_user(&self, user: &FakeUser) {
+        self.shared.lock().register_user(user);
+        self.shared.activity.notify_waiters();
+    }
+
+    /// The user blocks the bot: every send to them answers 403 "bot was blocked by the user".
+    pub fn block_bot(&self, user_id: i64) {
+        self.shared.lock().blocked.insert(user_id);
+    }
+
+    pub fn unblock_bot(&self, user_id: i64) {
+        self.shared.lock().blocked.remove(&user_id);
+    }
+
+    /// The user sends a message; returns its update_id.
+    pub fn send(&self, user: &FakeUser, message: Incoming) -> i64 {
+        let id = self.build_message(user, &message, true);
+        self.changed();
+        id
+    }
+
+    /// Builds and records the update without queueing it, for webhook tests that deliver it
+    /// themselves with [`FakeTelegram::post_update`].
+    pub fn prepare(&self, user: &FakeUser, message: Incoming) -> i64 {
+        self.build_message(user, &message, false)
+    }
+
+    fn build_message(&self, user: &FakeUser, message: &Incoming, queue: bool) -> i64 {
+        let mut state = self.shared.lock();
+        state.register_user(user);
+        let message_id = state.next_message_id(user.id);
+        let json = message.message_json(&mut state, user, message_id, now());
+        if let Some(chat) = state.chats.get_mut(&user.id) {
+            chat.messages
+                .insert(message_id, StoredMessage::User(json.clone()));
+        }
+        state.add_update(
+            "message",
+            json,
+            UpdateRecord {
+                json: Value::Null,
+                chat_id: Some(user.id),
+                message_id: Some(message_id),
+                callback_query_id: None,
+            },
+            queue,
+        )
+    }
+
+    pub fn send_text(&self, user: &FakeUser, text: &str) -> i64 {
+        self.send(user, Incoming::text(text))
+    }
+
+    /// `/name` or `/name payload`.
+    pub fn send_command(&self, user: &FakeUser, name: &str, payload: Option<&str>) -> i64 {
+        self.send(user, Incoming::command(name, payload))
+    }
+
+    pub fn send_location(
+        &self,
+        user: &FakeUser,
+        latitude: f64,
+        longitude: f64,
+        accuracy: Option<f64>,
+    ) -> i64 {
+        let mut location = Incoming::location(latitude, longitude);
+        if let Some(metres) = accuracy {
+            location = location.accuracy(metres);
+        }
+        self.send(user, location)
+    }
+
+    /// A live location moves: an `edited_message` for the location sent in `original_update_id`.
+    pub fn edit_live_location(
+        &self,
+        user: &FakeUser,
+        original_update_id: i64,
+        latitude: f64,
+        longitude: f64,
+        accuracy: Option<f64>,
+    ) -> Result<i64, FakeTelegramError> {
+        let id = {
+            let mut state = self.shared.lock();
+            let record = state
+                .history
+                .get(&original_update_id)
+                .ok_or(FakeTelegramError::NoSuchUpdate(original_update_id))?;
+            let (Some(chat_id), Some(message_id)) = (record.chat_id, record.message_id) else {
+                return Err(FakeTelegramError::NotALocation(original_update_id));
+            };
+            let stored = state
+                .chats
+                .get_mut(&chat_id)
+                .and_then(|c| c.messages.get_mut(&message_id));
+            let Some(StoredMessage::User(message)) = stored else {
+                return Err(FakeTelegramError::NotALocation(original_update_id));
+            };
+            let Some(location) = message.get_mut("location").and_then(Value::as_object_mut) else {
+                return Err(FakeTelegramError::NotALocation(original_update_id));
+            };
+            location.insert("latitude".into(), json!(latitude));
+            location.insert("longitude".into(), json!(longitude));
+            match accuracy {
+                Some(metres) => {
+                    location.insert("horizontal_accuracy".into(), json!(metres));
+                }
+                None => {
+                    location.remove("horizontal_accuracy");
+                }
+            }
+            if let Some(map) = message.as_object_mut() {
+                map.insert("edit_date".into(), json!(now()));
+                map.insert("from".into(), user.to_json());
+            }
+            let edited = message.clone();
+            state.add_update(
+                "edited_message",
+                edited,
+                UpdateRecord {
+                    json: Value::Null,
+                    chat_id: Some(chat_id),
+                    message_id: Some(message_id),
+                    callback_query_id: None,
+                },
+                true,
+            )
+        };
+        self.changed();
+        Ok(id)
+    }
+
+    /// A callback query with any data on message `message_id` of the user's chat (also for
+    /// stale or forged buttons); a message the fake does not know arrives as inaccessible.
+    pub fn send_callback(&self, user: &FakeUser, message_id: i32, data: &str) -> i64 {
+        let id = {
+            let mut state = self.shared.lock();
+            state.register_user(user);
+            let message = match state
+                .chats
+                .get(&user.id)
+                .and_then(|c| c.messages.get(&message_id))
+            {
+                Some(StoredMessage::Bot(m)) if !m.deleted => state.bot_message_json(m),
+                Some(StoredMessage::User(m)) => m.clone(),
+                _ => json!({ "chat": user.chat_json(), "message_id": message_id, "date": 0 }),
+            };
+            let query_id = format!("cq{}-{}", user.id, state.next_update_id);
+            let body = json!({
+                "id": query_id,
+                "from": user.to_json(),
+                "message": message,
+                "chat_instance": format!("ci{}", user.id),
+                "data": data,
+            });
+            state.add_update(
+                "callback_query",
+                body,
+                UpdateRecord {
+                    json: Value::Null,
+                    chat_id: Some(user.id),
+                    message_id: Some(message_id),
+                    callback_query_id: Some(query_id),
+                },
+                true,
+            )
+        };
+        self.changed();
+        id
+    }
+
+    /// The user taps the inline button with this text on a message the bot sent them.
+    pub fn tap_button(
+        &self,
+        user: &FakeUser,
+        message_id: i32,
+        button_text: &str,
+    ) -> Result<i64, FakeTelegramError> {
+        let message = self
+            .message(user.id, message_id)
+            .filter(|m| !m.deleted)
+            .ok_or(FakeTelegramError::NoSuchMessage {
+                chat_id: user.id,
+                message_id,
+            })?;
+        let button =
+            message
+                .inline_button(button_text)
+                .ok_or_else(|| FakeTelegramError::NoSuchButton {
+                    chat_id: user.id,
+                    message_id,
+                    text: button_text.to_owned(),
+                    available: message.inline_buttons().map(|b| b.text.clone()).collect(),
+                })?;
+        let data =
+            button
+                .callback_data
+                .clone()
+                .ok_or_else(|| FakeTelegramError::NotACallbackButton {
+                    text: button.text.clone(),
+                    url: button.url.clone(),
+                })?;
+        Ok(self.send_callback(user, message_id, &data))
+    }
+
+    /// The user taps a plain button of the reply keyboard they currently have: its text is sent.
+    pub fn tap_reply_button(
+        &self,
+        user: &FakeUser,
+        button_text: &str,
+    ) -> Result<i64, FakeTelegramError> {
+        let keyboard = self.reply_keyboard(user.id);
+        let button = keyboard
+            .as_ref()
+            .and_then(|k| k.buttons().find(|b| b.text == button_text).cloned());
+        match button {
+            Some(b) if !b.request_location && !b.request_contact => {
+                Ok(self.send_text(user, button_text))
+            }
+            Some(b) => Err(FakeTelegramError::SpecialButton { text: b.text }),
+            None => Err(FakeTelegramError::NoSuchReplyButton {
+                chat_id: user.id,
+                text: button_text.to_owned(),
+                available: keyboard
+                    .map(|k| k.buttons().map(|b| b.text.clone()).collect())
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// The user taps the keyboard's `request_location` button. A phone sends `location` (build
+    /// it with [`Incoming::location`]); Telegram Desktop sends nothing (`Ok(None)`).
+    pub fn share_location_via_button(
+        &self,
+        user: &FakeUser,
+        location: Incoming,
+    ) -> Result<Option<i64>, FakeTelegramError> {
+        let keyboard = self.reply_keyboard(user.id);
+        let has_button = keyboard
+            .as_ref()
+            .is_some_and(|k| k.buttons().any(|b| b.request_location));
+        if !has_button {
+            return Err(FakeTelegramError::NoSuchReplyButton {
+                chat_id: user.id,
+                text: "(a request_location button)".to_owned(),
+                available: keyboard
+                    .map(|k| k.buttons().map(|b| b.text.clone()).collect())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(match user.client {
+            ClientKind::Mobile => Some(self.send(user, location)),
+            ClientKind::Desktop => None,
+        })
+    }
+
+    /// Queues a hand-made Update; its `update_id` is replaced by the next one.
+    pub fn inject_raw(&self, update: Value) -> i64 {
+        let id = {
+            let mut state = self.shared.lock();
+            let (kind, body) = update
+                .as_object()
+                .and_then(|map| map.iter().find(|(k, _)| k.as_str() != "update_id"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_else(|| ("unknown".to_owned(), json!({})));
+            let chat_id = body
+                .pointer("/chat/id")
+                .or_else(|| body.pointer("/message/chat/id"))
+                .and_then(Value::as_i64);
+            let callback_query_id = (kind == "callback_query")
+                .then(|| body.get("id").and_then(Value::as_str).map(str::to_owned))
+                .flatten();
+            state.add_update(
+                &kind,
+                body,
+                UpdateRecord {
+                    json: Value::Null,
+                    chat_id,
+                    message_id: None,
+                    callback_query_id,
+                },
+                true,
+            )
+        };
+        self.changed();
+        id
+    }
+
+    /// The full Update JSON of any update built so far.
+    pub fn update_json(&self, update_id: i64) -> Option<Value> {
+        self.shared
+            .lock()
+            .history
+            .get(&update_id)
+            .map(|r| r.json.clone())
+    }
+
+    /// The message_id of the user's message carried by `update_id`.
+    pub fn message_id_of(&self, update_id: i64) -> Option<i32> {
+        self.shared
+            .lock()
+            .history
+            .get(&update_id)
+            .and_then(|r| r.message_id)
+    }
+
+    /// Updates queued and not yet confirmed by the bot.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    // ----- what the bot did -----
+
+    /// Every message the bot sent to the chat, oldest first, in its current state.
+    pub fn messages(&self, chat_id: i64) -> Vec<BotMessage> {
+        let state = self.shared.lock();
+        let Some(chat) = state.chats.get(&chat_id) else {
+            return Vec::new();
+        };
+        chat.bot_messages
+            .iter()
+            .filter_map(|id| match chat.messages.get(id) {
+                Some(StoredMessage::Bot(m)) => Some((**m).clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The visible texts of the messages the bot sent to the chat.
+    pub fn texts(&self, chat_id: i64) -> Vec<String> {
+        self.messages(chat_id)
+            .into_iter()
+            .map(|m| m.text.unwrap_or_default())
+            .collect()
+    }
+
+    pub fn last_message(&self, chat_id: i64) -> Option<BotMessage> {
+        self.messages(chat_id).pop()
+    }
+
+    pub fn message(&self, chat_id: i64, message_id: i32) -> Option<BotMessage> {
+        match self
+            .shared
+            .lock()
+            .chats
+            .get(&chat_id)
+            .and_then(|c| c.messages.get(&message_id))
+        {
+            Some(StoredMessage::Bot(m)) => Some((**m).clone()),
+            _ => None,
+        }
+    }
+
+    pub fn edits(&self, chat_id: i64) -> Vec<Edit> {
+        self.chat_field(chat_id, |c| c.edits.clone())
+    }
+
+    /// Ids of messages the bot deleted, in order.
+    pub fn deleted_messages(&self, chat_id: i64) -> Vec<i32> {
+        self.chat_field(chat_id, |c| c.deleted.clone())
+    }
+
+    /// sendChatAction actions ("typing", "upload_document"…), in order.
+    pub fn chat_actions(&self, chat_id: i64) -> Vec<String> {
+        self.chat_field(chat_id, |c| c.actions.clone())
+    }
+
+    /// The reply keyboard the user has now (the last one sent and not removed).
+    pub fn reply_keyboard(&self, chat_id: i64) -> Option<ReplyKeyboard> {
+        self.chat_field(chat_id, |c| c.reply_keyboard.clone())
+    }
+
+    fn chat_field<T: Default>(
+        &self,
+        chat_id: i64,
+        read: impl FnOnce(&state::ChatRecord) -> T,
+    ) -> T {
+        self.shared
+            .lock()
+            .chats
+            .get(&chat_id)
+            .map(read)
+            .unwrap_or_default()
+    }
+
+    pub fn callback_answers(&self) -> Vec<CallbackAnswer> {
+        self.shared.lock().callback_answers.clone()
+    }
+
+    /// The answer to the callback query carried by `update_id`.
+    pub fn callback_answer(&self, update_id: i64) -> Option<CallbackAnswer> {
+        self.shared
+            .lock()
+            .callback_answers
+            .iter()
+            .find(|a| a.update_id == update_id)
+            .cloned()
+    }
+
+    /// Every command list the bot set, per scope and language.
+    pub fn commands(&self) -> Vec<CommandSet> {
+        self.shared.lock().commands.clone()
+    }
+
+    /// The list for a scope (e.g. `json!({"type":"chat","chat_id":42})`) and language ("" for
+    /// the fallback list).
+    pub fn commands_for(
+        &self,
+        scope: &Value,
+        language_code: &str,
+    ) -> Option<Vec<BotCommandRecord>> {
+        self.shared
+            .lock()
+            .commands
+            .iter()
+            .find(|c| &c.scope == scope && c.language_code == language_code)
+            .map(|c| c.commands.clone())
+    }
+
+    pub fn webhook(&self) -> Option<WebhookConfig> {
+        self.shared.lock().webhook.config.clone()
+    }
+
+    /// Every setWebhook (`Some`) and deleteWebhook (`None`) call, in order.
+    pub fn webhook_history(&self) -> Vec<Option<WebhookConfig>> {
+        self.shared.lock().webhook.history.clone()
+    }
+
+    /// The last failed webhook delivery, as getWebhookInfo reports it.
+    pub fn webhook_last_error(&self) -> Option<String> {
+        self.shared.lock().webhook.last_error_message.clone()
+    }
+
+    /// Requests of a method so far, counted on arrival (method name in any letter case).
+    pub fn request_count(&self, method: &str) -> u64 {
+        self.shared
+            .lock()
+            .request_counts
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The last requests (up to 10 000), oldest first, answered ones only.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().requests.iter().cloned().collect()
+    }
+
+    /// A file the bot or a user sent.
+    pub fn file(&self, file_id: &str) -> Option<StoredFile> {
+        self.shared.lock().files.get(file_id).cloned()
+    }
+
+    /// Parameters of the last setMyDescription / setMyShortDescription / setMyName /
+    /// setChatMenuButton call (method name in any letter case).
+    pub fn setting(&self, method: &str) -> Option<Value> {
+        self.shared
+            .lock()
+            .settings
+            .get(&method.to_ascii_lowercase())
+            .cloned()
+    }
+
+    // ----- faults -----
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.shared.lock().faults.push(rule);
+    }
+
+    /// The next call of `method` gets `fault`.
+    pub fn fail_next(&self, method: &str, fault: Fault) {
+        self.add_fault(FaultRule::new(fault).method(method));
+    }
+
+    /// The next call of `method` for `chat_id` gets `fault`.
+    pub fn fail_next_in_chat(&self, method: &str, chat_id: i64, fault: Fault) {
+        self.add_fault(FaultRule::new(fault).method(method).chat(chat_id));
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    // ----- waiting -----
+
+    /// Waits until `condition` holds, re-checking whenever the bot makes a request or an update
+    /// is injected or delivered. On timeout the error lists what the bot did recently.
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut condition: impl FnMut(&FakeTelegram) -> bool,
+    ) -> Result<(), WaitTimeout> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut notified = pin!(self.shared.activity.notified());
+            notified.as_mut().enable();
+            if condition(self) {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                if condition(self) {
+                    return Ok(());
+                }
+                return Err(WaitTimeout {
+                    waited: timeout,
+                    what: "the condition".to_owned(),
+                    report: self.report(None),
+                });
+            }
+        }
+    }
+
+    /// Waits until the bot has sent at least `count` messages to the chat; returns them all.
+    pub async fn wait_for_messages(
+        &self,
+        chat_id: i64,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<BotMessage>, WaitTimeout> {
+        match self
+            .wait_until(timeout, |tg| tg.messages(chat_id).len() >= count)
+            .await
+        {
+            Ok(()) => Ok(self.messages(chat_id)),
+            Err(e) => Err(WaitTimeout {
+                what: format!("{count} message(s) in chat {chat_id}"),
+                report: self.report(Some(chat_id)),
+                ..e
+            }),
+        }
+    }
+
+    /// Waits for the answer to the callback query carried by `update_id`.
+    pub async fn wait_for_callback_answer(
+        &self,
+        update_id: i64,
+        timeout: Duration,
+    ) -> Result<CallbackAnswer, WaitTimeout> {
+        let mut found = None;
+        let result = self
+            .wait_until(timeout, |tg| {
+                found = tg.callback_answer(update_id);
+                found.is_some()
+            })
+            .await;
+        match (result, found) {
+            (Ok(()), Some(answer)) => Ok(answer),
+            (Ok(()), None) | (Err(_), _) => Err(WaitTimeout {
+                waited: timeout,
+                what: format!("an answer to the callback query of update {update_id}"),
+                report: self.report(None),
+            }),
+        }
+    }
+
+    /// Waits until the bot has made `count` requests of `method` (e.g. the first getUpdates,
+    /// which means it is up).
+    pub async fn wait_for_requests(
+        &self,
+        method: &str,
+        count: u64,
+        timeout: Duration,
+    ) -> Result<(), WaitTimeout> {
+        self.wait_until(timeout, |tg| tg.request_count(method) >= count)
+            .await
+            .map_err(|e| WaitTimeout {
+                what: format!("{count} {method} request(s)"),
+                ..e
+            })
+    }
+
+    /// Waits until the bot has confirmed (polling) or accepted (webhook) every queued update.
+    pub async fn wait_for_all_updates_taken(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_until(timeout, |tg| tg.pending_updates() == 0)
+            .await
+            .map_err(|e| WaitTimeout {
+                what: format!(
+                    "the bot to take all updates ({} pending)",
+                    self.pending_updates()
+                ),
+                ..e
+            })
+    }
+
+    fn report(&self, chat_id: Option<i64>) -> String {
+        let mut report = String::new();
+        if let Some(chat_id) = chat_id {
+            report.push_str(&format!(
+                "the bot sent chat {chat_id}: {:?}; ",
+                self.texts(chat_id)
+            ));
+        }
+        let requests = self.requests();
+        let recent: Vec<String> = requests
+            .iter()
+            .rev()
+            .filter(|r| !r.method.eq_ignore_ascii_case("getupdates"))
+            .take(12)
+            .map(|r| {
+                let chat = r
+                    .params
+                    .get("chat_id")
+                    .map(|c| format!(" chat {c}"))
+                    .unwrap_or_default();
+                format!("{}{chat} -> {}", r.method, r.status)
+            })
+            .collect();
+        report.push_str(&format!(
+            "last requests (newest first): {recent:?}; getUpdates calls: {}; pending updates: {}",
+            self.request_count("getUpdates"),
+            self.pending_updates()
+        ));
+        report
+    }
+
+    // ----- webhook -----
+
+    /// POSTs the update `update_id` (built by [`FakeTelegram::prepare`] or any injection) to
+    /// `url` with this secret header (`None` = no header); returns the HTTP status.
+    pub async fn post_update(
+        &self,
+        url: &str,
+        update_id: i64,
+        secret_token: Option<&str>,
+    ) -> Result<u16, FakeTelegramError> {
+        let update = self
+            .update_json(update_id)
+            .ok_or(FakeTelegramError::NoSuchUpdate(update_id))?;
+        post_update_json(&self.shared.http, url, &update, secret_token).await
+    }
+}
