@@ -3,15 +3,12 @@
 //! monthly report over a million shifts.
 
 use crate::fresh_store;
-use app::{
-    FinishedShift, NewPlannedShift, NewShift, NewUser, ShiftEnd, SiteRange, Store, StoreError,
-};
+use app::{FinishedShift, NewPlannedShift, NewShift, NewUser, ShiftEnd, Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     Coordinates, Currency, Language, Money, PersonName, PlanStatus, PlannedWindow,
     RecordedLocation, ShiftStatus, Site, SiteId, SitePatch, User, UserId,
 };
-use sqlx::Row;
 use std::time::Instant;
 use store_postgres::{PgStore, test_support};
 
@@ -424,145 +421,4 @@ async fn a_plan_no_longer_waiting_is_not_linked() {
     let after = store.planned_shift(cancelled.id).await.unwrap().unwrap();
     assert_eq!(after.status, PlanStatus::Cancelled);
     assert_eq!(after.shift_id, None);
-}
-
-/// The monthly report over 1,000,000 shifts must take at most 20 ms. Loads a million shifts
-/// (about a minute on two cores), so it runs only when asked:
-/// `cargo nextest run -p store-postgres --run-ignored only`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "loads 1,000,000 shifts; run with --run-ignored only"]
-async fn monthly_summary_over_a_million_shifts() {
-    let url = test_support::fresh_database().await.unwrap();
-    let store = PgStore::connect(&url).await.unwrap();
-    let owner = person(&store, 1).await;
-    let rival = person(&store, 2).await;
-    let mut sites = Vec::new();
-    for i in 0..50 {
-        let who = if i < 10 { owner.id } else { rival.id };
-        sites.push(site(&store, who, &format!("Объект {i}")).await);
-    }
-    let mut employees = Vec::new();
-    for i in 0..1000 {
-        employees.push(person(&store, 10_000 + i).await);
-    }
-    // Two years of history, spread over every site and employee.
-    let total: i64 = 1_000_000;
-    let start = Utc.with_ymd_and_hms(2025, 1, 1, 6, 0, 0).unwrap();
-    let step_s = 2 * 365 * 86_400 / total;
-    let loading = Instant::now();
-    for chunk in (0..total).collect::<Vec<_>>().chunks(50_000) {
-        let batch: Vec<FinishedShift> = chunk
-            .iter()
-            .map(|&i| {
-                let started = start + Duration::seconds(i * step_s);
-                let minutes = 240 + i % 300;
-                FinishedShift {
-                    shift: new_shift(
-                        employees[(i % 1000) as usize].id,
-                        sites[(i % 50) as usize].id,
-                        started,
-                    ),
-                    end: ShiftEnd {
-                        status: if i % 33 == 0 {
-                            ShiftStatus::AutoClosed
-                        } else {
-                            ShiftStatus::Closed
-                        },
-                        ended_at: started + Duration::minutes(minutes),
-                        end_location: None,
-                        worked_minutes: minutes,
-                        pay_minor: domain::money::pay_minor(minutes, 35_000),
-                        needs_review: i % 33 == 0,
-                    },
-                }
-            })
-            .collect();
-        assert_eq!(
-            store.import_finished_shifts(&batch).await.unwrap(),
-            batch.len() as u64
-        );
-    }
-    let load = loading.elapsed();
-    eprintln!(
-        "imported {total} shifts in {load:?} ({:.0} rows/s)",
-        total as f64 / load.as_secs_f64()
-    );
-    assert!(
-        total as f64 / load.as_secs_f64() > 10_000.0,
-        "import too slow: {load:?}"
-    );
-    sqlx::query("VACUUM (ANALYZE) shifts")
-        .execute(store.pool())
-        .await
-        .unwrap();
-
-    // December 2025 for the owner's ten sites (Moscow days).
-    let from = Utc.with_ymd_and_hms(2025, 11, 30, 21, 0, 0).unwrap();
-    let to = Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap();
-    let ranges: Vec<SiteRange> = sites[..10]
-        .iter()
-        .map(|s| SiteRange {
-            site_id: s.id,
-            from,
-            to,
-        })
-        .collect();
-    let mut best = std::time::Duration::MAX;
-    let mut counted = 0;
-    for _ in 0..10 {
-        let t = Instant::now();
-        let totals = store.shift_totals(&ranges).await.unwrap();
-        best = best.min(t.elapsed());
-        counted = totals.iter().map(|t| t.shifts).sum::<i64>();
-    }
-    eprintln!("monthly totals of 10 sites ({counted} shifts): best {best:?}");
-    assert!(counted > 5_000, "{counted}");
-    assert!(best <= std::time::Duration::from_millis(20), "{best:?}");
-
-    // Worst case: one owner with every site, a month of all 1,000,000 shifts' history.
-    let all: Vec<SiteRange> = sites
-        .iter()
-        .map(|s| SiteRange {
-            site_id: s.id,
-            from,
-            to,
-        })
-        .collect();
-    let mut best = std::time::Duration::MAX;
-    for _ in 0..10 {
-        let t = Instant::now();
-        counted = store
-            .shift_totals(&all)
-            .await
-            .unwrap()
-            .iter()
-            .map(|t| t.shifts)
-            .sum();
-        best = best.min(t.elapsed());
-    }
-    eprintln!("monthly totals of all 50 sites ({counted} shifts): best {best:?}");
-    assert!(best <= std::time::Duration::from_millis(20), "{best:?}");
-
-    let plan: Vec<String> = sqlx::query(
-        "EXPLAIN SELECT employee_id, count(*), sum(worked_minutes), sum(pay_minor) FROM shifts \
-         WHERE site_id = $1 AND started_at >= $2 AND started_at < $3 \
-         AND status IN ('closed', 'auto_closed') GROUP BY employee_id",
-    )
-    .bind(sites[0].id.0)
-    .bind(from)
-    .bind(to)
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get::<String, _>(0))
-    .collect();
-    assert!(
-        plan.iter()
-            .any(|l| l.contains("Index Only Scan using shifts_by_site_start")),
-        "{plan:#?}"
-    );
-    // A few hundred megabytes: give them back now rather than in an hour.
-    store.pool().close().await;
-    test_support::drop_database(&url).await.unwrap();
 }

@@ -738,32 +738,3 @@ async fn an_in_memory_database_works_for_quick_tools() {
     let u = person(&store, 7, "Mem").await;
     assert_eq!(store.user(u.id).await.unwrap(), Some(u));
 }
-
-/// Loads a million finished shifts in one call (the demo's largest batch); run by hand with
-/// `cargo nextest run -p store-sqlite --run-ignored only import_a_million` to see the time.
-#[tokio::test]
-#[ignore = "takes a while; a performance check, not a behaviour check"]
-async fn import_a_million_shifts() {
-    let db = fresh().await;
-    let (_, s, employee) = staffed(&db.store).await;
-    let batch: Vec<_> = (0..1_000_000)
-        .map(|i| finished(new_shift(&employee, &s, t0() - Duration::minutes(2 * i)), 1))
-        .collect();
-    let started = std::time::Instant::now();
-    assert_eq!(
-        db.store.import_finished_shifts(&batch).await.unwrap(),
-        1_000_000
-    );
-    eprintln!("imported 1,000,000 shifts in {:?}", started.elapsed());
-    let started = std::time::Instant::now();
-    let totals = db
-        .store
-        .shift_totals(&[SiteRange {
-            site_id: s.id,
-            from: t0() - Duration::days(31),
-            to: t0(),
-        }])
-        .await
-        .unwrap();
-    eprintln!("a month's totals in {:?}: {totals:?}", started.elapsed());
-}
