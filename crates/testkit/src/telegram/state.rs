@@ -450,10 +450,13 @@ impl State {
             return Err(ApiFailure::bad_request("IMAGE_PROCESS_FAILED"));
         }
         let (folder, prefix) = folder_and_prefix(kind);
+        // A generic part type says nothing; the file name usually does.
         let mime = upload
             .content_type
             .clone()
-            .or_else(|| guess_mime(upload.file_name.as_deref(), &upload.bytes));
+            .filter(|t| t != "application/octet-stream")
+            .or_else(|| guess_mime(upload.file_name.as_deref(), &upload.bytes))
+            .or_else(|| upload.content_type.clone());
         Ok(self.new_file(prefix, folder, upload.file_name, mime, upload.bytes, None))
     }
 
