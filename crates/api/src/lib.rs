@@ -2,6 +2,7 @@
 //! Swagger UI) and the server loop with graceful shutdown. Handlers only parse, call a use-case
 //! of `app::StaffPro` and render; every rule lives in the use-cases.
 
+pub mod docs;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -18,7 +19,6 @@ use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The largest request body accepted (64 KiB); larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -41,11 +41,7 @@ pub fn router(app: StaffPro) -> Router {
     let (api, openapi) = routes::openapi_router()
         .with_state(Arc::new(app))
         .split_for_parts();
-    // Swagger UI must not reach out to the internet: no online validator badge.
-    let docs = SwaggerUi::new(DOCS_PATH)
-        .url(OPENAPI_PATH, openapi)
-        .config(Config::default().validator_url("none"));
-    with_layers(api.merge(docs))
+    with_layers(api.merge(docs::routes(&openapi)))
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard

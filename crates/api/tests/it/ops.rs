@@ -168,27 +168,46 @@ async fn openapi_lists_every_path_with_bearer_security() {
 #[tokio::test]
 async fn docs_are_served_from_local_assets() {
     let s = TestServer::start(Backend::Sqlite).await;
-    let r = s.call(Method::GET, "/docs", None, None).await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(r.header("content-type").unwrap().starts_with("text/html"));
-    let html = r.text;
+    // Served at /docs itself, not behind a redirect.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/docs", "/docs/"] {
+        let r = no_redirects
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+    }
+    let html = s.call(Method::GET, "/docs", None, None).await.text;
     assert!(html.contains("swagger-ui"), "{html}");
+    assert!(html.contains("<base href=\"/docs/\">"), "{html}");
     let mut assets = Vec::new();
     for attr in ["src=\"", "href=\""] {
         for part in html.split(attr).skip(1) {
             let url = part.split('"').next().unwrap();
             assert!(
-                !url.contains("//") && !url.starts_with("http"),
+                !url.contains("//") && !url.contains(':'),
                 "external asset {url}"
             );
-            assets.push(url.trim_start_matches("./").to_owned());
+            if url.starts_with('/') {
+                assert!(url.starts_with("/docs/"), "{url}");
+            } else {
+                assets.push(format!("/docs/{}", url.trim_start_matches("./")));
+            }
         }
     }
-    assert!(assets.iter().any(|a| a == "swagger-ui-bundle.js"));
+    assert!(assets.iter().any(|a| a == "/docs/swagger-ui-bundle.js"));
     for asset in &assets {
-        let r = s
-            .call(Method::GET, &format!("/docs/{asset}"), None, None)
-            .await;
+        let r = s.call(Method::GET, asset, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{asset}");
     }
     let init = s
