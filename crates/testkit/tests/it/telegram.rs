@@ -1034,24 +1034,3 @@ async fn control_http_api_drives_a_chat_by_hand() {
         .unwrap();
     assert_eq!(requests["counts"]["sendmessage"], 2);
 }
-
-/// Not a check: serves a fake until Ctrl-C so a person can drive a bot through it with curl
-/// (docs/fake-telegram.md). `FAKE_TELEGRAM_ADDR` (default 127.0.0.1:8081) and
-/// `FAKE_TELEGRAM_TOKEN` (default `FakeTelegram::DEFAULT_TOKEN`) configure it.
-#[tokio::test]
-#[ignore = "runs until interrupted; for driving a bot by hand"]
-async fn serve_fake_telegram_by_hand() {
-    let addr = std::env::var("FAKE_TELEGRAM_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
-    let mut builder = FakeTelegram::builder().bind(addr.parse().expect("FAKE_TELEGRAM_ADDR"));
-    if let Ok(token) = std::env::var("FAKE_TELEGRAM_TOKEN") {
-        builder = builder.token(&token);
-    }
-    let tg = builder.start().await.unwrap();
-    println!(
-        "fake Telegram Bot API at {} with token {}",
-        tg.api_url(),
-        tg.token()
-    );
-    println!("control API: {}control", tg.api_url());
-    tokio::signal::ctrl_c().await.unwrap();
-}
