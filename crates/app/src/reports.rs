@@ -50,6 +50,12 @@ impl StaffPro {
         to: NaiveDate,
         site_id: Option<SiteId>,
     ) -> Result<Summary, AppError> {
+        if to < from {
+            return Err(AppError::BadRequest {
+                field: "to",
+                message: "`to` is before `from`".into(),
+            });
+        }
         if (to - from).num_days() >= MAX_REPORT_DAYS {
             return Err(AppError::BadRequest {
                 field: "to",

@@ -18,6 +18,9 @@ pub use migrations::migrator;
 /// short, so a PostgreSQL restart gives fast errors instead of hung requests.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A pooled connection idle at least this long is pinged before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(2);
+
 /// Pool size when the caller does not choose one.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
@@ -38,9 +41,19 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // A connection left idle across a server restart is dead; check before handing it
-            // out so the caller gets a working one (or a quick error) rather than a broken pipe.
-            .test_before_acquire(true)
+            // A connection left idle across a server restart is dead: ping one that sat idle
+            // for a while before handing it out, so the caller gets a working one (or a quick
+            // error) rather than a broken pipe. Pinging every checkout (sqlx's
+            // `test_before_acquire`) would add a round trip to every query under load.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await
             .map_err(error::map)?;
