@@ -4,9 +4,11 @@
 pub mod clock;
 pub mod error;
 pub mod events;
+pub mod joining;
 pub mod ports;
 pub mod reports;
 pub mod service;
+pub mod status;
 pub mod tokens;
 
 pub use clock::{Clock, SystemClock};

@@ -5,6 +5,7 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
     Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
     RecordedLocation, Shift, ShiftId, ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
@@ -120,6 +121,9 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self, ids: &[UserId]) -> StoreResult<Vec<User>>;
     async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>>;
     async fn set_owner(&self, id: UserId, is_owner: bool) -> StoreResult<()>;
+    async fn set_user_language(&self, id: UserId, language: Language) -> StoreResult<()>;
+    /// False once Telegram says the person blocked the bot; true again when they write.
+    async fn set_user_reachable(&self, id: UserId, reachable: bool) -> StoreResult<()>;
 
     // API tokens (only SHA-256 hashes, hex, are stored)
     async fn insert_api_token(
@@ -134,8 +138,15 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64>;
 
     // Sites
-    async fn insert_site(&self, owner_id: UserId, settings: &SiteSettings) -> StoreResult<Site>;
+    /// `join_code` is unique among sites (`Duplicate("join code")` otherwise).
+    async fn insert_site(
+        &self,
+        owner_id: UserId,
+        settings: &SiteSettings,
+        join_code: &str,
+    ) -> StoreResult<Site>;
     async fn site(&self, id: SiteId) -> StoreResult<Option<Site>>;
+    async fn site_by_join_code(&self, join_code: &str) -> StoreResult<Option<Site>>;
     /// Replaces the settings and flags of a site; `NotFound` if it does not exist.
     async fn update_site(
         &self,
@@ -175,8 +186,13 @@ pub trait Store: Send + Sync + 'static {
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
     /// Bulk load of finished shifts in one transaction; returns how many were stored.
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
-    /// Finished (closed or auto-closed) shifts per site and employee in the ranges.
-    async fn shift_totals(&self, ranges: &[SiteRange]) -> StoreResult<Vec<ShiftTotals>>;
+    /// Finished (closed or auto-closed) shifts per site and employee in the ranges, of one
+    /// employee when given.
+    async fn shift_totals(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+    ) -> StoreResult<Vec<ShiftTotals>>;
 
     // Planned shifts
     /// `PlanOverlap` if it overlaps another `planned` or `done` plan of the employee (checked
@@ -194,4 +210,32 @@ pub trait Store: Send + Sync + 'static {
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
     /// Marks `planned` plans that ended before `before` as missed; returns how many.
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    // Joining sites
+    /// A pending request; `Duplicate("join request")` if one is already pending for the pair.
+    async fn insert_join_request(
+        &self,
+        site_id: SiteId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest>;
+    async fn join_request(&self, id: JoinRequestId) -> StoreResult<Option<JoinRequest>>;
+    /// Approves (granting site access in the same transaction) or declines a pending request;
+    /// `NotFound` if it is not pending any more.
+    async fn decide_join_request(
+        &self,
+        id: JoinRequestId,
+        approve: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest>;
+
+    // Telegram bot support
+    /// The saved dialogue state of a chat (opaque JSON text).
+    async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>>;
+    async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()>;
+    async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()>;
+    /// Records an update id as being processed; false if it was seen before (a redelivery).
+    async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Forgets update ids recorded before `before`; returns how many.
+    async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -81,7 +81,7 @@ impl StaffPro {
         let rows = if ranges.is_empty() {
             Vec::new()
         } else {
-            self.store().shift_totals(&ranges).await?
+            self.store().shift_totals(&ranges, None).await?
         };
 
         let currency_of: BTreeMap<SiteId, Currency> = sites

@@ -215,7 +215,7 @@ impl StaffPro {
             return Err(AppError::NotOwner("create sites"));
         }
         let settings = patch.create()?;
-        let site = self.store.insert_site(actor.id, &settings).await?;
+        let site = self.insert_site_with_fresh_code(actor, &settings).await?;
         self.events
             .publish(DomainEvent::SiteChanged {
                 site_id: site.id,
@@ -223,6 +223,78 @@ impl StaffPro {
             })
             .await;
         Ok(site)
+    }
+
+    /// Inserts a site with a random join code, drawing again on the (unlikely) collision.
+    async fn insert_site_with_fresh_code(
+        &self,
+        actor: &User,
+        settings: &domain::SiteSettings,
+    ) -> Result<Site, AppError> {
+        for _ in 0..5 {
+            let mut bytes = [0u8; 10];
+            getrandom::fill(&mut bytes).map_err(|e| {
+                AppError::Store(StoreError::Other(format!(
+                    "no randomness for a join code: {e}"
+                )))
+            })?;
+            let code = domain::join::JoinCode::from_random(bytes);
+            match self
+                .store
+                .insert_site(actor.id, settings, code.as_str())
+                .await
+            {
+                Err(StoreError::Duplicate("join code")) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(AppError::Conflict(
+            "could not draw a unique join code".into(),
+        ))
+    }
+
+    pub(crate) async fn publish(&self, event: DomainEvent) {
+        self.events.publish(event).await;
+    }
+
+    /// Finds the person by Telegram id, or registers them (language from their Telegram
+    /// settings). A known person keeps the language they chose.
+    pub async fn ensure_user(
+        &self,
+        telegram_id: i64,
+        name: &str,
+        language_code: Option<&str>,
+    ) -> Result<User, AppError> {
+        if let Some(user) = self.store.user_by_telegram_id(telegram_id).await? {
+            return Ok(user);
+        }
+        // Telegram names can be empty or odd; never refuse a person for their name.
+        let name = if PersonName::new(name).is_ok() {
+            name.to_owned()
+        } else {
+            format!("id{telegram_id}")
+        };
+        let name: String = name.chars().take(128).collect();
+        self.register_user(telegram_id, &name, Language::from_telegram(language_code))
+            .await
+    }
+
+    pub async fn set_language(&self, user: &User, language: Language) -> Result<User, AppError> {
+        self.store.set_user_language(user.id, language).await?;
+        self.events
+            .publish(DomainEvent::UserChanged { user_id: user.id })
+            .await;
+        Ok(User {
+            language,
+            ..user.clone()
+        })
+    }
+
+    pub async fn set_reachable(&self, user: &User, reachable: bool) -> Result<(), AppError> {
+        if user.reachable != reachable {
+            self.store.set_user_reachable(user.id, reachable).await?;
+        }
+        Ok(())
     }
 
     pub async fn sites_for(&self, actor: &User) -> Result<Vec<Site>, AppError> {

@@ -4,7 +4,9 @@
 pub mod error;
 pub mod geo;
 pub mod ids;
+pub mod join;
 pub mod money;
+pub mod period;
 pub mod plan;
 pub mod shift;
 pub mod site;

@@ -170,6 +170,8 @@ pub struct Site {
     pub active: bool,
     /// Whether the owner is told when an employee opens or closes a shift here.
     pub notify_owner: bool,
+    /// The code in the site's join link and QR code (see `join::JoinCode`).
+    pub join_code: String,
     pub created_at: DateTime<Utc>,
 }
 

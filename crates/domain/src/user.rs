@@ -67,6 +67,8 @@ pub struct User {
     pub language: Language,
     /// Owners create sites; employees and managers are such by the grants they hold.
     pub is_owner: bool,
+    /// False after the person blocked the bot (nothing is sent to them until they write again).
+    pub reachable: bool,
     pub created_at: DateTime<Utc>,
 }
 

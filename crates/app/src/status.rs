@@ -1,0 +1,244 @@
+//! What people ask the bot most: an employee's status and earnings, the owner's live view of who
+//! is on shift (and who is late), and reports for a named period.
+
+use crate::reports::Summary;
+use crate::service::local_range;
+use crate::{AppError, PlanFilter, ShiftFilter, SiteRange, StaffPro};
+use chrono::Duration;
+use domain::period::Period;
+use domain::{
+    Currency, Money, PlanStatus, PlannedShift, Shift, ShiftStatus, Site, SiteId, User, UserId,
+};
+use std::collections::BTreeMap;
+
+/// A plan counts as late this long after its start without a shift.
+pub const LATE_AFTER: Duration = Duration::minutes(10);
+
+/// The running shift of an employee, settled as if it ended now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningShift {
+    pub shift: Shift,
+    pub site: Site,
+    pub worked_minutes: i64,
+    pub earned_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeStatus {
+    pub active: Option<RunningShift>,
+    pub next_plan: Option<(PlannedShift, Site)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteEarnings {
+    pub site: Site,
+    pub shifts: i64,
+    pub worked_minutes: i64,
+    pub pay: Money,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earnings {
+    pub per_site: Vec<SiteEarnings>,
+    pub shifts: i64,
+    pub worked_minutes: i64,
+    /// One amount per currency.
+    pub totals: Vec<Money>,
+}
+
+/// Who is on shift at a site and who is late for a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteLive {
+    pub site: Site,
+    pub on_shift: Vec<(User, Shift)>,
+    pub late: Vec<(User, PlannedShift)>,
+}
+
+impl StaffPro {
+    /// Active sites the employee may open a shift at.
+    pub async fn workplaces(&self, employee: &User) -> Result<Vec<Site>, AppError> {
+        let mut sites = self.store().sites_of_employee(employee.id).await?;
+        sites.retain(|s| s.active);
+        Ok(sites)
+    }
+
+    pub async fn employee_status(&self, employee: &User) -> Result<EmployeeStatus, AppError> {
+        let now = self.now();
+        let active = match self.store().active_shift(employee.id).await? {
+            Some(shift) => {
+                let site = self
+                    .store()
+                    .site(shift.site_id)
+                    .await?
+                    .ok_or(AppError::NotFound("site"))?;
+                let (worked_minutes, earned_minor) = shift.settle_at(now);
+                Some(RunningShift {
+                    shift,
+                    site,
+                    worked_minutes,
+                    earned_minor,
+                })
+            }
+            None => None,
+        };
+        let next_plan = match self
+            .my_plans(employee)
+            .await?
+            .into_iter()
+            .find(|p| p.starts_at > now)
+        {
+            Some(plan) => {
+                let site = self
+                    .store()
+                    .site(plan.site_id)
+                    .await?
+                    .ok_or(AppError::NotFound("site"))?;
+                Some((plan, site))
+            }
+            None => None,
+        };
+        Ok(EmployeeStatus { active, next_plan })
+    }
+
+    /// Finished shifts of the employee in the period, per site; each site's dates in its zone.
+    pub async fn earnings(&self, employee: &User, period: Period) -> Result<Earnings, AppError> {
+        let now = self.now();
+        let sites = self.store().sites_of_employee(employee.id).await?;
+        let mut ranges = Vec::with_capacity(sites.len());
+        for s in &sites {
+            let tz = s.settings.time_zone;
+            let (from, to) = period.dates(tz.local_date(now));
+            if let (Some(start), Some(end)) = local_range(&tz, Some(from), Some(to))? {
+                ranges.push(SiteRange {
+                    site_id: s.id,
+                    from: start,
+                    to: end,
+                });
+            }
+        }
+        let rows = if ranges.is_empty() {
+            Vec::new()
+        } else {
+            self.store()
+                .shift_totals(&ranges, Some(employee.id))
+                .await?
+        };
+        let mut per_site = Vec::new();
+        let mut totals: BTreeMap<Currency, Money> = BTreeMap::new();
+        let (mut shifts, mut worked_minutes) = (0, 0);
+        for s in sites {
+            let (n, m, p) = rows
+                .iter()
+                .filter(|r| r.site_id == s.id)
+                .fold((0, 0, 0), |acc, r| {
+                    (
+                        acc.0 + r.shifts,
+                        acc.1 + r.worked_minutes,
+                        acc.2 + r.pay_minor,
+                    )
+                });
+            if n == 0 {
+                continue;
+            }
+            let currency = s.settings.hourly_rate.currency;
+            totals
+                .entry(currency)
+                .or_insert(Money::new(0, currency))
+                .minor += p;
+            shifts += n;
+            worked_minutes += m;
+            per_site.push(SiteEarnings {
+                site: s,
+                shifts: n,
+                worked_minutes: m,
+                pay: Money::new(p, currency),
+            });
+        }
+        Ok(Earnings {
+            per_site,
+            shifts,
+            worked_minutes,
+            totals: totals.into_values().collect(),
+        })
+    }
+
+    /// For each site the actor owns or manages: who is on shift and who is late.
+    pub async fn live_status(&self, actor: &User) -> Result<Vec<SiteLive>, AppError> {
+        let now = self.now();
+        let sites = self.sites_for(actor).await?;
+        let ids: Vec<SiteId> = sites.iter().map(|s| s.id).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let active = self
+            .store()
+            .list_shifts(&ShiftFilter {
+                site_ids: ids.clone(),
+                status: Some(ShiftStatus::Active),
+                limit: crate::service::MAX_PAGE,
+                ..ShiftFilter::default()
+            })
+            .await?;
+        let late = self
+            .store()
+            .list_planned(&PlanFilter {
+                site_ids: ids,
+                status: Some(PlanStatus::Planned),
+                starts_before: Some(now - LATE_AFTER),
+                ends_after: Some(now),
+                limit: crate::service::MAX_PAGE,
+                ..PlanFilter::default()
+            })
+            .await?;
+        let mut people: Vec<UserId> = active.iter().map(|s| s.employee_id).collect();
+        people.extend(late.iter().map(|p| p.employee_id));
+        let users: BTreeMap<UserId, User> = self
+            .store()
+            .users(&people)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        Ok(sites
+            .into_iter()
+            .map(|site| {
+                let on_shift = active
+                    .iter()
+                    .filter(|s| s.site_id == site.id)
+                    .filter_map(|s| users.get(&s.employee_id).map(|u| (u.clone(), s.clone())))
+                    .collect();
+                let late = late
+                    .iter()
+                    .filter(|p| p.site_id == site.id)
+                    .filter_map(|p| users.get(&p.employee_id).map(|u| (u.clone(), p.clone())))
+                    .collect();
+                SiteLive {
+                    site,
+                    on_shift,
+                    late,
+                }
+            })
+            .collect())
+    }
+
+    /// The summary for a named period; dates are read in the time zone of the chosen site, or
+    /// of the actor's first site.
+    pub async fn summary_for(
+        &self,
+        actor: &User,
+        period: Period,
+        site_id: Option<SiteId>,
+    ) -> Result<Summary, AppError> {
+        let zone = match site_id {
+            Some(id) => self.managed_site(actor, id).await?.settings.time_zone,
+            None => self
+                .sites_for(actor)
+                .await?
+                .first()
+                .map(|s| s.settings.time_zone)
+                .unwrap_or_default(),
+        };
+        let (from, to) = period.dates(zone.local_date(self.now()));
+        self.summary(actor, from, to, site_id).await
+    }
+}
