@@ -28,8 +28,12 @@ for backend in postgres sqlite; do
   site=$(curl -fs -H "Authorization: Bearer $token" "http://$HTTP_ADDR/api/v1/sites" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
   url="http://$HTTP_ADDR/api/v1/sites/$site"
   curl -fs -H "Authorization: Bearer $token" "$url" >/dev/null
-  echo "== $backend: GET /api/v1/sites/$site, 64 connections, ${duration}s"
   wrk -t2 -c64 -d3s -H "Authorization: Bearer $token" "$url" >/dev/null   # warm-up
+  # Latency of one request when the server is not saturated (one connection)...
+  echo "== $backend: GET /api/v1/sites/$site, 1 connection, ${duration}s"
+  wrk -t1 -c1 -d"${duration}s" --latency -H "Authorization: Bearer $token" "$url"
+  # ...and throughput at 64 connections (latency there is queueing: 64 / throughput).
+  echo "== $backend: GET /api/v1/sites/$site, 64 connections, ${duration}s"
   wrk -t2 -c64 -d"${duration}s" --latency -H "Authorization: Bearer $token" "$url"
   kill "$server"; wait "$server" 2>/dev/null || true
 done

@@ -2,6 +2,7 @@
 //! invalidation and jobs subscribe here (the bot, cache and jobs crates implement `EventSink`).
 
 use async_trait::async_trait;
+use std::sync::{Arc, RwLock};
 use domain::{PlannedShiftId, ShiftId, SiteId, UserId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,4 +50,40 @@ pub struct NoEvents;
 #[async_trait]
 impl EventSink for NoEvents {
     async fn publish(&self, _event: DomainEvent) {}
+}
+
+/// Hands every event to each subscriber. Adapters created after the use-cases (the bot needs
+/// `StaffPro` to exist before it can subscribe its notifier) subscribe later.
+#[derive(Default)]
+pub struct EventBus {
+    sinks: RwLock<Vec<Arc<dyn EventSink>>>,
+}
+
+impl EventBus {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn subscribe(&self, sink: Arc<dyn EventSink>) {
+        match self.sinks.write() {
+            Ok(mut g) => g.push(sink),
+            Err(poisoned) => poisoned.into_inner().push(sink),
+        }
+    }
+
+    fn snapshot(&self) -> Vec<Arc<dyn EventSink>> {
+        match self.sinks.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl EventSink for EventBus {
+    async fn publish(&self, event: DomainEvent) {
+        for sink in self.snapshot() {
+            sink.publish(event.clone()).await;
+        }
+    }
 }

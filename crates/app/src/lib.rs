@@ -13,6 +13,6 @@ pub mod tokens;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
-pub use events::{DomainEvent, EventSink, NoEvents};
+pub use events::{DomainEvent, EventBus, EventSink, NoEvents};
 pub use ports::*;
 pub use service::{Policy, StaffPro};

@@ -91,7 +91,7 @@ async fn million_shift_store() -> Arc<dyn Store> {
         .await
         .unwrap();
     if !exists {
-        sqlx::query(&format!("CREATE DATABASE {BENCH_DB}")).execute(admin.pool()).await.unwrap();
+        sqlx::query("CREATE DATABASE staffprobot_bench_1m").execute(admin.pool()).await.unwrap();
     }
     let store = PgStore::connect(&format!("{server}/{BENCH_DB}")).await.unwrap();
     store.migrate().await.unwrap();
@@ -104,8 +104,19 @@ async fn million_shift_store() -> Arc<dyn Store> {
         eprintln!("loaded {} shifts", summary.finished_shifts);
         sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
     }
+    // A regional manager of every site: the heaviest report one person can ask for.
+    if store.user_by_telegram_id(CHAIN_MANAGER_TELEGRAM_ID).await.unwrap().is_none() {
+        let app = service(Arc::new(store.clone()));
+        let manager = app.register_user(CHAIN_MANAGER_TELEGRAM_ID, "Chain manager", Language::Ru).await.unwrap();
+        let site_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites").fetch_all(store.pool()).await.unwrap();
+        for id in site_ids {
+            store.grant_manager(domain::SiteId(id), manager.id).await.unwrap();
+        }
+    }
     Arc::new(store)
 }
+
+const CHAIN_MANAGER_TELEGRAM_ID: i64 = 9_300_000_000;
 
 fn last_full_month(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first_this = today.with_day(1).unwrap();
@@ -126,6 +137,15 @@ fn monthly_report(c: &mut Criterion) {
     assert!(report.shifts > 0);
     c.bench_function("monthly_summary_1m_shifts/postgres", |b| {
         b.to_async(&rt).iter(|| async { app.summary(&owner, from, to, None).await.unwrap() })
+    });
+    let manager = rt
+        .block_on(app.store().user_by_telegram_id(CHAIN_MANAGER_TELEGRAM_ID))
+        .unwrap()
+        .expect("the chain manager exists");
+    let all = rt.block_on(app.summary(&manager, from, to, None)).unwrap();
+    eprintln!("every site {from}..{to}: {} shifts, {} employees, {} sites", all.shifts, all.employees.len(), all.sites.len());
+    c.bench_function("monthly_summary_1m_shifts_every_site/postgres", |b| {
+        b.to_async(&rt).iter(|| async { app.summary(&manager, from, to, None).await.unwrap() })
     });
 }
 

@@ -1,0 +1,66 @@
+# Common texts: units, menus, help, errors. Russian.
+
+unit-hours = { $n ->
+    [one] { $n } час
+    [few] { $n } часа
+   *[other] { $n } часов
+}
+unit-minutes = { $n ->
+    [one] { $n } минута
+    [few] { $n } минуты
+   *[other] { $n } минут
+}
+duration-short = { $h } ч { $m } мин
+
+menu-open-shift = 🟢 Открыть смену
+menu-close-shift = 🔴 Закрыть смену
+menu-status = 📍 Статус
+menu-plan = 🗓 Запланировать
+menu-my-plans = 📋 Мои планы
+menu-earnings = 💰 Заработок
+menu-help = ❓ Помощь
+menu-my-sites = 🏢 Мои объекты
+menu-now = 👀 Сейчас на сменах
+menu-reports = 📊 Отчёты
+menu-new-site = ➕ Новый объект
+
+menu-title = Главное меню. Выберите действие.
+welcome = Здравствуйте, { $name }! Я StaffProBot — помогаю вести смены на объектах.
+welcome-employee = Чтобы работать на объекте, откройте ссылку-приглашение от владельца или отсканируйте его QR-код.
+welcome-owner = Вы владелец: создавайте объекты, приглашайте сотрудников и смотрите отчёты.
+help =
+    Что я умею:
+    • Открыть смену — отправьте геопозицию, находясь на объекте.
+    • Закрыть смену — снова геопозиция; я посчитаю время и оплату.
+    • Статус — текущая смена и ближайший план.
+    • Запланировать и Мои планы — смены на будущее.
+    • Заработок — за сегодня, неделю, месяц или период.
+    Команды: /menu — меню, /cancel — отменить действие, /language — язык.
+help-owner =
+    Для владельца:
+    • Мои объекты — создание и настройка объектов, ссылка и QR-код для сотрудников.
+    • Сейчас на сменах — кто работает и кто опаздывает.
+    • Отчёты — по объекту или сотруднику за период.
+    • /token — ключ для HTTP API.
+unknown-input = Не понял сообщение. Выберите действие в меню ниже или отправьте /help.
+cancelled = Действие отменено.
+nothing-to-cancel = Отменять нечего.
+error-generic = Что-то пошло не так. Попробуйте ещё раз чуть позже.
+button-expired = Эта кнопка устарела. Откройте меню заново.
+no-access-site = У вас больше нет доступа к этому объекту.
+language-choose = Выберите язык:
+language-set = Язык: русский.
+button-cancel = Отмена
+button-back = ← Назад
+button-retry = Повторить
+cmd-start = Начать работу
+cmd-menu = Главное меню
+cmd-help = Помощь
+cmd-cancel = Отменить действие
+cmd-language = Сменить язык
+cmd-token = Ключ HTTP API
+
+notify-shift-opened = 🟢 { $employee } открыл(а) смену на «{ $site }» в { $started }.
+notify-shift-closed = 🔴 { $employee } закрыл(а) смену на «{ $site }» в { $ended }: { $worked }, { $pay }.
+notify-auto-closed-owner = ⚠️ Смена сотрудника { $employee } на «{ $site }» закрыта автоматически в { $ended }: { $worked }, { $pay }. Проверьте её.
+notify-auto-closed-employee = ⚠️ Ваша смена на «{ $site }» закрыта автоматически в { $ended }: { $worked }, { $pay }. Если вы работали дольше, скажите владельцу.
