@@ -14,7 +14,51 @@ const LANES: usize = 64;
 /// Updates waiting per lane before the receiver (poller or webhook) waits too.
 const LANE_CAPACITY: usize = 256;
 
+/// Which updates have been handled (the most recent ones), so tests and shutdown can wait for a
+/// given update instead of guessing with sleeps.
+#[derive(Default)]
+pub struct Progress {
+    done: std::sync::Mutex<std::collections::VecDeque<i64>>,
+    changed: tokio::sync::Notify,
+}
+
+/// How many handled update ids `Progress` remembers.
+const PROGRESS_MEMORY: usize = 10_000;
+
+impl Progress {
+    fn mark(&self, update_id: i64) {
+        if let Ok(mut done) = self.done.lock() {
+            if done.len() == PROGRESS_MEMORY {
+                done.pop_front();
+            }
+            done.push_back(update_id);
+        }
+        self.changed.notify_waiters();
+    }
+
+    pub fn is_done(&self, update_id: i64) -> bool {
+        self.done.lock().map(|d| d.contains(&update_id)).unwrap_or(false)
+    }
+
+    /// Waits until the update has been handled; false on timeout.
+    pub async fn wait_for(&self, update_id: i64, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_done(update_id) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.is_done(update_id);
+            }
+        }
+    }
+}
+
 pub struct Dispatcher {
+    progress: Arc<Progress>,
     /// Emptied on shutdown, which ends the lanes' tasks once their queues are drained.
     lanes: std::sync::RwLock<Vec<mpsc::Sender<Update>>>,
     tracker: TaskTracker,
@@ -23,13 +67,17 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub fn new(deps: Arc<Deps>) -> Self {
         let tracker = TaskTracker::new();
+        let progress = Arc::new(Progress::default());
         let lanes = (0..LANES)
             .map(|_| {
                 let (tx, mut rx) = mpsc::channel::<Update>(LANE_CAPACITY);
                 let deps = deps.clone();
+                let progress = progress.clone();
                 tracker.spawn(async move {
                     while let Some(update) = rx.recv().await {
+                        let id = i64::from(update.id.0);
                         handle_update(&deps, update).await;
+                        progress.mark(id);
                     }
                 });
                 tx
@@ -37,9 +85,14 @@ impl Dispatcher {
             .collect();
         tracker.close();
         Self {
+            progress,
             lanes: std::sync::RwLock::new(lanes),
             tracker,
         }
+    }
+
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
     }
 
     /// Queues an update on its chat's lane; waits when the lane is full.

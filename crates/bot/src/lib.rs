@@ -97,6 +97,11 @@ impl TelegramBot {
         })
     }
 
+    /// Which updates have been handled (tests wait on it).
+    pub fn progress(&self) -> Arc<dispatch::Progress> {
+        self.dispatcher.progress()
+    }
+
     pub fn username(&self) -> &str {
         &self.deps.username
     }

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use domain::Language;
 use testkit::demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 /// StaffProBot: shift work at several sites, run from Telegram.
 ///
@@ -29,6 +30,10 @@ enum Command {
     /// Serve the HTTP API only (run several behind a load balancer). Does not migrate.
     #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot api")]
     Api,
+    /// Run the Telegram bot alone (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set,
+    /// then it serves the webhook on HTTP_ADDR). Needs TELEGRAM_BOT_TOKEN.
+    #[command(after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot")]
+    Bot,
     /// Apply pending database migrations and exit.
     #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot migrate")]
     Migrate,
@@ -105,8 +110,9 @@ struct SeedArgs {
 
 pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run => run(config, true).await,
-        Command::Api => run(config, false).await,
+        Command::Run => run(config, Role::Everything).await,
+        Command::Api => run(config, Role::Api).await,
+        Command::Bot => run(config, Role::Bot).await,
         Command::Migrate => {
             wiring::open_store(&config, Migrations::Apply).await?;
             println!("Migrations applied to {}", config.database_url.redacted());
@@ -114,7 +120,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Owner(OwnerCommand::Add { telegram_id, name, language }) => {
             let language = Language::parse(&language).context("--language")?;
-            let app = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
             let owner = app.add_owner(telegram_id, &name, language).await?;
             println!(
                 "Owner {} (Telegram id {}) is registered. Issue an API token with:\n  staffprobot token issue --telegram-id {}",
@@ -125,7 +131,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Issue { telegram_id, label }) => {
-            let app = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
             let (user, token) = match app.issue_api_token(telegram_id, &label).await {
                 Err(app::AppError::NotFound(_)) => bail!(
                     "nobody with Telegram id {telegram_id} is registered; add them first with `staffprobot owner add --telegram-id {telegram_id} --name NAME`"
@@ -136,13 +142,13 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { telegram_id }) => {
-            let app = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
             let n = app.revoke_api_tokens(telegram_id).await?;
             println!("Revoked {n} token(s) of Telegram id {telegram_id}.");
             Ok(())
         }
         Command::Demo(DemoCommand::Seed(args)) => {
-            let app = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
             let opts = DemoOptions {
                 seed: args.seed,
                 history_days: args.history_days,
@@ -169,32 +175,91 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// Serves until SIGTERM or Ctrl-C. `everything` = the all-in-one `run` (migrates first).
-async fn run(config: Config, everything: bool) -> anyhow::Result<()> {
-    let migrations = if everything { Migrations::Apply } else { Migrations::Skip };
+/// What a serving process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// `run`: migrations, the API and the bot in one process.
+    Everything,
+    /// `api`: the HTTP API only.
+    Api,
+    /// `bot`: the Telegram bot only (an HTTP server only for its webhook).
+    Bot,
+}
+
+/// Serves until SIGTERM or Ctrl-C, then finishes the work in flight.
+async fn run(config: Config, role: Role) -> anyhow::Result<()> {
+    let migrations = if role == Role::Everything { Migrations::Apply } else { Migrations::Skip };
     let store = wiring::open_store(&config, migrations).await?;
-    let app = wiring::service(&config, store);
-    let listener = TcpListener::bind(config.http_addr)
-        .await
-        .with_context(|| format!("cannot listen on HTTP_ADDR={}", config.http_addr))?;
-    let addr = listener.local_addr().context("listener address")?;
-    let base = format!("http://{addr}");
+    let (app, bus) = wiring::service(&config, store);
+    let telegram = match role {
+        Role::Api => None,
+        Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
+        Role::Bot => match wiring::telegram_bot(&config, &app, &bus).await? {
+            Some(b) => Some(b),
+            None => bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you"),
+        },
+    };
+    let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
+    let router = match role {
+        Role::Bot => webhook.clone().map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
+        _ => Some(match webhook.clone() {
+            Some(w) => api::router(app.clone()).merge(w),
+            None => api::router(app.clone()),
+        }),
+    };
+
     println!("StaffProBot is running (database: {}).", config.database_url.redacted());
-    println!("  API:     {base}/api/v1   (Authorization: Bearer <token>)");
-    println!("  Docs:    {base}/docs");
-    println!("  OpenAPI: {base}/openapi.json");
-    println!("  Health:  {base}/health   Ready: {base}/ready");
-    if everything {
-        if config.telegram_bot_token.is_none() {
-            println!("  Telegram bot: off (set TELEGRAM_BOT_TOKEN to enable it).");
+    let shutdown = CancellationToken::new();
+    let mut server = None;
+    if let Some(router) = router {
+        let listener = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on HTTP_ADDR={}", config.http_addr))?;
+        let addr = listener.local_addr().context("listener address")?;
+        let base = format!("http://{addr}");
+        if role != Role::Bot {
+            println!("  API:     {base}/api/v1   (Authorization: Bearer <token>)");
+            println!("  Docs:    {base}/docs");
+            println!("  OpenAPI: {base}/openapi.json");
         }
+        println!("  Health:  {base}/health   Ready: {base}/ready");
+        tracing::info!(%addr, "http server listening");
+        let stop = shutdown.clone();
+        server = Some(tokio::spawn(async move { api::serve(listener, router, stop.cancelled_owned()).await }));
+    }
+    let bot_task = match telegram {
+        Some(b) => {
+            match (&config.telegram, b.webhook_router().is_some()) {
+                (Some(t), true) => println!(
+                    "  Telegram bot: @{} (webhook at {})",
+                    b.username(),
+                    t.webhook_url.as_ref().map(|u| u.as_str()).unwrap_or_default()
+                ),
+                _ => println!("  Telegram bot: @{} (long polling)", b.username()),
+            }
+            let stop = shutdown.clone();
+            Some(tokio::spawn(async move { b.run(stop).await }))
+        }
+        None => {
+            if role == Role::Everything {
+                println!("  Telegram bot: off (set TELEGRAM_BOT_TOKEN to enable it).");
+            }
+            None
+        }
+    };
+    if role == Role::Everything {
         println!("  First time? `staffprobot demo seed` loads demo data; `staffprobot owner add` and `staffprobot token issue` give you access.");
     }
     println!("Press Ctrl-C to stop.");
-    tracing::info!(%addr, "http server listening");
-    api::serve(listener, api::router(app), shutdown_signal())
-        .await
-        .context("HTTP server failed")?;
+
+    shutdown_signal().await;
+    shutdown.cancel();
+    if let Some(bot) = bot_task {
+        bot.await.context("the bot task failed")?;
+    }
+    if let Some(server) = server {
+        server.await.context("the HTTP server task failed")?.context("HTTP server failed")?;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -52,7 +52,19 @@ pub struct Config {
     pub http_addr: SocketAddr,
     pub log_format: LogFormat,
     pub policy: Policy,
-    pub telegram_bot_token: Option<String>,
+    pub telegram: Option<TelegramConfig>,
+}
+
+/// The bot, when `TELEGRAM_BOT_TOKEN` is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelegramConfig {
+    pub token: String,
+    /// `TELEGRAM_API_URL`: another Bot API server (self-hosted, or a fake in tests).
+    pub api_url: Option<url::Url>,
+    /// `TELEGRAM_WEBHOOK_URL`: webhook mode instead of long polling.
+    pub webhook_url: Option<url::Url>,
+    /// `TELEGRAM_WEBHOOK_SECRET`, or one derived from the token (the same on every replica).
+    pub webhook_secret: String,
 }
 
 /// A bad environment value.
@@ -121,7 +133,44 @@ impl Config {
         policy.auto_close.grace = Duration::minutes(number("AUTO_CLOSE_GRACE_MINUTES", 60, 0, 24 * 60));
         policy.auto_close.max_length = Duration::hours(number("SHIFT_MAX_HOURS", 16, 1, 48));
         policy.plan_cancel_cutoff = Duration::minutes(number("PLAN_CANCEL_CUTOFF_MINUTES", 60, 0, 7 * 24 * 60));
-        let telegram_bot_token = value("TELEGRAM_BOT_TOKEN");
+        let url_of = |name: &'static str, bad: &mut dyn FnMut(&'static str, String)| -> Option<url::Url> {
+            let raw = value(name)?;
+            match url::Url::parse(raw.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+                _ => {
+                    bad(name, format!("expected an http(s) URL, got {raw:?}"));
+                    None
+                }
+            }
+        };
+        let api_url = url_of("TELEGRAM_API_URL", &mut bad);
+        let webhook_url = url_of("TELEGRAM_WEBHOOK_URL", &mut bad);
+        let telegram = match value("TELEGRAM_BOT_TOKEN") {
+            None => None,
+            Some(token) => {
+                let token = token.trim().to_owned();
+                // Telegram tokens look like 123456:ABC-DEF…; catch a pasted wrong value early.
+                let well_formed = token
+                    .split_once(':')
+                    .is_some_and(|(id, rest)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty());
+                if !well_formed {
+                    bad("TELEGRAM_BOT_TOKEN", "expected a token from @BotFather such as 123456789:AA…".into());
+                }
+                let webhook_secret = match value("TELEGRAM_WEBHOOK_SECRET") {
+                    Some(s) => {
+                        let s = s.trim().to_owned();
+                        let ok = (1..=256).contains(&s.len())
+                            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                        if !ok {
+                            bad("TELEGRAM_WEBHOOK_SECRET", "expected 1-256 characters A-Z, a-z, 0-9, _ or -".into());
+                        }
+                        s
+                    }
+                    None => derived_secret(&token),
+                };
+                Some(TelegramConfig { token, api_url, webhook_url, webhook_secret })
+            }
+        };
 
         if errors.is_empty() {
             Ok(Config {
@@ -130,12 +179,19 @@ impl Config {
                 http_addr,
                 log_format,
                 policy,
-                telegram_bot_token,
+                telegram,
             })
         } else {
             Err(errors)
         }
     }
+}
+
+/// A webhook secret derived from the bot token, so replicas agree without more configuration.
+fn derived_secret(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("staffprobot-webhook:{token}").as_bytes());
+    digest.iter().take(24).map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -155,7 +211,7 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.policy, Policy::default());
-        assert_eq!(c.telegram_bot_token, None);
+        assert_eq!(c.telegram, None);
     }
 
     #[test]
@@ -183,5 +239,29 @@ mod tests {
         assert_eq!(c.database_url.redacted(), "postgres://app:***@db:5432/spb");
         assert_eq!(c.policy.plan_cancel_cutoff, Duration::minutes(120));
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+}
+
+#[cfg(test)]
+mod telegram_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, Vec<ConfigError>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn telegram_settings() {
+        let c = with(&[("TELEGRAM_BOT_TOKEN", "123:abc"), ("TELEGRAM_API_URL", "http://127.0.0.1:8081/")]).unwrap();
+        let t = c.telegram.unwrap();
+        assert_eq!(t.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
+        assert_eq!(t.webhook_url, None);
+        assert_eq!(t.webhook_secret.len(), 48);
+        let errs = with(&[("TELEGRAM_BOT_TOKEN", "nonsense"), ("TELEGRAM_WEBHOOK_URL", "ftp://x"), ("TELEGRAM_WEBHOOK_SECRET", "has space")])
+            .unwrap_err();
+        let names: Vec<_> = errs.iter().map(|e| e.variable).collect();
+        assert_eq!(names, ["TELEGRAM_WEBHOOK_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
-use app::{NoEvents, StaffPro, Store, SystemClock};
+use app::{EventBus, StaffPro, Store, SystemClock};
 use std::sync::Arc;
 use store_postgres::PgStore;
 use store_sqlite::SqliteStore;
@@ -42,7 +42,27 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
     Ok(store)
 }
 
-/// The use-cases over a store, with the configured policy.
-pub fn service(config: &Config, store: Arc<dyn Store>) -> StaffPro {
-    StaffPro::new(store, Arc::new(SystemClock), Arc::new(NoEvents), config.policy)
+/// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
+/// for their events (the bot's notifier, later the cache).
+pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBus>) {
+    let bus = Arc::new(EventBus::new());
+    let app = StaffPro::new(store, Arc::new(SystemClock), bus.clone(), config.policy);
+    (app, bus)
+}
+
+/// Connects the Telegram bot when it is configured.
+pub async fn telegram_bot(config: &Config, app: &StaffPro, bus: &EventBus) -> anyhow::Result<Option<bot::TelegramBot>> {
+    let Some(t) = &config.telegram else { return Ok(None) };
+    let bot_config = bot::BotConfig {
+        token: t.token.clone(),
+        api_url: t.api_url.clone(),
+        webhook: t
+            .webhook_url
+            .clone()
+            .map(|url| bot::WebhookConfig { url, secret: t.webhook_secret.clone() }),
+    };
+    let bot = bot::TelegramBot::connect(app.clone(), bus, bot_config)
+        .await
+        .context("cannot start the Telegram bot")?;
+    Ok(Some(bot))
 }

@@ -1,0 +1,6 @@
+//! End-to-end tests of the Telegram bot: the real bot through the fake Bot API server, on the
+//! real databases, asserting what people see and what is stored.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod basics;
+mod support;

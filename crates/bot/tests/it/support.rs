@@ -1,0 +1,186 @@
+//! The harness for bot end-to-end tests: the real bot, on a real database (SQLite or
+//! PostgreSQL), talking HTTP to the fake Telegram Bot API server. Tests act as people through
+//! the fake and assert what those people see and what is stored.
+
+use app::{EventBus, Policy, StaffPro, Store, SystemClock};
+use bot::{BotConfig, TelegramBot};
+use domain::{Language, Site, SitePatch, User};
+use std::sync::Arc;
+use std::time::Duration;
+use testkit::telegram::{BotMessage, FakeTelegram, FakeUser, Incoming};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The site every fixture uses: Red Square, Moscow.
+pub const SITE_LAT: f64 = 55.7539;
+pub const SITE_LON: f64 = 37.6208;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Harness {
+    pub tg: FakeTelegram,
+    pub app: StaffPro,
+    pub store: Arc<dyn Store>,
+    bus: Arc<EventBus>,
+    running: Option<(CancellationToken, JoinHandle<()>, Arc<bot::dispatch::Progress>)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let s = store_sqlite::SqliteStore::connect(&format!("sqlite://{}/bot.db", dir.path().display()))
+                .await
+                .unwrap();
+            s.migrate().await.unwrap();
+            (Arc::new(s), Some(dir))
+        }
+        Backend::Postgres => {
+            let url = store_postgres::test_support::fresh_database().await.unwrap();
+            let s = store_postgres::PgStore::connect(&url).await.unwrap();
+            s.migrate().await.unwrap();
+            (Arc::new(s), None)
+        }
+    }
+}
+
+impl Harness {
+    pub async fn start(backend: Backend) -> Harness {
+        let (store, dir) = store(backend).await;
+        let tg = FakeTelegram::start().await;
+        let bus = Arc::new(EventBus::new());
+        let app = StaffPro::new(store.clone(), Arc::new(SystemClock), bus.clone(), Policy::default());
+        let mut h = Harness { tg, app, store, bus, running: None, _dir: dir };
+        h.start_bot().await;
+        h
+    }
+
+    /// Starts the bot (long polling) and waits until it polls.
+    pub async fn start_bot(&mut self) {
+        let config = BotConfig {
+            token: self.tg.token().to_owned(),
+            api_url: Some(self.tg.api_url().parse().unwrap()),
+            webhook: None,
+        };
+        let polls = self.tg.request_count("getUpdates");
+        let bot = TelegramBot::connect(self.app.clone(), &self.bus, config).await.unwrap();
+        let progress = bot.progress();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(bot.run(stop.clone()));
+        self.running = Some((stop, task, progress));
+        self.tg.wait_for_requests("getUpdates", polls + 1, WAIT).await.unwrap();
+    }
+
+    /// Stops the bot gracefully (it finishes what it took).
+    pub async fn stop_bot(&mut self) {
+        if let Some((stop, task, _)) = self.running.take() {
+            stop.cancel();
+            tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+        }
+    }
+
+    /// Stops and starts the bot on the same database, as after a deploy.
+    pub async fn restart_bot(&mut self) {
+        self.stop_bot().await;
+        self.start_bot().await;
+    }
+
+    /// Waits until the bot has handled the update.
+    pub async fn processed(&self, update_id: i64) {
+        let (_, _, progress) = self.running.as_ref().expect("the bot is running");
+        assert!(progress.wait_for(update_id, WAIT).await, "update {update_id} was not handled in time");
+    }
+
+    /// Sends what a person sends and waits until the bot has handled it; returns the messages the
+    /// bot sent to that chat meanwhile (edits of earlier ones are visible through `tg`).
+    pub async fn act(&self, user: &FakeUser, incoming: Incoming) -> Vec<BotMessage> {
+        let before = self.tg.messages(user.id).len();
+        let id = self.tg.send(user, incoming);
+        self.processed(id).await;
+        self.tg.messages(user.id).split_off(before)
+    }
+
+    pub async fn text(&self, user: &FakeUser, text: &str) -> Vec<BotMessage> {
+        self.act(user, Incoming::text(text)).await
+    }
+
+    pub async fn command(&self, user: &FakeUser, name: &str, payload: Option<&str>) -> Vec<BotMessage> {
+        self.act(user, Incoming::command(name, payload)).await
+    }
+
+    /// A location `metres_north` of the site with the given accuracy.
+    pub async fn location(&self, user: &FakeUser, metres_north: f64, accuracy: f64) -> Vec<BotMessage> {
+        let lat = SITE_LAT + metres_north / 111_195.0;
+        self.act(user, Incoming::location(lat, SITE_LON).accuracy(accuracy)).await
+    }
+
+    /// Taps an inline button (by its text) on a message and waits until handled.
+    pub async fn tap(&self, user: &FakeUser, message: &BotMessage, button: &str) -> Vec<BotMessage> {
+        let before = self.tg.messages(user.id).len();
+        let id = self.tg.tap_button(user, message.message_id, button).unwrap();
+        self.processed(id).await;
+        self.tg.messages(user.id).split_off(before)
+    }
+
+    /// Taps a reply-keyboard (menu) button by its text.
+    pub async fn press(&self, user: &FakeUser, button: &str) -> Vec<BotMessage> {
+        let before = self.tg.messages(user.id).len();
+        let id = self.tg.tap_reply_button(user, button).unwrap();
+        self.processed(id).await;
+        self.tg.messages(user.id).split_off(before)
+    }
+
+    // ---- fixtures (through the use-cases, as an owner would via the bot or the API) ----
+
+    pub async fn owner(&self, who: &FakeUser, name: &str) -> User {
+        let lang = if who.language_code.as_deref() == Some("en") { Language::En } else { Language::Ru };
+        self.tg.add_user(who);
+        self.app.add_owner(who.id, name, lang).await.unwrap()
+    }
+
+    /// A site open around the clock at the fixture point, 35,000 kopecks per hour.
+    pub async fn site(&self, owner: &User, name: &str) -> Site {
+        self.app
+            .create_site(
+                owner,
+                SitePatch {
+                    name: Some(name.into()),
+                    address: Some("Красная площадь, 1".into()),
+                    latitude: Some(SITE_LAT),
+                    longitude: Some(SITE_LON),
+                    geofence_radius_m: Some(100),
+                    opens_at: Some("00:00".into()),
+                    closes_at: Some("00:00".into()),
+                    hourly_rate_minor: Some(35_000),
+                    ..SitePatch::default()
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn employee(&self, who: &FakeUser, name: &str, owner: &User, site: &Site) -> User {
+        let lang = if who.language_code.as_deref() == Some("en") { Language::En } else { Language::Ru };
+        self.tg.add_user(who);
+        let user = self.app.register_user(who.id, name, lang).await.unwrap();
+        self.app.add_employee(owner, site.id, who.id, None).await.unwrap();
+        user
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop_bot().await;
+        self.tg.shutdown();
+    }
+}
+
+/// Every text of the messages, joined (for `contains` checks).
+pub fn joined(messages: &[BotMessage]) -> String {
+    messages.iter().map(|m| m.text().to_owned()).collect::<Vec<_>>().join("\n---\n")
+}
