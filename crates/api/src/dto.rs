@@ -86,6 +86,11 @@ pub struct Site {
     pub active: bool,
     /// Whether the owner is told when shifts open and close here.
     pub notify_owner: bool,
+    /// The code in the site's join link and QR code (the bot's `/start j<code>`): whoever
+    /// follows it asks to work here, and the owner or a manager decides. Drawn by the server
+    /// when the site is created; it cannot be set or changed here.
+    #[schema(example = "k7m2x_pq9a", read_only)]
+    pub join_code: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -106,6 +111,7 @@ impl From<domain::Site> for Site {
             currency: st.hourly_rate.currency,
             active: s.active,
             notify_owner: s.notify_owner,
+            join_code: s.join_code,
             created_at: s.created_at,
         }
     }

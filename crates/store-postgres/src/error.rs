@@ -61,6 +61,8 @@ fn thing_of(constraint: &str) -> &'static str {
         "api_tokens_token_hash_key" => "api token",
         "site_managers_pkey" => "manager grant",
         "site_access_pkey" => "access grant",
+        "sites_join_code_key" => "join code",
+        "join_requests_one_pending" => "join request",
         c if c.ends_with("employee_id_fkey") || c.ends_with("user_id_fkey") => "user",
         "sites_owner_id_fkey" => "user",
         c if c.ends_with("site_id_fkey") => "site",

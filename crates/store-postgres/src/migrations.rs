@@ -6,11 +6,18 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// (version, description, SQL) of every migration, oldest first. The file names follow sqlx-cli's
 /// `<version>_<description>.sql`, so `sqlx migrate` can be pointed at the same folder.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    20261125000001,
-    "initial",
-    include_str!("../migrations/20261125000001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        20261125000001,
+        "initial",
+        include_str!("../migrations/20261125000001_initial.sql"),
+    ),
+    (
+        20261126000001,
+        "bot support",
+        include_str!("../migrations/20261126000001_bot_support.sql"),
+    ),
+];
 
 /// A migrator holding every embedded migration.
 pub fn migrator() -> Migrator {
@@ -46,4 +53,30 @@ pub(crate) fn fingerprint() -> String {
         feed(&m.checksum);
     }
     format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A file added to `migrations/` but not to `MIGRATIONS` would never run.
+    #[test]
+    fn every_file_in_the_folder_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(version, description, _)| {
+                format!("{version}_{}.sql", description.replace(' ', "_"))
+            })
+            .collect();
+        assert_eq!(files, embedded);
+    }
 }

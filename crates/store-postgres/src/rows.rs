@@ -4,6 +4,7 @@
 use crate::error::bad_row;
 use app::StoreError;
 use chrono::{DateTime, NaiveTime, Utc};
+use domain::join::{JoinRequest, JoinRequestId, JoinStatus};
 use domain::{
     Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, PersonName,
     PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
@@ -17,7 +18,7 @@ use domain::{
 /// Columns of `users` that `UserRow` reads.
 macro_rules! user_columns {
     () => {
-        "id, telegram_id, name, language, is_owner, created_at"
+        "id, telegram_id, name, language, is_owner, reachable, created_at"
     };
 }
 pub(crate) use user_columns;
@@ -29,6 +30,7 @@ pub(crate) struct UserRow {
     name: String,
     language: String,
     is_owner: bool,
+    reachable: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -42,6 +44,7 @@ impl TryFrom<UserRow> for User {
             name: PersonName::new(&r.name).map_err(|e| bad_row("user name", e))?,
             language: Language::parse(&r.language).map_err(|e| bad_row("user language", e))?,
             is_owner: r.is_owner,
+            reachable: r.reachable,
             created_at: r.created_at,
         })
     }
@@ -51,7 +54,8 @@ impl TryFrom<UserRow> for User {
 macro_rules! site_columns {
     () => {
         "id, owner_id, name, address, latitude, longitude, geofence_radius_m, opens_at, \
-         closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, created_at"
+         closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, join_code, \
+         created_at"
     };
 }
 pub(crate) use site_columns;
@@ -72,6 +76,7 @@ pub(crate) struct SiteRow {
     currency: String,
     active: bool,
     notify_owner: bool,
+    join_code: String,
     created_at: DateTime<Utc>,
 }
 
@@ -98,6 +103,7 @@ impl TryFrom<SiteRow> for Site {
             settings,
             active: r.active,
             notify_owner: r.notify_owner,
+            join_code: r.join_code,
             created_at: r.created_at,
         })
     }
@@ -240,6 +246,40 @@ impl TryFrom<PlanRow> for PlannedShift {
                 .ok_or_else(|| bad_row("plan status", &r.status))?,
             shift_id: r.shift_id.map(ShiftId),
             created_at: r.created_at,
+        })
+    }
+}
+
+/// Columns of `join_requests` that `JoinRequestRow` reads.
+macro_rules! join_request_columns {
+    () => {
+        "id, site_id, user_id, status, created_at, decided_at"
+    };
+}
+pub(crate) use join_request_columns;
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct JoinRequestRow {
+    id: i64,
+    site_id: i64,
+    user_id: i64,
+    status: String,
+    created_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<JoinRequestRow> for JoinRequest {
+    type Error = StoreError;
+
+    fn try_from(r: JoinRequestRow) -> Result<Self, StoreError> {
+        Ok(JoinRequest {
+            id: JoinRequestId(r.id),
+            site_id: SiteId(r.site_id),
+            user_id: UserId(r.user_id),
+            status: JoinStatus::parse(&r.status)
+                .ok_or_else(|| bad_row("join request status", &r.status))?,
+            created_at: r.created_at,
+            decided_at: r.decided_at,
         })
     }
 }

@@ -5,8 +5,8 @@
 use crate::PgStore;
 use crate::error::map;
 use crate::rows::{
-    EmployeeRow, PlanRow, ShiftRow, SiteRow, TotalsRow, UserRow, convert, plan_columns,
-    shift_columns, site_columns, user_columns,
+    EmployeeRow, JoinRequestRow, PlanRow, ShiftRow, SiteRow, TotalsRow, UserRow, convert,
+    join_request_columns, plan_columns, shift_columns, site_columns, user_columns,
 };
 use app::{
     Employee, FinishedShift, NewPlannedShift, NewShift, NewUser, PlanFilter, ShiftEnd, ShiftFilter,
@@ -14,8 +14,9 @@ use app::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
-    PlanStatus, PlannedShift, PlannedShiftId, Shift, ShiftId, ShiftStatus, Site, SiteId,
+    Language, PlanStatus, PlannedShift, PlannedShiftId, Shift, ShiftId, ShiftStatus, Site, SiteId,
     SiteSettings, User, UserId,
 };
 use sqlx::{Postgres, QueryBuilder};
@@ -28,6 +29,8 @@ const IMPORT_CHUNK: usize = 10_000;
 /// aggregated on its own (LATERAL) from an index-only range scan of `shifts_by_site_start`, which
 /// carries every column the sums need; grouping per site keeps each hash table small and avoids
 /// sorting every shift of the period (twice as fast as one big join and GROUP BY at 40k shifts).
+/// `$4` (NULL for everyone) keeps one employee; `employee_id` is carried by the index, so the
+/// filter does not leave it.
 const SHIFT_TOTALS: &str = "SELECT r.site_id, t.employee_id, t.shifts, t.worked_minutes, t.pay_minor \
      FROM UNNEST($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS r(site_id, from_at, to_at) \
      CROSS JOIN LATERAL ( \
@@ -37,6 +40,7 @@ const SHIFT_TOTALS: &str = "SELECT r.site_id, t.employee_id, t.shifts, t.worked_
          FROM shifts s \
          WHERE s.site_id = r.site_id AND s.started_at >= r.from_at AND s.started_at < r.to_at \
            AND s.status IN ('closed', 'auto_closed') \
+           AND ($4::bigint IS NULL OR s.employee_id = $4) \
          GROUP BY s.employee_id \
      ) AS t \
      ORDER BY r.site_id, t.employee_id";
@@ -153,6 +157,32 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn set_user_language(&self, id: UserId, language: Language) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(language.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+
+    async fn set_user_reachable(&self, id: UserId, reachable: bool) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET reachable = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(reachable)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+
     // ---- API tokens ----------------------------------------------------------------------------
 
     async fn insert_api_token(
@@ -199,15 +229,21 @@ impl Store for PgStore {
 
     // ---- sites ---------------------------------------------------------------------------------
 
-    async fn insert_site(&self, owner_id: UserId, settings: &SiteSettings) -> StoreResult<Site> {
+    async fn insert_site(
+        &self,
+        owner_id: UserId,
+        settings: &SiteSettings,
+        join_code: &str,
+    ) -> StoreResult<Site> {
         let query = sqlx::query_as(concat!(
             "INSERT INTO sites (name, address, latitude, longitude, geofence_radius_m, opens_at, \
-             closes_at, time_zone, hourly_rate_minor, currency, owner_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+             closes_at, time_zone, hourly_rate_minor, currency, owner_id, join_code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
             site_columns!()
         ));
         let row: SiteRow = bind_settings!(query, settings)
             .bind(owner_id.0)
+            .bind(join_code)
             .fetch_one(&self.pool)
             .await
             .map_err(map)?;
@@ -221,6 +257,19 @@ impl Store for PgStore {
             " FROM sites WHERE id = $1"
         ))
         .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map)?;
+        row.map(Site::try_from).transpose()
+    }
+
+    async fn site_by_join_code(&self, join_code: &str) -> StoreResult<Option<Site>> {
+        let row: Option<SiteRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE join_code = $1"
+        ))
+        .bind(join_code)
         .fetch_optional(&self.pool)
         .await
         .map_err(map)?;
@@ -555,7 +604,11 @@ impl Store for PgStore {
         Ok(stored)
     }
 
-    async fn shift_totals(&self, ranges: &[SiteRange]) -> StoreResult<Vec<ShiftTotals>> {
+    async fn shift_totals(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+    ) -> StoreResult<Vec<ShiftTotals>> {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
@@ -566,6 +619,7 @@ impl Store for PgStore {
             .bind(site_ids)
             .bind(from)
             .bind(to)
+            .bind(employee_id.map(|e| e.0))
             .fetch_all(&self.pool)
             .await
             .map_err(map)?;
@@ -678,6 +732,130 @@ impl Store for PgStore {
         .map_err(map)?;
         Ok(done.rows_affected())
     }
+
+    // ---- joining sites -------------------------------------------------------------------------
+
+    async fn insert_join_request(
+        &self,
+        site_id: SiteId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest> {
+        // The partial unique index `join_requests_one_pending` refuses a second waiting request
+        // for the pair, also when two arrive at once.
+        let row: JoinRequestRow = sqlx::query_as(concat!(
+            "INSERT INTO join_requests (site_id, user_id, status, created_at) \
+             VALUES ($1, $2, 'pending', $3) RETURNING ",
+            join_request_columns!()
+        ))
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map)?;
+        row.try_into()
+    }
+
+    async fn join_request(&self, id: JoinRequestId) -> StoreResult<Option<JoinRequest>> {
+        let row: Option<JoinRequestRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            join_request_columns!(),
+            " FROM join_requests WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map)?;
+        row.map(JoinRequest::try_from).transpose()
+    }
+
+    async fn decide_join_request(
+        &self,
+        id: JoinRequestId,
+        approve: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest> {
+        // One statement, so deciding and granting commit together. The update only takes a
+        // request still pending: a concurrent second decision waits for the first one's row lock,
+        // then finds it decided and returns nothing.
+        let row: Option<JoinRequestRow> = sqlx::query_as(concat!(
+            "WITH decided AS ( \
+                 UPDATE join_requests SET status = $2, decided_at = $3 \
+                 WHERE id = $1 AND status = 'pending' RETURNING ",
+            join_request_columns!(),
+            " ), granted AS ( \
+                 INSERT INTO site_access (site_id, user_id) \
+                 SELECT site_id, user_id FROM decided WHERE status = 'approved' \
+                 ON CONFLICT DO NOTHING \
+             ) SELECT ",
+            join_request_columns!(),
+            " FROM decided"
+        ))
+        .bind(id.0)
+        .bind(if approve { "approved" } else { "declined" })
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map)?;
+        row.ok_or(StoreError::NotFound("join request"))?.try_into()
+    }
+
+    // ---- Telegram bot support ------------------------------------------------------------------
+
+    async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)
+    }
+
+    async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, now()) \
+             ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = now()",
+        )
+        .bind(chat_id)
+        .bind(state)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(())
+    }
+
+    async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(())
+    }
+
+    async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        // A concurrent insert of the same id waits for the first to commit and then does
+        // nothing, so exactly one claimer sees a row inserted.
+        let done = sqlx::query(
+            "INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) \
+             ON CONFLICT (update_id) DO NOTHING",
+        )
+        .bind(update_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(done.rows_affected())
+    }
 }
 
 /// One INSERT of a chunk of finished shifts as parallel arrays (UNNEST): one statement and one
@@ -784,8 +962,15 @@ mod tests {
         .create()
         .unwrap();
         let mut sites = Vec::new();
-        for _ in 0..20 {
-            sites.push(store.insert_site(owner.id, &settings).await.unwrap().id);
+        for i in 0..20u8 {
+            let code = domain::join::JoinCode::from_random([i; 10]);
+            sites.push(
+                store
+                    .insert_site(owner.id, &settings, code.as_str())
+                    .await
+                    .unwrap()
+                    .id,
+            );
         }
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 6, 0, 0).unwrap();
         let batch: Vec<FinishedShift> = (0..40_000i64)
@@ -822,24 +1007,29 @@ mod tests {
             .unwrap();
         let from = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
         let to = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
-        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {SHIFT_TOTALS}")))
-            .bind(sites[..3].iter().map(|s| s.0).collect::<Vec<_>>())
-            .bind(vec![from; 3])
-            .bind(vec![to; 3])
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect();
-        assert!(
-            plan.iter()
-                .any(|l| l.contains("Index Only Scan using shifts_by_site_start")),
-            "{plan:#?}"
-        );
-        assert!(
-            !plan.iter().any(|l| l.contains("Seq Scan on shifts")),
-            "{plan:#?}"
-        );
+        // Everyone's totals (the owner's report) and one employee's (their earnings).
+        for employee in [None, Some(owner.id.0)] {
+            let plan: Vec<String> =
+                sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {SHIFT_TOTALS}")))
+                    .bind(sites[..3].iter().map(|s| s.0).collect::<Vec<_>>())
+                    .bind(vec![from; 3])
+                    .bind(vec![to; 3])
+                    .bind(employee)
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<String, _>(0))
+                    .collect();
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("Index Only Scan using shifts_by_site_start")),
+                "{plan:#?}"
+            );
+            assert!(
+                !plan.iter().any(|l| l.contains("Seq Scan on shifts")),
+                "{plan:#?}"
+            );
+        }
     }
 }

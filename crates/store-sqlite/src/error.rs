@@ -51,6 +51,9 @@ fn unique_violation(message: &str) -> StoreError {
         "api_tokens.token_hash" => StoreError::Duplicate("api token"),
         "site_managers.site_id, site_managers.user_id" => StoreError::Duplicate("manager grant"),
         "site_access.site_id, site_access.user_id" => StoreError::Duplicate("access grant"),
+        "sites.join_code" => StoreError::Duplicate("join code"),
+        // Only the partial index "one pending request per site and person" is unique here.
+        "join_requests.site_id, join_requests.user_id" => StoreError::Duplicate("join request"),
         _ => StoreError::Duplicate("record"),
     }
 }
@@ -73,6 +76,16 @@ mod tests {
         assert_eq!(
             unique_violation("UNIQUE constraint failed: api_tokens.token_hash"),
             StoreError::Duplicate("api token")
+        );
+        assert_eq!(
+            unique_violation("UNIQUE constraint failed: sites.join_code"),
+            StoreError::Duplicate("join code")
+        );
+        assert_eq!(
+            unique_violation(
+                "UNIQUE constraint failed: join_requests.site_id, join_requests.user_id"
+            ),
+            StoreError::Duplicate("join request")
         );
         assert_eq!(
             unique_violation("UNIQUE constraint failed: sites.name"),

@@ -10,11 +10,18 @@ use sqlx::sqlite::SqlitePool;
 
 /// Every migration as (version, description, SQL); a new file in `migrations/` must be added
 /// here (a unit test checks the folder and this list agree).
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../migrations/0001_initial_schema.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../migrations/0001_initial_schema.sql"),
+    ),
+    (
+        2,
+        "bot support",
+        include_str!("../migrations/0002_bot_support.sql"),
+    ),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -47,6 +54,7 @@ pub(crate) async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn every_file_in_the_folder_is_embedded() {
@@ -62,5 +70,91 @@ mod tests {
             let prefix: i64 = file.split('_').next().unwrap().parse().unwrap();
             assert_eq!(prefix, *version, "{file}");
         }
+    }
+
+    /// Sites made before join codes existed each get a distinct code of the join-code alphabet,
+    /// people made before the reachable flag count as reachable, and afterwards a site without
+    /// a proper code is refused.
+    #[tokio::test]
+    async fn the_bot_migration_gives_existing_sites_join_codes() {
+        // One connection, so every statement sees the same in-memory database.
+        let store = crate::SqliteStore::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let pool = store.pool().clone();
+        migrator().run_to(1, &pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, telegram_id, name, language) VALUES (1, 1, 'Ольга', 'ru')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+             INSERT INTO sites (owner_id, name, latitude, longitude, geofence_radius_m, \
+             opens_at, closes_at, time_zone, hourly_rate_minor, currency) \
+             SELECT 1, 'Объект ' || i, 55.75, 37.62, 100, '09:00', '21:00', 'Europe/Moscow', \
+                    35000, 'RUB' FROM n",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        run(&pool).await.unwrap();
+
+        let codes: Vec<String> = sqlx::query_scalar("SELECT join_code FROM sites")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(codes.len(), 500);
+        assert_eq!(
+            codes.iter().collect::<BTreeSet<_>>().len(),
+            500,
+            "codes repeat"
+        );
+        for code in &codes {
+            assert!(
+                domain::join::JoinCode::parse(code).is_some(),
+                "{code:?} is not a join code"
+            );
+        }
+        let reachable: bool = sqlx::query_scalar("SELECT reachable FROM users WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(reachable);
+
+        let insert = |code: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query(
+                    "INSERT INTO sites (owner_id, name, latitude, longitude, geofence_radius_m, \
+                     opens_at, closes_at, time_zone, hourly_rate_minor, currency, join_code) \
+                     VALUES (1, 'Новый', 55.75, 37.62, 100, '09:00', '21:00', 'Europe/Moscow', \
+                     35000, 'RUB', ?)",
+                )
+                .bind(code)
+                .execute(&pool)
+                .await
+            }
+        };
+        let without_code = sqlx::query(
+            "INSERT INTO sites (owner_id, name, latitude, longitude, geofence_radius_m, \
+             opens_at, closes_at, time_zone, hourly_rate_minor, currency) \
+             VALUES (1, 'Новый', 55.75, 37.62, 100, '09:00', '21:00', 'Europe/Moscow', 35000, \
+             'RUB')",
+        )
+        .execute(&pool)
+        .await;
+        assert!(without_code.is_err(), "a site needs a code");
+        for bad in ["abcdefghj0", "ABCDEFGHJK", "abcdefghjkm", "abcdefghj"] {
+            assert!(insert(bad).await.is_err(), "{bad} was taken");
+        }
+        insert("abcdefghj_").await.unwrap();
+        assert!(
+            sqlx::query("UPDATE sites SET join_code = 'short' WHERE id = 1")
+                .execute(&pool)
+                .await
+                .is_err()
+        );
     }
 }

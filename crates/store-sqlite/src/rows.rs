@@ -4,6 +4,7 @@
 use crate::error::bad_row;
 use app::StoreResult;
 use chrono::{DateTime, Utc};
+use domain::join::{JoinRequest, JoinRequestId, JoinStatus};
 use domain::site::parse_time_of_day;
 use domain::{
     Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, PersonName,
@@ -28,6 +29,8 @@ macro_rules! user_columns {
             $p,
             "is_owner, ",
             $p,
+            "reachable, ",
+            $p,
             "created_at"
         )
     };
@@ -36,7 +39,8 @@ macro_rules! user_columns {
 macro_rules! site_columns {
     () => {
         "id, owner_id, name, address, latitude, longitude, geofence_radius_m, opens_at, \
-         closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, created_at"
+         closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, join_code, \
+         created_at"
     };
 }
 
@@ -55,7 +59,13 @@ macro_rules! plan_columns {
     };
 }
 
-pub(crate) use {plan_columns, shift_columns, site_columns, user_columns};
+macro_rules! join_request_columns {
+    () => {
+        "id, site_id, user_id, status, created_at, decided_at"
+    };
+}
+
+pub(crate) use {join_request_columns, plan_columns, shift_columns, site_columns, user_columns};
 
 /// An instant as stored: microseconds since the Unix epoch (PostgreSQL's precision).
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
@@ -95,6 +105,7 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
         name: PersonName::new(&name).map_err(|e| bad_row(T, format!("id {id}: {e}")))?,
         language: Language::parse(&language).map_err(|e| bad_row(T, format!("id {id}: {e}")))?,
         is_owner: get(row, T, "is_owner")?,
+        reachable: get(row, T, "reachable")?,
         created_at: instant(T, "created_at", get(row, T, "created_at")?)?,
     })
 }
@@ -132,6 +143,7 @@ pub(crate) fn site(row: &SqliteRow) -> StoreResult<Site> {
         settings,
         active: get(row, T, "active")?,
         notify_owner: get(row, T, "notify_owner")?,
+        join_code: get(row, T, "join_code")?,
         created_at: instant(T, "created_at", get(row, T, "created_at")?)?,
     })
 }
@@ -201,6 +213,24 @@ pub(crate) fn plan(row: &SqliteRow) -> StoreResult<PlannedShift> {
             .ok_or_else(|| bad_row(T, format!("id {id}: unknown status {status:?}")))?,
         shift_id: shift_id.map(ShiftId),
         created_at: instant(T, "created_at", get(row, T, "created_at")?)?,
+    })
+}
+
+pub(crate) fn join_request(row: &SqliteRow) -> StoreResult<JoinRequest> {
+    const T: &str = "join_requests";
+    let id: i64 = get(row, T, "id")?;
+    let status: String = get(row, T, "status")?;
+    let decided_at: Option<i64> = get(row, T, "decided_at")?;
+    Ok(JoinRequest {
+        id: JoinRequestId(id),
+        site_id: SiteId(get(row, T, "site_id")?),
+        user_id: UserId(get(row, T, "user_id")?),
+        status: JoinStatus::parse(&status)
+            .ok_or_else(|| bad_row(T, format!("id {id}: unknown status {status:?}")))?,
+        created_at: instant(T, "created_at", get(row, T, "created_at")?)?,
+        decided_at: decided_at
+            .map(|v| instant(T, "decided_at", v))
+            .transpose()?,
     })
 }
 

@@ -4,7 +4,8 @@
 
 use crate::error::{self, from_sqlx};
 use crate::rows::{
-    self, json_ids, micros, now_micros, plan_columns, shift_columns, site_columns, user_columns,
+    self, join_request_columns, json_ids, micros, now_micros, plan_columns, shift_columns,
+    site_columns, user_columns,
 };
 use crate::{SqliteStore, WriteTx};
 use app::{
@@ -13,10 +14,11 @@ use app::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::join::{JoinRequest, JoinRequestId};
 use domain::site::format_time_of_day;
 use domain::{
-    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
-    SiteId, SiteSettings, User, UserId,
+    Language, PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId,
+    ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
 };
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row};
@@ -26,19 +28,21 @@ use sqlx::{QueryBuilder, Row};
 const IMPORT_CHUNK: usize = 500;
 
 /// Finished shifts per site and employee over per-site ranges, bound as one JSON parameter
-/// `[[site_id, from, to], ...]`. CROSS JOIN keeps the ranges as the outer loop (SQLite does not
-/// reorder it), so each range is one seek into the covering index `shifts_by_site_start` and the
+/// `[[site_id, from, to], ...]`, and `?2`, one employee or NULL for everyone. CROSS JOIN keeps the
+/// ranges as the outer loop (SQLite does not reorder it), so each range is one seek into the
+/// covering index `shifts_by_site_start` (which carries `employee_id` for the filter too) and the
 /// table itself is never read.
 const SHIFT_TOTALS: &str = "WITH ranges (site_id, t_from, t_to) AS ( \
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
                 json_extract(value, '$[2]') \
-         FROM json_each(?)) \
+         FROM json_each(?1)) \
      SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
             COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
             COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
      FROM ranges AS r CROSS JOIN shifts AS s \
      WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
        AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
+       AND (?2 IS NULL OR s.employee_id = ?2) \
      GROUP BY s.site_id, s.employee_id \
      ORDER BY s.site_id, s.employee_id";
 
@@ -316,6 +320,34 @@ impl Store for SqliteStore {
         tx.commit().await
     }
 
+    async fn set_user_language(&self, id: UserId, language: Language) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET language = ? WHERE id = ?")
+            .bind(language.as_str())
+            .bind(id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        tx.commit().await
+    }
+
+    async fn set_user_reachable(&self, id: UserId, reachable: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET reachable = ? WHERE id = ?")
+            .bind(reachable)
+            .bind(id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        tx.commit().await
+    }
+
     // ---- API tokens --------------------------------------------------------------------------
 
     async fn insert_api_token(
@@ -375,16 +407,23 @@ impl Store for SqliteStore {
 
     // ---- sites -------------------------------------------------------------------------------
 
-    async fn insert_site(&self, owner_id: UserId, settings: &SiteSettings) -> StoreResult<Site> {
+    async fn insert_site(
+        &self,
+        owner_id: UserId,
+        settings: &SiteSettings,
+        join_code: &str,
+    ) -> StoreResult<Site> {
         let mut tx = self.write().await?;
         let q = sqlx::query(concat!(
             "INSERT INTO sites (owner_id, name, address, latitude, longitude, geofence_radius_m, \
              opens_at, closes_at, time_zone, hourly_rate_minor, currency, active, notify_owner, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?) RETURNING ",
+             join_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?) \
+             RETURNING ",
             site_columns!()
         ))
         .bind(owner_id.0);
         let row = match bind_settings(q, settings)
+            .bind(join_code.to_owned())
             .bind(now_micros())
             .fetch_one(tx.conn())
             .await
@@ -404,6 +443,21 @@ impl Store for SqliteStore {
             " FROM sites WHERE id = ?"
         ))
         .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::site)
+        .transpose()
+    }
+
+    async fn site_by_join_code(&self, join_code: &str) -> StoreResult<Option<Site>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE join_code = ?"
+        ))
+        .bind(join_code)
         .fetch_optional(&self.pool)
         .await
         .map_err(from_sqlx)?
@@ -785,7 +839,11 @@ impl Store for SqliteStore {
         Ok(stored)
     }
 
-    async fn shift_totals(&self, ranges: &[SiteRange]) -> StoreResult<Vec<ShiftTotals>> {
+    async fn shift_totals(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+    ) -> StoreResult<Vec<ShiftTotals>> {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
@@ -799,6 +857,7 @@ impl Store for SqliteStore {
         );
         let found = sqlx::query(SHIFT_TOTALS)
             .bind(json)
+            .bind(employee_id.map(|e| e.0))
             .fetch_all(&self.pool)
             .await
             .map_err(from_sqlx)?;
@@ -951,6 +1010,155 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected())
     }
+
+    // ---- joining sites -----------------------------------------------------------------------
+
+    async fn insert_join_request(
+        &self,
+        site_id: SiteId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest> {
+        // The partial unique index `join_requests_one_pending` refuses a second waiting request
+        // for the pair (`Duplicate("join request")`).
+        let mut tx = self.write().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO join_requests (site_id, user_id, status, created_at) \
+             VALUES (?, ?, 'pending', ?) RETURNING ",
+            join_request_columns!()
+        ))
+        .bind(site_id.0)
+        .bind(user_id.0)
+        .bind(micros(now))
+        .fetch_one(tx.conn())
+        .await;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let refs = [Ref::Site(site_id), Ref::User(user_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
+        let request = rows::join_request(&row)?;
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    async fn join_request(&self, id: JoinRequestId) -> StoreResult<Option<JoinRequest>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            join_request_columns!(),
+            " FROM join_requests WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(from_sqlx)?
+        .as_ref()
+        .map(rows::join_request)
+        .transpose()
+    }
+
+    async fn decide_join_request(
+        &self,
+        id: JoinRequestId,
+        approve: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<JoinRequest> {
+        // Deciding and granting in one write transaction: both are stored or neither. Only a
+        // request still pending is taken, so a second decision finds nothing.
+        let mut tx = self.write().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE join_requests SET status = ?, decided_at = ? \
+             WHERE id = ? AND status = 'pending' RETURNING ",
+            join_request_columns!()
+        ))
+        .bind(if approve { "approved" } else { "declined" })
+        .bind(micros(now))
+        .bind(id.0)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(from_sqlx)?
+        .ok_or(StoreError::NotFound("join request"))?;
+        let request = rows::join_request(&row)?;
+        if approve {
+            sqlx::query(
+                "INSERT INTO site_access (site_id, user_id, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(request.site_id.0)
+            .bind(request.user_id.0)
+            .bind(now_micros())
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        }
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    // ---- Telegram bot support ----------------------------------------------------------------
+
+    async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(from_sqlx)
+    }
+
+    async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (chat_id) DO UPDATE SET state = ?2, updated_at = ?3",
+        )
+        .bind(chat_id)
+        .bind(state)
+        .bind(now_micros())
+        .execute(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await
+    }
+
+    async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+            .bind(chat_id)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        tx.commit().await
+    }
+
+    async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        // Writes run one at a time (gate + BEGIN IMMEDIATE), so of concurrent claims of one id
+        // exactly the first inserts a row.
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "INSERT INTO processed_updates (update_id, seen_at) VALUES (?, ?) \
+             ON CONFLICT (update_id) DO NOTHING",
+        )
+        .bind(update_id)
+        .bind(micros(now))
+        .execute(tx.conn())
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < ?")
+            .bind(micros(before))
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[cfg(test)]
@@ -963,20 +1171,26 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
         let store = SqliteStore::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
-        let explain = format!("EXPLAIN QUERY PLAN {SHIFT_TOTALS}");
-        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(explain))
-            .bind("[[1,0,10],[2,0,10]]")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>("detail"))
-            .collect();
-        assert!(
-            plan.iter()
-                .any(|d| d.contains("USING COVERING INDEX shifts_by_site_start (site_id=? AND started_at>? AND started_at<?)")),
-            "{plan:?}"
-        );
-        assert!(!plan.iter().any(|d| d.starts_with("SCAN s")), "{plan:?}");
+        // Everyone's totals (the owner's report) and one employee's (their earnings).
+        for employee in [None, Some(7i64)] {
+            let explain = format!("EXPLAIN QUERY PLAN {SHIFT_TOTALS}");
+            let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(explain))
+                .bind("[[1,0,10],[2,0,10]]")
+                .bind(employee)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect();
+            assert!(
+                plan.iter().any(|d| d.contains(
+                    "USING COVERING INDEX shifts_by_site_start \
+                     (site_id=? AND started_at>? AND started_at<?)"
+                )),
+                "{plan:?}"
+            );
+            assert!(!plan.iter().any(|d| d.starts_with("SCAN s")), "{plan:?}");
+        }
     }
 }

@@ -11,14 +11,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use app::clock::{Clock, SetClock};
+use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
+use app::status::{Earnings, EmployeeStatus, RunningShift, SiteLive};
 use app::{
     AppError, CloseShiftError, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
     NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
     ShiftTotals, SiteRange, StaffPro, Store, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use domain::join::{JoinCode, JoinRequest, JoinRequestId, JoinStatus};
 use domain::money::pay_minor;
+use domain::period::Period;
 use domain::{
     Coordinates, Currency, Language, LocationFix, LocationRejection, Money, PersonName,
     PlanRuleError, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow, RecordedLocation,
@@ -72,6 +76,21 @@ macro_rules! conformance_tests {
             summary_counts_days_in_site_time_zone,
             other_owners_things_are_not_found,
             api_tokens_issue_authenticate_revoke,
+            user_language_and_reachable_flag,
+            join_code_round_trip_and_lookup,
+            join_requests_pending_and_duplicate,
+            decide_join_request_approve_grants_access,
+            concurrent_join_decisions_give_one,
+            dialogues_save_load_delete,
+            claim_update_only_once,
+            forget_updates_before_frees_old_ids,
+            shift_totals_of_one_employee,
+            request_join_refusals,
+            decide_join_by_owner_or_manager_only,
+            ensure_user_keeps_the_chosen_language,
+            earnings_count_days_in_each_site_zone,
+            live_status_shows_who_is_on_shift_and_who_is_late,
+            employee_status_shows_running_pay_and_next_plan,
         );
     };
 }
@@ -255,6 +274,13 @@ fn new_plan(
     }
 }
 
+/// The `n`th join code of a test: distinct for distinct `n` (each 5 bits of `n` pick one
+/// character), always of the join-code alphabet.
+fn code(n: u64) -> String {
+    let bytes: [u8; 10] = std::array::from_fn(|i| ((n >> (5 * i)) & 31) as u8);
+    JoinCode::from_random(bytes).as_str().to_owned()
+}
+
 fn shift_filter(site_ids: Vec<SiteId>) -> ShiftFilter {
     ShiftFilter {
         site_ids,
@@ -296,17 +322,26 @@ async fn base(store: &Arc<dyn Store>) -> Base {
     let e1 = person(store, 2001, "Иван Петров").await;
     let e2 = person(store, 2002, "Мария Сидорова").await;
     let s1 = store
-        .insert_site(owner.id, &settings("Склад №1", MSK, "09:00", "21:00"))
+        .insert_site(
+            owner.id,
+            &settings("Склад №1", MSK, "09:00", "21:00"),
+            &code(1),
+        )
         .await
         .unwrap();
     let s2 = store
-        .insert_site(owner.id, &settings("Кафе «Ромашка»", MSK, "08:00", "23:00"))
+        .insert_site(
+            owner.id,
+            &settings("Кафе «Ромашка»", MSK, "08:00", "23:00"),
+            &code(2),
+        )
         .await
         .unwrap();
     let s3 = store
         .insert_site(
             other_owner.id,
             &settings("Чужой объект", MSK, "09:00", "21:00"),
+            &code(3),
         )
         .await
         .unwrap();
@@ -341,6 +376,7 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
     assert_eq!(anna.name.as_str(), "Анна Сергеевна Ёлкина");
     assert_eq!(anna.language, Language::Ru);
     assert!(!anna.is_owner);
+    assert!(anna.reachable, "a new person can be written to");
     assert!(anna.created_at > before && anna.created_at < Utc::now() + Duration::minutes(5));
     assert_eq!(store.user(anna.id).await.unwrap(), Some(anna.clone()));
     assert_eq!(
@@ -460,7 +496,10 @@ pub async fn site_round_trip(store: Arc<dyn Store>) {
     }
     .create()
     .unwrap();
-    let site = store.insert_site(owner.id, &overnight).await.unwrap();
+    let site = store
+        .insert_site(owner.id, &overnight, &code(1))
+        .await
+        .unwrap();
     assert_eq!(site.owner_id, owner.id);
     assert_eq!(site.settings, overnight);
     assert!(site.settings.hours.is_overnight());
@@ -490,7 +529,10 @@ pub async fn site_round_trip(store: Arc<dyn Store>) {
     }
     .create()
     .unwrap();
-    let s2 = store.insert_site(owner.id, &always).await.unwrap();
+    let s2 = store
+        .insert_site(owner.id, &always, &code(2))
+        .await
+        .unwrap();
     assert_ne!(s2.id, site.id);
     let back = store.site(s2.id).await.unwrap().unwrap();
     assert_eq!(back.settings, always);
@@ -506,7 +548,11 @@ pub async fn site_round_trip(store: Arc<dyn Store>) {
 pub async fn update_site_replaces_settings_and_flags(store: Arc<dyn Store>) {
     let owner = person(&store, 1001, "Ольга").await;
     let site = store
-        .insert_site(owner.id, &settings("Склад", MSK, "09:00", "21:00"))
+        .insert_site(
+            owner.id,
+            &settings("Склад", MSK, "09:00", "21:00"),
+            &code(1),
+        )
         .await
         .unwrap();
     let changed = SitePatch {
@@ -1145,7 +1191,7 @@ pub async fn import_many_finished_shifts(store: Arc<dyn Store>) {
         from: t0,
         to: t0 + Duration::days(3650),
     });
-    let totals = store.shift_totals(&ranges).await.unwrap();
+    let totals = store.shift_totals(&ranges, None).await.unwrap();
     let shifts: i64 = totals.iter().map(|t| t.shifts).sum();
     let minutes: i64 = totals.iter().map(|t| t.worked_minutes).sum();
     let pay: i64 = totals.iter().map(|t| t.pay_minor).sum();
@@ -1193,7 +1239,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let mut totals = store.shift_totals(&[r2, r1]).await.unwrap();
+    let mut totals = store.shift_totals(&[r2, r1], None).await.unwrap();
     totals.sort_by_key(|t| (t.site_id, t.employee_id));
     let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
     let mut expected = vec![
@@ -1221,7 +1267,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
     ];
     expected.sort_by_key(|t| (t.site_id, t.employee_id));
     assert_eq!(totals, expected);
-    assert!(store.shift_totals(&[]).await.unwrap().is_empty());
+    assert!(store.shift_totals(&[], None).await.unwrap().is_empty());
 }
 
 // ---- planned shifts ------------------------------------------------------------------------
@@ -1560,6 +1606,585 @@ pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
     assert_eq!(status(done.id).await, PlanStatus::Done);
     assert_eq!(status(running.id).await, PlanStatus::Planned);
     assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), 0);
+}
+
+// ---- people: language and reachability ---------------------------------------------------------
+
+pub async fn user_language_and_reachable_flag(store: Arc<dyn Store>) {
+    let anna = person(&store, 5001, "Анна").await;
+    let boris = person(&store, 5002, "Борис").await;
+    assert!(
+        anna.reachable && boris.reachable,
+        "new people can be written to"
+    );
+
+    store.set_user_reachable(anna.id, false).await.unwrap();
+    let blocked = User {
+        reachable: false,
+        ..anna.clone()
+    };
+    assert_eq!(store.user(anna.id).await.unwrap(), Some(blocked.clone()));
+    assert_eq!(
+        store.user_by_telegram_id(5001).await.unwrap(),
+        Some(blocked.clone())
+    );
+    let mut both: Vec<(UserId, bool)> = store
+        .users(&[anna.id, boris.id])
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| (u.id, u.reachable))
+        .collect();
+    both.sort();
+    let mut expected = vec![(anna.id, false), (boris.id, true)];
+    expected.sort();
+    assert_eq!(both, expected, "only Anna blocked the bot");
+    // Saying it twice is no error.
+    store.set_user_reachable(anna.id, false).await.unwrap();
+    // A refresh of name and language leaves the flag as it is, like the owner flag.
+    let refreshed = store
+        .upsert_user(&NewUser {
+            telegram_id: 5001,
+            name: PersonName::new("Анна К.").unwrap(),
+            language: Language::En,
+        })
+        .await
+        .unwrap();
+    assert!(!refreshed.reachable);
+    store.set_user_reachable(anna.id, true).await.unwrap();
+    assert_eq!(
+        store.user(anna.id).await.unwrap(),
+        Some(User {
+            reachable: true,
+            ..refreshed.clone()
+        })
+    );
+
+    store
+        .set_user_language(boris.id, Language::En)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user(boris.id).await.unwrap(),
+        Some(User {
+            language: Language::En,
+            ..boris.clone()
+        })
+    );
+    store
+        .set_user_language(boris.id, Language::Ru)
+        .await
+        .unwrap();
+    assert_eq!(store.user(boris.id).await.unwrap(), Some(boris.clone()));
+    assert_eq!(
+        store.user(anna.id).await.unwrap().unwrap().language,
+        Language::En,
+        "someone else's language is untouched"
+    );
+
+    let missing = UserId(anna.id.0.max(boris.id.0) + 1000);
+    assert!(matches!(
+        store.set_user_language(missing, Language::En).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.set_user_reachable(missing, false).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+// ---- join codes and join requests --------------------------------------------------------------
+
+pub async fn join_code_round_trip_and_lookup(store: Arc<dyn Store>) {
+    let owner = person(&store, 1001, "Ольга").await;
+    let rival = person(&store, 1002, "Пётр").await;
+    let s = store
+        .insert_site(
+            owner.id,
+            &settings("Склад", MSK, "09:00", "21:00"),
+            "k7m2x_pq9a",
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.join_code, "k7m2x_pq9a");
+    assert_eq!(store.site(s.id).await.unwrap(), Some(s.clone()));
+    assert_eq!(
+        store.site_by_join_code("k7m2x_pq9a").await.unwrap(),
+        Some(s.clone())
+    );
+    let other = store
+        .insert_site(
+            owner.id,
+            &settings("Кафе", MSK, "08:00", "23:00"),
+            "abcdefghjk",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.site_by_join_code("abcdefghjk").await.unwrap(),
+        Some(other.clone())
+    );
+    // Only the exact code finds a site: not another case, a prefix or a neighbour.
+    for miss in ["K7M2X_PQ9A", "k7m2x_pq9", "k7m2x_pq9b", "k7m2x_pq9a ", ""] {
+        assert_eq!(
+            store.site_by_join_code(miss).await.unwrap(),
+            None,
+            "{miss:?}"
+        );
+    }
+
+    // The code stays with the site through an update and comes with it in every listing.
+    let changed = settings("Склад (новый)", VVO, "10:00", "22:00");
+    let updated = store
+        .update_site(s.id, &changed, false, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        updated,
+        Site {
+            settings: changed,
+            active: false,
+            notify_owner: false,
+            ..s.clone()
+        }
+    );
+    assert_eq!(
+        store.site_by_join_code("k7m2x_pq9a").await.unwrap(),
+        Some(updated.clone())
+    );
+    assert_eq!(
+        store.sites_managed_by(owner.id).await.unwrap(),
+        vec![updated.clone(), other.clone()]
+    );
+    store.grant_access(other.id, rival.id).await.unwrap();
+    assert_eq!(
+        store.sites_of_employee(rival.id).await.unwrap(),
+        vec![other.clone()]
+    );
+
+    // Codes are unique among all sites, whoever owns them; the refused site is not stored.
+    assert_eq!(
+        store
+            .insert_site(
+                rival.id,
+                &settings("Копия", MSK, "09:00", "21:00"),
+                "abcdefghjk"
+            )
+            .await,
+        Err(StoreError::Duplicate("join code"))
+    );
+    assert!(store.sites_managed_by(rival.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.site_by_join_code("abcdefghjk").await.unwrap(),
+        Some(other)
+    );
+}
+
+pub async fn join_requests_pending_and_duplicate(store: Arc<dyn Store>) {
+    let b = base(&store).await;
+    let at = utc("2026-12-01 08:30");
+    let r = store
+        .insert_join_request(b.s1.id, b.e1.id, at)
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        JoinRequest {
+            id: r.id,
+            site_id: b.s1.id,
+            user_id: b.e1.id,
+            status: JoinStatus::Pending,
+            created_at: at,
+            decided_at: None,
+        }
+    );
+    assert_eq!(store.join_request(r.id).await.unwrap(), Some(r.clone()));
+
+    // One waiting request per person and site.
+    assert_eq!(
+        store
+            .insert_join_request(b.s1.id, b.e1.id, at + Duration::minutes(1))
+            .await,
+        Err(StoreError::Duplicate("join request"))
+    );
+    assert_eq!(store.join_request(r.id).await.unwrap(), Some(r.clone()));
+    // Other pairs are other requests.
+    let r2 = store
+        .insert_join_request(b.s1.id, b.e2.id, at)
+        .await
+        .unwrap();
+    let r3 = store
+        .insert_join_request(b.s2.id, b.e1.id, at)
+        .await
+        .unwrap();
+    assert!(r.id != r2.id && r2.id != r3.id && r.id != r3.id);
+    assert_eq!((r2.site_id, r2.user_id), (b.s1.id, b.e2.id));
+    assert_eq!((r3.site_id, r3.user_id), (b.s2.id, b.e1.id));
+
+    // Ten at once for a new pair: exactly one is stored, the others are duplicates.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let store = store.clone();
+        let (site, user) = (b.s3.id, b.e2.id);
+        tasks.spawn(async move {
+            store
+                .insert_join_request(site, user, at + Duration::seconds(i))
+                .await
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| r == &Err(StoreError::Duplicate("join request"))),
+        "{results:?}"
+    );
+
+    let last = results.iter().flatten().map(|r| r.id).max().unwrap();
+    let missing = JoinRequestId(last.0.max(r3.id.0) + 1000);
+    assert_eq!(store.join_request(missing).await.unwrap(), None);
+    assert!(matches!(
+        store
+            .insert_join_request(SiteId(b.s3.id.0 + 1000), b.e1.id, at)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .insert_join_request(b.s1.id, UserId(b.e2.id.0 + 1000), at)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Asking grants nothing.
+    assert!(store.sites_of_employee(b.e1.id).await.unwrap().is_empty());
+    assert!(store.sites_of_employee(b.e2.id).await.unwrap().is_empty());
+}
+
+pub async fn decide_join_request_approve_grants_access(store: Arc<dyn Store>) {
+    let b = base(&store).await;
+    let asked = utc("2026-12-01 08:30");
+    let decided = utc("2026-12-01 09:15");
+    let later = utc("2026-12-01 12:00");
+    let r = store
+        .insert_join_request(b.s1.id, b.e1.id, asked)
+        .await
+        .unwrap();
+    let approved = store
+        .decide_join_request(r.id, true, decided)
+        .await
+        .unwrap();
+    assert_eq!(
+        approved,
+        JoinRequest {
+            status: JoinStatus::Approved,
+            decided_at: Some(decided),
+            ..r.clone()
+        }
+    );
+    assert_eq!(
+        store.join_request(r.id).await.unwrap(),
+        Some(approved.clone())
+    );
+    assert!(store.has_access(b.s1.id, b.e1.id).await.unwrap());
+    assert_eq!(
+        store.sites_of_employee(b.e1.id).await.unwrap(),
+        vec![b.s1.clone()]
+    );
+
+    // Decided once: a second decision either way is refused and changes nothing.
+    for approve in [false, true] {
+        assert_eq!(
+            store.decide_join_request(r.id, approve, later).await,
+            Err(StoreError::NotFound("join request"))
+        );
+    }
+    assert_eq!(store.join_request(r.id).await.unwrap(), Some(approved));
+    assert!(store.has_access(b.s1.id, b.e1.id).await.unwrap());
+
+    // A decided request no longer blocks a new one for the pair; approving a person who has
+    // access already keeps one grant.
+    let again = store
+        .insert_join_request(b.s1.id, b.e1.id, later)
+        .await
+        .unwrap();
+    assert_ne!(again.id, r.id);
+    assert_eq!(again.status, JoinStatus::Pending);
+    let approved_again = store
+        .decide_join_request(again.id, true, later)
+        .await
+        .unwrap();
+    assert_eq!(approved_again.status, JoinStatus::Approved);
+    assert_eq!(
+        store.sites_of_employee(b.e1.id).await.unwrap(),
+        vec![b.s1.clone()]
+    );
+
+    // Declining grants nothing, and is final too.
+    let d = store
+        .insert_join_request(b.s2.id, b.e2.id, asked)
+        .await
+        .unwrap();
+    let declined = store
+        .decide_join_request(d.id, false, decided)
+        .await
+        .unwrap();
+    assert_eq!(
+        declined,
+        JoinRequest {
+            status: JoinStatus::Declined,
+            decided_at: Some(decided),
+            ..d.clone()
+        }
+    );
+    assert!(!store.has_access(b.s2.id, b.e2.id).await.unwrap());
+    assert_eq!(
+        store.decide_join_request(d.id, true, later).await,
+        Err(StoreError::NotFound("join request"))
+    );
+    assert!(!store.has_access(b.s2.id, b.e2.id).await.unwrap());
+    assert!(store.sites_of_employee(b.e2.id).await.unwrap().is_empty());
+    assert_eq!(store.join_request(d.id).await.unwrap(), Some(declined));
+
+    assert_eq!(
+        store
+            .decide_join_request(JoinRequestId(d.id.0.max(again.id.0) + 1000), true, later)
+            .await,
+        Err(StoreError::NotFound("join request"))
+    );
+}
+
+/// Racing decisions on one request (some approving, some declining): exactly one wins, and the
+/// access grant agrees with the decision that won.
+pub async fn concurrent_join_decisions_give_one(store: Arc<dyn Store>) {
+    let b = base(&store).await;
+    let asked = utc("2026-12-01 08:30");
+    let r = store
+        .insert_join_request(b.s1.id, b.e1.id, asked)
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .decide_join_request(r.id, i % 2 == 0, asked + Duration::minutes(i))
+                .await
+        });
+    }
+    let results = tasks.join_all().await;
+    let won: Vec<&JoinRequest> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| r == &Err(StoreError::NotFound("join request"))),
+        "{results:?}"
+    );
+    let winner = won[0].clone();
+    assert_ne!(winner.status, JoinStatus::Pending);
+    assert_eq!(
+        store.join_request(r.id).await.unwrap(),
+        Some(winner.clone())
+    );
+    assert_eq!(
+        store.has_access(b.s1.id, b.e1.id).await.unwrap(),
+        winner.status == JoinStatus::Approved
+    );
+}
+
+// ---- Telegram bot support ----------------------------------------------------------------------
+
+pub async fn dialogues_save_load_delete(store: Arc<dyn Store>) {
+    assert_eq!(store.load_dialogue(42).await.unwrap(), None);
+    let state = r#"{"PlanDate":{"site_id":7,"note":"«Склад» \"№1\"\n\t😀"}}"#;
+    store.save_dialogue(42, state).await.unwrap();
+    assert_eq!(
+        store.load_dialogue(42).await.unwrap().as_deref(),
+        Some(state)
+    );
+    // Saving again replaces the state.
+    store.save_dialogue(42, r#""Start""#).await.unwrap();
+    assert_eq!(
+        store.load_dialogue(42).await.unwrap().as_deref(),
+        Some(r#""Start""#)
+    );
+
+    // Chats are independent; group chats have negative ids; ids use all 64 bits; the text is
+    // opaque, empty or long.
+    let group = -1_001_234_567_890_i64;
+    let long = "x".repeat(100_000);
+    store.save_dialogue(group, "group").await.unwrap();
+    store.save_dialogue(i64::MAX, &long).await.unwrap();
+    store.save_dialogue(7, "").await.unwrap();
+    assert_eq!(
+        store.load_dialogue(group).await.unwrap().as_deref(),
+        Some("group")
+    );
+    assert_eq!(store.load_dialogue(i64::MAX).await.unwrap(), Some(long));
+    assert_eq!(store.load_dialogue(7).await.unwrap().as_deref(), Some(""));
+    assert_eq!(
+        store.load_dialogue(42).await.unwrap().as_deref(),
+        Some(r#""Start""#)
+    );
+
+    store.delete_dialogue(42).await.unwrap();
+    assert_eq!(store.load_dialogue(42).await.unwrap(), None);
+    assert_eq!(
+        store.load_dialogue(group).await.unwrap().as_deref(),
+        Some("group")
+    );
+    // Deleting what is not there is no error.
+    store.delete_dialogue(42).await.unwrap();
+    store.delete_dialogue(999).await.unwrap();
+    // A chat starts over after a delete.
+    store.save_dialogue(42, "again").await.unwrap();
+    assert_eq!(
+        store.load_dialogue(42).await.unwrap().as_deref(),
+        Some("again")
+    );
+}
+
+pub async fn claim_update_only_once(store: Arc<dyn Store>) {
+    let t = utc("2026-12-01 09:00");
+    assert!(store.claim_update(1000, t).await.unwrap());
+    assert!(!store.claim_update(1000, t).await.unwrap(), "a redelivery");
+    assert!(
+        !store
+            .claim_update(1000, t + Duration::hours(1))
+            .await
+            .unwrap(),
+        "a later redelivery"
+    );
+    assert!(store.claim_update(1001, t).await.unwrap());
+    assert!(store.claim_update(0, t).await.unwrap());
+    assert!(store.claim_update(i64::MAX, t).await.unwrap());
+
+    // Ten workers get the same update at once: exactly one takes it.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        tasks.spawn(async move { store.claim_update(5000, t).await });
+    }
+    let results = tasks.join_all().await;
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r == &&Ok(true)).count(),
+        1,
+        "{results:?}"
+    );
+    // Ten different updates at once are each taken.
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in 6000..6010 {
+        let store = store.clone();
+        tasks.spawn(async move { store.claim_update(id, t).await });
+    }
+    assert!(
+        tasks.join_all().await.iter().all(|r| r == &Ok(true)),
+        "distinct ids"
+    );
+}
+
+pub async fn forget_updates_before_frees_old_ids(store: Arc<dyn Store>) {
+    let t0 = utc("2026-12-01 09:00");
+    let min = Duration::minutes;
+    assert_eq!(store.forget_updates_before(t0).await.unwrap(), 0);
+    assert!(store.claim_update(1, t0).await.unwrap());
+    assert!(store.claim_update(2, t0 + min(1)).await.unwrap());
+    assert!(store.claim_update(3, t0 + min(2)).await.unwrap());
+    // Strictly before: the id seen at the cut-off stays.
+    assert_eq!(store.forget_updates_before(t0 + min(1)).await.unwrap(), 1);
+    assert!(
+        store.claim_update(1, t0 + min(5)).await.unwrap(),
+        "a forgotten id is new again"
+    );
+    assert!(!store.claim_update(2, t0 + min(5)).await.unwrap());
+    assert!(!store.claim_update(3, t0 + min(5)).await.unwrap());
+    assert_eq!(store.forget_updates_before(t0).await.unwrap(), 0);
+    // Id 1 counts from when it was claimed again.
+    assert_eq!(store.forget_updates_before(t0 + min(5)).await.unwrap(), 2);
+    assert!(!store.claim_update(1, t0 + min(6)).await.unwrap());
+    assert_eq!(store.forget_updates_before(t0 + min(10)).await.unwrap(), 1);
+    for id in 1..=3 {
+        assert!(store.claim_update(id, t0 + min(11)).await.unwrap());
+    }
+}
+
+pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
+    let b = base(&store).await;
+    let r1 = SiteRange {
+        site_id: b.s1.id,
+        from: utc("2026-12-01 00:00"),
+        to: utc("2026-12-02 00:00"),
+    };
+    let r2 = SiteRange {
+        site_id: b.s2.id,
+        from: utc("2026-12-01 00:00"),
+        to: utc("2026-12-03 00:00"),
+    };
+    let f = |e: &User, s: &Site, at: &str, minutes: i64, st: ShiftStatus| {
+        finished(e.id, s.id, utc(at), minutes, st)
+    };
+    use ShiftStatus::{AutoClosed, Closed};
+    let batch = vec![
+        f(&b.e1, &b.s1, "2026-12-01 10:00", 2, Closed),
+        f(&b.e1, &b.s1, "2026-12-01 12:00", 4, AutoClosed),
+        f(&b.e2, &b.s1, "2026-12-01 11:00", 8, Closed),
+        f(&b.e1, &b.s2, "2026-12-02 09:00", 16, Closed),
+        f(&b.e2, &b.s2, "2026-12-02 10:00", 32, Closed),
+        f(&b.e1, &b.s1, "2026-12-02 10:00", 64, Closed), // outside s1's range
+        f(&b.e1, &b.s3, "2026-12-01 10:00", 128, Closed), // no range for s3
+    ];
+    store.import_finished_shifts(&batch).await.unwrap();
+    let totals = |employee: Option<UserId>| {
+        let store = store.clone();
+        async move {
+            let mut t = store.shift_totals(&[r1, r2], employee).await.unwrap();
+            t.sort_by_key(|t| (t.site_id, t.employee_id));
+            t
+        }
+    };
+    let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64]| ShiftTotals {
+        site_id: site.id,
+        employee_id: e.id,
+        shifts,
+        worked_minutes: minutes.iter().sum(),
+        pay_minor: minutes.iter().map(|m| pay_minor(*m, RATE)).sum(),
+    };
+    let sorted = |mut v: Vec<ShiftTotals>| {
+        v.sort_by_key(|t| (t.site_id, t.employee_id));
+        v
+    };
+    assert_eq!(
+        totals(Some(b.e1.id)).await,
+        sorted(vec![
+            row(&b.s1, &b.e1, 2, &[2, 4]),
+            row(&b.s2, &b.e1, 1, &[16])
+        ])
+    );
+    assert_eq!(
+        totals(Some(b.e2.id)).await,
+        sorted(vec![
+            row(&b.s1, &b.e2, 1, &[8]),
+            row(&b.s2, &b.e2, 1, &[32])
+        ])
+    );
+    assert_eq!(totals(None).await.len(), 4, "everyone without a filter");
+    assert!(totals(Some(b.owner.id)).await.is_empty());
+    assert!(totals(Some(UserId(b.e2.id.0 + 1000))).await.is_empty());
+    assert!(
+        store
+            .shift_totals(&[], Some(b.e1.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // ---- through the use-cases ---------------------------------------------------------------------
@@ -2424,4 +3049,540 @@ pub async fn api_tokens_issue_authenticate_revoke(store: Arc<dyn Store>) {
         w.app.issue_api_token(9_999_999, "nobody").await,
         Err(AppError::NotFound(_))
     ));
+}
+
+// ---- joining, status and earnings through the use-cases ----------------------------------------
+
+/// A valid join code neither of `taken` uses.
+fn unused_code(taken: &[&str]) -> String {
+    (0..)
+        .map(code)
+        .find(|c| !taken.contains(&c.as_str()))
+        .unwrap()
+}
+
+pub async fn request_join_refusals(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-12-01 10:00")).await;
+    // `create_site` draws a proper code, a different one per site.
+    assert_eq!(
+        JoinCode::parse(&w.site.join_code).map(|c| c.as_str().to_owned()),
+        Some(w.site.join_code.clone())
+    );
+    let cafe = w
+        .app
+        .create_site(&w.owner, site_patch("Кафе", MSK, "08:00", "23:00"))
+        .await
+        .unwrap();
+    assert_ne!(cafe.join_code, w.site.join_code);
+    assert_eq!(
+        w.store.site_by_join_code(&cafe.join_code).await.unwrap(),
+        Some(cafe.clone())
+    );
+    let newcomer = w
+        .app
+        .ensure_user(3001, "Новенький", Some("ru"))
+        .await
+        .unwrap();
+
+    let unused = unused_code(&[&w.site.join_code, &cafe.join_code]);
+    for bad in ["", "short", "ABCDEFGHJK", "abcdefghj0", unused.as_str()] {
+        assert_eq!(
+            w.app.request_join(&newcomer, bad).await,
+            Err(JoinError::UnknownCode),
+            "{bad:?}"
+        );
+    }
+
+    // The code as a deep link carries it (spaces around it do not matter).
+    let asked = w
+        .app
+        .request_join(&newcomer, &format!(" {} ", w.site.join_code))
+        .await
+        .unwrap();
+    assert_eq!(asked.site, w.site);
+    assert_eq!(asked.owner, w.owner);
+    assert_eq!(
+        asked.request,
+        JoinRequest {
+            id: asked.request.id,
+            site_id: w.site.id,
+            user_id: newcomer.id,
+            status: JoinStatus::Pending,
+            created_at: local(MSK, "2026-12-01 10:00"),
+            decided_at: None,
+        }
+    );
+    assert_eq!(
+        w.store.join_request(asked.request.id).await.unwrap(),
+        Some(asked.request.clone())
+    );
+    assert_eq!(
+        w.app.request_join(&newcomer, &w.site.join_code).await,
+        Err(JoinError::AlreadyRequested {
+            site: Box::new(w.site.clone())
+        })
+    );
+    assert_eq!(
+        w.app.request_join(&w.employee, &w.site.join_code).await,
+        Err(JoinError::AlreadyMember {
+            site: Box::new(w.site.clone())
+        })
+    );
+    // Another site of the same owner is another request.
+    let to_cafe = w
+        .app
+        .request_join(&newcomer, &cafe.join_code)
+        .await
+        .unwrap();
+    assert_eq!(to_cafe.request.site_id, cafe.id);
+    assert_ne!(to_cafe.request.id, asked.request.id);
+
+    // An inactive site takes no requests.
+    w.app
+        .update_site(&w.owner, w.site.id, SitePatch::default(), Some(false), None)
+        .await
+        .unwrap();
+    let late = w.app.ensure_user(3002, "Опоздавший", None).await.unwrap();
+    assert_eq!(
+        w.app.request_join(&late, &w.site.join_code).await,
+        Err(JoinError::SiteInactive)
+    );
+    // Asking granted nothing.
+    assert!(!w.store.has_access(w.site.id, newcomer.id).await.unwrap());
+    assert!(!w.store.has_access(cafe.id, newcomer.id).await.unwrap());
+}
+
+pub async fn decide_join_by_owner_or_manager_only(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-12-01 10:00")).await;
+    let rival = w
+        .app
+        .add_owner(1002, "Пётр Конкурент", Language::Ru)
+        .await
+        .unwrap();
+    w.app
+        .create_site(&rival, site_patch("Свой склад", MSK, "09:00", "21:00"))
+        .await
+        .unwrap();
+    let newcomer = w.app.ensure_user(3001, "Новенький", None).await.unwrap();
+    let asked = w
+        .app
+        .request_join(&newcomer, &w.site.join_code)
+        .await
+        .unwrap();
+    let id = asked.request.id;
+
+    // Another owner, or the person who asked, cannot even see the request.
+    for outsider in [&rival, &newcomer, &w.employee] {
+        assert_eq!(
+            w.app.decide_join(outsider, id, true).await,
+            Err(JoinError::NotFound),
+            "{}",
+            outsider.name.as_str()
+        );
+    }
+    assert_eq!(
+        w.store.join_request(id).await.unwrap(),
+        Some(asked.request.clone())
+    );
+    assert!(!w.store.has_access(w.site.id, newcomer.id).await.unwrap());
+
+    w.set(local(MSK, "2026-12-01 10:05"));
+    let decided = w.app.decide_join(&w.owner, id, true).await.unwrap();
+    assert_eq!(
+        decided.request,
+        JoinRequest {
+            status: JoinStatus::Approved,
+            decided_at: Some(local(MSK, "2026-12-01 10:05")),
+            ..asked.request.clone()
+        }
+    );
+    assert_eq!(decided.site, w.site);
+    assert_eq!(decided.employee, newcomer);
+    assert!(w.store.has_access(w.site.id, newcomer.id).await.unwrap());
+    assert_eq!(
+        w.app.workplaces(&newcomer).await.unwrap(),
+        vec![w.site.clone()]
+    );
+    assert_eq!(
+        w.app.decide_join(&w.owner, id, false).await,
+        Err(JoinError::AlreadyDecided)
+    );
+    assert!(w.store.has_access(w.site.id, newcomer.id).await.unwrap());
+    assert!(matches!(
+        w.app.request_join(&newcomer, &w.site.join_code).await,
+        Err(JoinError::AlreadyMember { .. })
+    ));
+
+    // A manager of the site decides too; declining grants nothing.
+    let manager = w
+        .app
+        .register_user(4001, "Менеджер", Language::Ru)
+        .await
+        .unwrap();
+    w.app
+        .grant_manager(&w.owner, w.site.id, 4001)
+        .await
+        .unwrap();
+    let other = w.app.ensure_user(3002, "Другой", None).await.unwrap();
+    let asked2 = w.app.request_join(&other, &w.site.join_code).await.unwrap();
+    let declined = w
+        .app
+        .decide_join(&manager, asked2.request.id, false)
+        .await
+        .unwrap();
+    assert_eq!(declined.request.status, JoinStatus::Declined);
+    assert_eq!(
+        declined.request.decided_at,
+        Some(local(MSK, "2026-12-01 10:05"))
+    );
+    assert_eq!(declined.employee, other);
+    assert!(!w.store.has_access(w.site.id, other.id).await.unwrap());
+    assert!(w.app.workplaces(&other).await.unwrap().is_empty());
+
+    assert_eq!(
+        w.app
+            .decide_join(&w.owner, JoinRequestId(asked2.request.id.0 + 1000), true)
+            .await,
+        Err(JoinError::NotFound)
+    );
+}
+
+pub async fn ensure_user_keeps_the_chosen_language(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-12-01 10:00")).await;
+    let anna = w
+        .app
+        .ensure_user(5001, "Anna", Some("en-US"))
+        .await
+        .unwrap();
+    assert_eq!(anna.language, Language::En, "Telegram's language at first");
+    assert_eq!(anna.name.as_str(), "Anna");
+    assert!(anna.reachable);
+    assert!(!anna.is_owner);
+    assert_eq!(
+        w.store.user_by_telegram_id(5001).await.unwrap(),
+        Some(anna.clone())
+    );
+
+    let russian = w.app.set_language(&anna, Language::Ru).await.unwrap();
+    assert_eq!(
+        russian,
+        User {
+            language: Language::Ru,
+            ..anna.clone()
+        }
+    );
+    assert_eq!(w.store.user(anna.id).await.unwrap(), Some(russian.clone()));
+    // Coming back from an English Telegram keeps the choice (and the stored name).
+    assert_eq!(
+        w.app
+            .ensure_user(5001, "Anna K.", Some("en"))
+            .await
+            .unwrap(),
+        russian
+    );
+    assert_eq!(
+        w.app.ensure_user(1001, "Кто-то", Some("en")).await.unwrap(),
+        w.owner,
+        "a known owner stays as they are"
+    );
+
+    // No usable name or language from Telegram: a name from the id, Russian.
+    let nameless = w.app.ensure_user(5002, "   ", None).await.unwrap();
+    assert_eq!(nameless.name.as_str(), "id5002");
+    assert_eq!(nameless.language, Language::Ru);
+
+    // Blocked, then writing again.
+    w.app.set_reachable(&russian, false).await.unwrap();
+    let blocked = w.app.ensure_user(5001, "Anna", Some("en")).await.unwrap();
+    assert!(!blocked.reachable);
+    assert_eq!(blocked.language, Language::Ru);
+    w.app.set_reachable(&blocked, true).await.unwrap();
+    assert!(w.store.user(anna.id).await.unwrap().unwrap().reachable);
+}
+
+pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
+    // Monday 4 January 2027, 18:30 in Moscow, already Tuesday 01:30 in Vladivostok.
+    let w = World::new(store, utc("2027-01-04 15:30")).await;
+    let port = w
+        .app
+        .create_site(&w.owner, site_patch("Порт", VVO, "00:00", "00:00"))
+        .await
+        .unwrap();
+    w.app
+        .add_employee(&w.owner, port.id, w.employee.telegram_id, None)
+        .await
+        .unwrap();
+    let maria = w.hire(2002, "Мария", w.site.id).await;
+    let (ivan, msk) = (&w.employee, &w.site);
+    let f = |e: &User, s: &Site, zone: &str, at: &str, minutes: i64| {
+        finished(e.id, s.id, local(zone, at), minutes, ShiftStatus::Closed)
+    };
+    let batch = vec![
+        f(ivan, msk, MSK, "2027-01-04 09:00", 64), // today in Moscow
+        f(ivan, msk, MSK, "2027-01-01 00:30", 128), // this month (Dec 31 in UTC)
+        f(ivan, msk, MSK, "2026-12-31 23:30", 1),  // last month
+        f(ivan, &port, VVO, "2027-01-05 00:05", 16), // today in Vladivostok
+        f(ivan, &port, VVO, "2027-01-04 20:00", 512), // yesterday there, today in Moscow
+        f(ivan, &port, VVO, "2027-01-01 00:30", 1024), // this month there, Dec 31 in Moscow
+        f(ivan, &port, VVO, "2026-12-31 23:30", 4), // last month
+        f(&maria, msk, MSK, "2027-01-04 10:00", 8), // someone else's
+    ];
+    w.store.import_finished_shifts(&batch).await.unwrap();
+    // A running shift has not earned anything yet.
+    w.store
+        .insert_shift(&new_shift(ivan.id, msk.id, local(MSK, "2027-01-04 18:00")))
+        .await
+        .unwrap();
+
+    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    let rub = |minor: i64| Money::new(minor, Currency::RUB);
+    let check = |e: Earnings, expected: &[(&Site, &[i64])]| {
+        let got: Vec<(SiteId, i64, i64, Money)> = e
+            .per_site
+            .iter()
+            .map(|s| (s.site.id, s.shifts, s.worked_minutes, s.pay))
+            .collect();
+        let want: Vec<(SiteId, i64, i64, Money)> = expected
+            .iter()
+            .map(|(site, m)| (site.id, m.len() as i64, m.iter().sum::<i64>(), rub(pay(m))))
+            .collect();
+        assert_eq!(got, want);
+        let all: Vec<i64> = expected
+            .iter()
+            .flat_map(|(_, m)| m.iter().copied())
+            .collect();
+        assert_eq!(e.shifts, all.len() as i64);
+        assert_eq!(e.worked_minutes, all.iter().sum::<i64>());
+        assert_eq!(e.totals, vec![rub(pay(&all))]);
+        for s in &e.per_site {
+            assert_eq!(
+                Some(&s.site),
+                [msk, &port].into_iter().find(|x| x.id == s.site.id),
+                "the full site comes back"
+            );
+        }
+    };
+    check(
+        w.app.earnings(ivan, Period::Today).await.unwrap(),
+        &[(msk, &[64]), (&port, &[16])],
+    );
+    check(
+        w.app.earnings(ivan, Period::ThisWeek).await.unwrap(),
+        &[(msk, &[64]), (&port, &[16, 512])],
+    );
+    check(
+        w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
+        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+    );
+    check(
+        w.app
+            .earnings(
+                ivan,
+                Period::Custom {
+                    from: date("2026-12-31"),
+                    to: date("2026-12-31"),
+                },
+            )
+            .await
+            .unwrap(),
+        &[(msk, &[1]), (&port, &[4])],
+    );
+    check(
+        w.app.earnings(&maria, Period::Today).await.unwrap(),
+        &[(msk, &[8])],
+    );
+    // Nothing worked, nothing listed.
+    let newcomer = w.hire(2003, "Новенький", port.id).await;
+    let none = w.app.earnings(&newcomer, Period::ThisMonth).await.unwrap();
+    assert!(none.per_site.is_empty());
+    assert_eq!((none.shifts, none.worked_minutes), (0, 0));
+    assert!(none.totals.is_empty());
+}
+
+pub async fn live_status_shows_who_is_on_shift_and_who_is_late(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-11-30 12:00")).await;
+    let cafe = w
+        .app
+        .create_site(&w.owner, site_patch("Кафе", MSK, "08:00", "23:00"))
+        .await
+        .unwrap();
+    let maria = w.hire(2002, "Мария", w.site.id).await;
+    let petr = w.hire(2003, "Пётр", w.site.id).await;
+    let sergey = w.hire(2004, "Сергей", cafe.id).await;
+    let olga = w.hire(2005, "Ольга", w.site.id).await;
+    w.app
+        .add_employee(&w.owner, cafe.id, olga.telegram_id, None)
+        .await
+        .unwrap();
+    let rival = w
+        .app
+        .add_owner(1002, "Пётр Конкурент", Language::Ru)
+        .await
+        .unwrap();
+    let rivals_site = w
+        .app
+        .create_site(&rival, site_patch("Чужой", MSK, "09:00", "21:00"))
+        .await
+        .unwrap();
+    let viktor = w
+        .app
+        .register_user(2006, "Виктор", Language::Ru)
+        .await
+        .unwrap();
+    w.app
+        .add_employee(&rival, rivals_site.id, viktor.telegram_id, None)
+        .await
+        .unwrap();
+
+    let plan = |who: &User, site: &Site, from: (u32, u32), to: (u32, u32)| PlanRequest {
+        employee_id: who.id,
+        site_id: site.id,
+        date: date("2026-12-01"),
+        start: hm(from.0, from.1),
+        end: hm(to.0, to.1),
+    };
+    let planned = |actor: &User, req: PlanRequest| {
+        let app = w.app.clone();
+        let actor = actor.clone();
+        async move { app.plan_shift(&actor, req).await.unwrap() }
+    };
+    // Ivan's plan is fulfilled by the shift he opens; Maria's started 30 min ago; Petr's exactly
+    // 10 min ago (not late yet); Sergey's is over; Olga's first plan was cancelled and her other
+    // one, at the cafe, started 90 min ago; Viktor is late at the rival's site.
+    let ivan_plan = planned(&w.owner, plan(&w.employee, &w.site, (9, 0), (18, 0))).await;
+    let maria_plan = planned(&w.owner, plan(&maria, &w.site, (9, 30), (13, 0))).await;
+    planned(&w.owner, plan(&petr, &w.site, (9, 50), (13, 0))).await;
+    planned(&w.owner, plan(&sergey, &cafe, (8, 0), (9, 45))).await;
+    let cancelled = planned(&w.owner, plan(&olga, &w.site, (9, 0), (12, 0))).await;
+    w.app.cancel_plan(&w.owner, cancelled.id).await.unwrap();
+    let olga_plan = planned(&w.owner, plan(&olga, &cafe, (8, 30), (12, 0))).await;
+    let viktor_plan = planned(&rival, plan(&viktor, &rivals_site, (9, 0), (12, 0))).await;
+
+    w.set(local(MSK, "2026-12-01 10:00"));
+    let ivan_shift = w
+        .app
+        .open_shift(&w.employee, w.site.id, w.near())
+        .await
+        .unwrap();
+    assert_eq!(ivan_shift.planned_shift_id, Some(ivan_plan.id));
+    let sergey_shift = w.app.open_shift(&sergey, cafe.id, w.near()).await.unwrap();
+
+    let live = w.app.live_status(&w.owner).await.unwrap();
+    assert_eq!(
+        live,
+        vec![
+            SiteLive {
+                site: w.site.clone(),
+                on_shift: vec![(w.employee.clone(), ivan_shift.clone())],
+                late: vec![(maria.clone(), maria_plan.clone())],
+            },
+            SiteLive {
+                site: cafe.clone(),
+                on_shift: vec![(sergey.clone(), sergey_shift.clone())],
+                late: vec![(olga.clone(), olga_plan.clone())],
+            },
+        ]
+    );
+    assert_eq!(
+        w.app.live_status(&rival).await.unwrap(),
+        vec![SiteLive {
+            site: rivals_site.clone(),
+            on_shift: vec![],
+            late: vec![(viktor.clone(), viktor_plan)],
+        }]
+    );
+    // A manager sees the sites they manage; an employee sees none.
+    w.app
+        .grant_manager(&w.owner, cafe.id, petr.telegram_id)
+        .await
+        .unwrap();
+    let managed = w.app.live_status(&petr).await.unwrap();
+    assert_eq!(
+        managed.iter().map(|l| l.site.id).collect::<Vec<_>>(),
+        vec![cafe.id]
+    );
+    assert!(w.app.live_status(&maria).await.unwrap().is_empty());
+
+    // A minute later Petr is late too; once Maria's plan is over she is not listed any more.
+    w.set(local(MSK, "2026-12-01 10:01"));
+    let late: Vec<UserId> = w.app.live_status(&w.owner).await.unwrap()[0]
+        .late
+        .iter()
+        .map(|(u, _)| u.id)
+        .collect();
+    assert_eq!(late, vec![maria.id, petr.id]);
+    w.set(local(MSK, "2026-12-01 13:00"));
+    let live = w.app.live_status(&w.owner).await.unwrap();
+    assert!(live[0].late.is_empty(), "{:?}", live[0].late);
+    assert_eq!(live[0].on_shift.len(), 1);
+}
+
+pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-11-30 12:00")).await;
+    let cancelled = w
+        .app
+        .plan_shift(&w.owner, w.plan("2026-12-01", (10, 0), (11, 0)))
+        .await
+        .unwrap();
+    w.app.cancel_plan(&w.owner, cancelled.id).await.unwrap();
+    let first = w
+        .app
+        .plan_shift(&w.owner, w.plan("2026-12-01", (12, 0), (18, 0)))
+        .await
+        .unwrap();
+    let second = w
+        .app
+        .plan_shift(&w.owner, w.plan("2026-12-02", (10, 0), (14, 0)))
+        .await
+        .unwrap();
+
+    w.set(local(MSK, "2026-12-01 09:00"));
+    assert_eq!(
+        w.app.employee_status(&w.employee).await.unwrap(),
+        EmployeeStatus {
+            active: None,
+            next_plan: Some((first.clone(), w.site.clone())),
+        }
+    );
+    // Three hours before the first plan: too early to fulfil it.
+    let shift = w
+        .app
+        .open_shift(&w.employee, w.site.id, w.near())
+        .await
+        .unwrap();
+    assert_eq!(shift.planned_shift_id, None);
+
+    // 2 h 30 min 40 s later: pay for whole minutes so far.
+    w.set(local(MSK, "2026-12-01 11:30") + Duration::seconds(40));
+    assert_eq!(
+        w.app.employee_status(&w.employee).await.unwrap(),
+        EmployeeStatus {
+            active: Some(RunningShift {
+                shift: shift.clone(),
+                site: w.site.clone(),
+                worked_minutes: 150,
+                earned_minor: pay_minor(150, RATE),
+            }),
+            next_plan: Some((first.clone(), w.site.clone())),
+        }
+    );
+    // Once the first plan has started, the next one is the one after it.
+    w.set(local(MSK, "2026-12-01 12:30"));
+    let status = w.app.employee_status(&w.employee).await.unwrap();
+    assert_eq!(status.next_plan, Some((second, w.site.clone())));
+    let running = status.active.unwrap();
+    assert_eq!(
+        (running.worked_minutes, running.earned_minor),
+        (210, pay_minor(210, RATE))
+    );
+
+    // Someone with neither a shift nor a plan.
+    let maria = w.hire(2002, "Мария", w.site.id).await;
+    assert_eq!(
+        w.app.employee_status(&maria).await.unwrap(),
+        EmployeeStatus {
+            active: None,
+            next_plan: None,
+        }
+    );
 }

@@ -136,7 +136,13 @@ async fn openapi_lists_every_path_with_bearer_security() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(site_props.len(), 14);
+    assert_eq!(site_props.len(), 15);
+    assert!(site_props.contains("join_code"));
+    assert_eq!(
+        schemas["Site"]["properties"]["join_code"]["readOnly"],
+        json!(true),
+        "the join code is the server's"
+    );
     // Nullable fields of answers are always present, so they are required too.
     let shift_required: BTreeSet<&str> = schemas["Shift"]["required"]
         .as_array()

@@ -4,6 +4,7 @@ use crate::{Backend, TestServer, future_date, keys, monday_morning, site_body};
 use app::Clock;
 use app::clock::SetClock;
 use chrono::Duration;
+use domain::join::JoinCode;
 use domain::{Coordinates, LocationFix, SiteId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -18,7 +19,7 @@ crate::on_both_backends!(
     summary_adds_up_finished_shifts,
 );
 
-const SITE_KEYS: [&str; 14] = [
+const SITE_KEYS: [&str; 15] = [
     "active",
     "address",
     "closes_at",
@@ -27,6 +28,7 @@ const SITE_KEYS: [&str; 14] = [
     "geofence_radius_m",
     "hourly_rate_minor",
     "id",
+    "join_code",
     "latitude",
     "longitude",
     "name",
@@ -50,6 +52,8 @@ async fn sites_are_created_read_and_edited(backend: Backend) {
     let id = site["id"].as_i64().unwrap();
     let created_at = site["created_at"].as_str().unwrap().to_owned();
     assert!(chrono::DateTime::parse_from_rfc3339(&created_at).is_ok());
+    let join_code = site["join_code"].as_str().unwrap().to_owned();
+    assert!(JoinCode::parse(&join_code).is_some(), "{join_code:?}");
     let expected = json!({
         "id": id,
         "name": "Кафе «Ромашка»",
@@ -64,6 +68,7 @@ async fn sites_are_created_read_and_edited(backend: Backend) {
         "currency": "RUB",
         "active": true,
         "notify_owner": true,
+        "join_code": join_code,
         "created_at": created_at,
     });
     assert_eq!(site, expected);
@@ -82,6 +87,9 @@ async fn sites_are_created_read_and_edited(backend: Backend) {
     assert_eq!(minimal["currency"], "RUB");
     // Equal opening and closing times: open around the clock.
     assert_eq!(minimal["opens_at"], minimal["closes_at"]);
+    // Every site has its own join code.
+    assert!(JoinCode::parse(minimal["join_code"].as_str().unwrap()).is_some());
+    assert_ne!(minimal["join_code"], site["join_code"]);
 
     let one = format!("/api/v1/sites/{id}");
     assert_eq!(s.get(&one, &token).await.json, expected);
@@ -121,6 +129,19 @@ async fn sites_are_created_read_and_edited(backend: Backend) {
     let r = s.post_empty(&format!("{one}/deactivate"), &token).await;
     after["active"] = json!(false);
     assert_eq!(r.json, after);
+    assert_eq!(s.get(&one, &token).await.json, after);
+
+    // The join code is the server's: it can be neither chosen nor changed.
+    let mut body = site_body("Своя ссылка");
+    body["join_code"] = json!("abcdefghjk");
+    s.post("/api/v1/sites", &token, &body).await.assert_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_field",
+        Some("join_code"),
+    );
+    s.patch(&one, &token, &json!({"join_code": "abcdefghjk"}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "unknown_field", Some("join_code"));
     assert_eq!(s.get(&one, &token).await.json, after);
 }
 

@@ -5,10 +5,12 @@
 use crate::fresh_store;
 use app::{FinishedShift, NewPlannedShift, NewShift, NewUser, ShiftEnd, Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::join::JoinCode;
 use domain::{
     Coordinates, Currency, Language, Money, PersonName, PlanStatus, PlannedWindow,
     RecordedLocation, ShiftStatus, Site, SiteId, SitePatch, User, UserId,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use store_postgres::{PgStore, test_support};
 
@@ -39,7 +41,18 @@ async fn site(store: &PgStore, owner: UserId, name: &str) -> Site {
     }
     .create()
     .unwrap();
-    store.insert_site(owner, &settings).await.unwrap()
+    store
+        .insert_site(owner, &settings, &fresh_code())
+        .await
+        .unwrap()
+}
+
+/// A join code no other site of this test has: a counter spread over the code's 5-bit characters.
+fn fresh_code() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let bytes: [u8; 10] = std::array::from_fn(|i| ((n >> (5 * i)) & 31) as u8);
+    JoinCode::from_random(bytes).as_str().to_owned()
 }
 
 fn new_shift(employee: UserId, site: SiteId, started_at: DateTime<Utc>) -> NewShift {
@@ -119,7 +132,10 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
         tables,
         [
             "api_tokens",
+            "dialogues",
+            "join_requests",
             "planned_shifts",
+            "processed_updates",
             "shifts",
             "site_access",
             "site_managers",
@@ -130,6 +146,58 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
     // The schema works end to end.
     store.ping().await.unwrap();
     person(store, 1).await;
+}
+
+/// Sites made before join codes existed each get a distinct code of the join-code alphabet, and
+/// people made before the reachable flag count as reachable.
+#[tokio::test]
+async fn the_bot_migration_gives_existing_sites_join_codes() {
+    let url = test_support::empty_database().await.unwrap();
+    let store = PgStore::connect(&url).await.unwrap();
+    store_postgres::migrator()
+        .run_to(20261125000001, store.pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO users (id, telegram_id, name, language) VALUES (1, 1, 'Ольга', 'ru')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sites (owner_id, name, latitude, longitude, geofence_radius_m, opens_at, \
+         closes_at, time_zone, hourly_rate_minor, currency) \
+         SELECT 1, 'Объект ' || g, 55.75, 37.62, 100, '09:00', '21:00', 'Europe/Moscow', \
+                35000, 'RUB' FROM generate_series(1, 500) AS g",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+
+    let codes: Vec<String> = sqlx::query_scalar("SELECT join_code FROM sites")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 500);
+    let mut distinct = codes.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 500, "codes repeat");
+    for code in &codes {
+        assert_eq!(
+            JoinCode::parse(code).map(|c| c.as_str().to_owned()),
+            Some(code.clone()),
+            "{code:?} is not a join code"
+        );
+    }
+    let site = store
+        .site_by_join_code(&codes[0])
+        .await
+        .unwrap()
+        .expect("a site by its migrated code");
+    assert_eq!(site.join_code, codes[0]);
+    assert!(store.user(UserId(1)).await.unwrap().unwrap().reachable);
+    store.pool().close().await;
+    test_support::drop_database(&url).await.unwrap();
 }
 
 #[tokio::test]
@@ -172,6 +240,23 @@ async fn constraints_and_indexes_exist() {
         index("planned_shifts_by_employee_start")
             .await
             .contains("(employee_id, starts_at)")
+    );
+
+    let pending = index("join_requests_one_pending").await;
+    assert!(pending.starts_with("CREATE UNIQUE INDEX"), "{pending}");
+    assert!(
+        pending.contains("(site_id, user_id) WHERE (status = 'pending'::text)"),
+        "{pending}"
+    );
+    assert!(
+        index("processed_updates_by_seen")
+            .await
+            .contains("(seen_at)")
+    );
+    assert!(
+        index("sites_join_code_key")
+            .await
+            .starts_with("CREATE UNIQUE INDEX")
     );
 
     let exclusion: String = sqlx::query_scalar(
@@ -333,7 +418,10 @@ async fn errors_map_to_store_errors() {
         Err(StoreError::NotFound("user"))
     );
     assert_eq!(
-        store.insert_site(missing_user, &s.settings).await.map(drop),
+        store
+            .insert_site(missing_user, &s.settings, &fresh_code())
+            .await
+            .map(drop),
         Err(StoreError::NotFound("user"))
     );
     assert_eq!(

@@ -8,6 +8,7 @@ use app::{
     StoreError,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::join::JoinCode;
 use domain::{
     Coordinates, Language, Money, PersonName, PlanStatus, PlannedWindow, RecordedLocation,
     ShiftStatus, Site, SitePatch, User, UserId,
@@ -15,6 +16,7 @@ use domain::{
 use sqlx::Row;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use store_sqlite::SqliteStore;
 use tempfile::TempDir;
 
@@ -85,7 +87,18 @@ async fn site(store: &SqliteStore, owner: &User, name: &str) -> Site {
     }
     .create()
     .unwrap();
-    store.insert_site(owner.id, &settings).await.unwrap()
+    store
+        .insert_site(owner.id, &settings, &fresh_code())
+        .await
+        .unwrap()
+}
+
+/// A join code no other site of this test has: a counter spread over the code's 5-bit characters.
+fn fresh_code() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let bytes: [u8; 10] = std::array::from_fn(|i| ((n >> (5 * i)) & 31) as u8);
+    JoinCode::from_random(bytes).as_str().to_owned()
 }
 
 fn here() -> RecordedLocation {
@@ -183,7 +196,7 @@ async fn migrations_are_idempotent() {
         .fetch_one(db.store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2);
     // A second store on the same file sees the schema as current too.
     let again = SqliteStore::connect(&url_of(&db.path())).await.unwrap();
     again.migrate().await.unwrap();
@@ -489,7 +502,7 @@ async fn import_and_totals() {
             to: t0() + Duration::seconds(1),
         },
     ];
-    let totals = db.store.shift_totals(&ranges).await.unwrap();
+    let totals = db.store.shift_totals(&ranges, None).await.unwrap();
     assert_eq!(totals.len(), 2);
     assert_eq!(
         (totals[0].site_id, totals[0].employee_id),
@@ -569,7 +582,10 @@ async fn references_to_missing_rows_name_what_is_missing() {
         Err(StoreError::NotFound("site"))
     );
     assert_eq!(
-        db.store.insert_site(nobody, &s.settings).await.map(|_| ()),
+        db.store
+            .insert_site(nobody, &s.settings, &fresh_code())
+            .await
+            .map(|_| ()),
         Err(StoreError::NotFound("user"))
     );
     assert_eq!(
