@@ -2,8 +2,8 @@
 //! invalidation and jobs subscribe here (the bot, cache and jobs crates implement `EventSink`).
 
 use async_trait::async_trait;
-use std::sync::{Arc, RwLock};
 use domain::{PlannedShiftId, ShiftId, SiteId, UserId};
+use std::sync::{Arc, RwLock};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {

@@ -67,7 +67,8 @@ impl StaffPro {
         if !site.active {
             return Err(JoinError::SiteInactive);
         }
-        if self.store().has_access(site.id, user.id).await? {
+        let manages = site.owner_id == user.id || self.store().is_manager(site.id, user.id).await?;
+        if manages || self.store().has_access(site.id, user.id).await? {
             return Err(JoinError::AlreadyMember {
                 site: Box::new(site),
             });
@@ -112,6 +113,9 @@ impl StaffPro {
         let site = self.managed_site(actor, request.site_id).await?;
         if request.status != JoinStatus::Pending {
             return Err(JoinError::AlreadyDecided);
+        }
+        if approve && !site.active {
+            return Err(JoinError::SiteInactive);
         }
         let request = match self
             .store()

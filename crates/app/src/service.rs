@@ -293,6 +293,9 @@ impl StaffPro {
     pub async fn set_reachable(&self, user: &User, reachable: bool) -> Result<(), AppError> {
         if user.reachable != reachable {
             self.store.set_user_reachable(user.id, reachable).await?;
+            self.events
+                .publish(DomainEvent::UserChanged { user_id: user.id })
+                .await;
         }
         Ok(())
     }

@@ -210,6 +210,9 @@ impl StaffPro {
                 let late = late
                     .iter()
                     .filter(|p| p.site_id == site.id)
+                    // Someone already working (a shift opened well before the plan is not linked
+                    // to it) is not late.
+                    .filter(|p| !active.iter().any(|s| s.employee_id == p.employee_id))
                     .filter_map(|p| users.get(&p.employee_id).map(|u| (u.clone(), p.clone())))
                     .collect();
                 SiteLive {

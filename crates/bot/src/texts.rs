@@ -160,7 +160,7 @@ mod tests {
             }
             let res = FluentResource::try_new(src.to_owned()).unwrap();
             for entry in res.entries() {
-                if let fluent_bundle::ast::Entry::Message(m) = entry {
+                if let fluent_syntax::ast::Entry::Message(m) = entry {
                     out.insert(m.id.name.to_owned());
                 }
             }

@@ -6,7 +6,7 @@ use app::ShiftFilter;
 use bot::{BotConfig, TelegramBot, WebhookConfig};
 use domain::ShiftStatus;
 use std::sync::Arc;
-use testkit::telegram::{Fault, FakeUser, Incoming};
+use testkit::telegram::{FakeUser, Fault, Incoming};
 use tokio_util::sync::CancellationToken;
 
 async fn start_shows_the_menu(backend: Backend) {
@@ -14,16 +14,30 @@ async fn start_shows_the_menu(backend: Backend) {
     let ivan = FakeUser::ru(501).named("Иван", None);
     let out = h.command(&ivan, "start", None).await;
     assert_eq!(out.len(), 1);
-    assert!(out[0].text().contains("Здравствуйте, Иван!"), "{}", out[0].text());
+    assert!(
+        out[0].text().contains("Здравствуйте, Иван!"),
+        "{}",
+        out[0].text()
+    );
     let menu = out[0].reply_keyboard().expect("the main menu").texts();
-    assert!(menu.concat().contains(&"🟢 Открыть смену".to_owned()), "{menu:?}");
+    assert!(
+        menu.concat().contains(&"🟢 Открыть смену".to_owned()),
+        "{menu:?}"
+    );
     let stored = h.store.user_by_telegram_id(501).await.unwrap().unwrap();
     assert_eq!(stored.language, domain::Language::Ru);
 
     let john = FakeUser::en(502).named("John", None);
     let out = h.command(&john, "start", None).await;
     assert!(out[0].text().contains("Hello, John!"));
-    assert!(out[0].reply_keyboard().unwrap().texts().concat().contains(&"🟢 Open shift".to_owned()));
+    assert!(
+        out[0]
+            .reply_keyboard()
+            .unwrap()
+            .texts()
+            .concat()
+            .contains(&"🟢 Open shift".to_owned())
+    );
     h.shutdown().await;
 }
 
@@ -46,9 +60,16 @@ async fn open_and_close_a_shift(backend: Backend) {
     h.employee(&ivan, "Иван", &owner, &site).await;
 
     let out = h.press(&ivan, "🟢 Открыть смену").await;
-    assert!(joined(&out).contains("Отправить геопозицию"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("Отправить геопозицию"),
+        "{}",
+        joined(&out)
+    );
     let kb = out.last().unwrap().reply_keyboard().unwrap();
-    assert!(kb.buttons().any(|b| b.request_location), "a location button");
+    assert!(
+        kb.buttons().any(|b| b.request_location),
+        "a location button"
+    );
 
     // Too far: the distance and the radius, and the dialogue stays.
     let out = h.location(&ivan, 350.0, 10.0).await;
@@ -58,19 +79,36 @@ async fn open_and_close_a_shift(backend: Backend) {
     let out = h.location(&ivan, 20.0, 10.0).await;
     assert!(joined(&out).contains("Смена открыта"), "{}", joined(&out));
     assert!(joined(&out).contains("Кофейня"));
-    let active = h.store.active_shift(h.store.user_by_telegram_id(601).await.unwrap().unwrap().id).await.unwrap();
+    let active = h
+        .store
+        .active_shift(h.store.user_by_telegram_id(601).await.unwrap().unwrap().id)
+        .await
+        .unwrap();
     assert!(active.is_some());
     // The owner was told.
-    h.tg.wait_until(WAIT, |tg| tg.texts(600).iter().any(|t| t.contains("Иван открыл(а) смену"))).await.unwrap();
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(600)
+            .iter()
+            .any(|t| t.contains("Иван открыл(а) смену"))
+    })
+    .await
+    .unwrap();
 
     let out = h.press(&ivan, "🔴 Закрыть смену").await;
     assert!(joined(&out).contains("закрыть смену"), "{}", joined(&out));
     let out = h.location(&ivan, 0.0, 5.0).await;
     let text = joined(&out);
-    assert!(text.contains("Смена закрыта") && text.contains("0 ч 0 мин") && text.contains("350,00"), "{text}");
+    assert!(
+        text.contains("Смена закрыта") && text.contains("0 ч 0 мин") && text.contains("350,00"),
+        "{text}"
+    );
     let shifts = h
         .store
-        .list_shifts(&ShiftFilter { site_ids: vec![site.id], limit: 10, ..ShiftFilter::default() })
+        .list_shifts(&ShiftFilter {
+            site_ids: vec![site.id],
+            limit: 10,
+            ..ShiftFilter::default()
+        })
         .await
         .unwrap();
     assert_eq!(shifts.len(), 1);
@@ -98,19 +136,35 @@ async fn refused_locations_each_get_their_reason_in_english() {
     h.press(&tom, "🟢 Open shift").await;
 
     let out = h.location(&tom, 0.0, 400.0).await;
-    assert!(joined(&out).contains("too imprecise (±400 m"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("too imprecise (±400 m"),
+        "{}",
+        joined(&out)
+    );
     let forwarded = Incoming::location(crate::support::SITE_LAT, crate::support::SITE_LON)
         .accuracy(5.0)
-        .forwarded_from(&FakeUser::en(999), chrono::Utc::now());
+        .forwarded_from(&FakeUser::en(999), None);
     let out = h.act(&tom, forwarded).await;
-    assert!(joined(&out).contains("forwarded location cannot be used"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("forwarded location cannot be used"),
+        "{}",
+        joined(&out)
+    );
     let old = Incoming::location(crate::support::SITE_LAT, crate::support::SITE_LON)
         .accuracy(5.0)
         .sent_at(chrono::Utc::now() - chrono::Duration::minutes(10));
     let out = h.act(&tom, old).await;
-    assert!(joined(&out).contains("This location is old (10 min ago)"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("This location is old (10 min ago)"),
+        "{}",
+        joined(&out)
+    );
     let out = h.text(&tom, "I am here").await;
-    assert!(joined(&out).contains("Telegram Desktop or Web"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("Telegram Desktop or Web"),
+        "{}",
+        joined(&out)
+    );
     // Still nothing stored.
     let tom_id = h.store.user_by_telegram_id(701).await.unwrap().unwrap().id;
     assert!(h.store.active_shift(tom_id).await.unwrap().is_none());
@@ -125,23 +179,51 @@ async fn join_by_link_approved_by_the_owner() {
     let site = h.site(&owner, "Склад").await;
     let petr = FakeUser::ru(801).named("Пётр", None);
 
-    let out = h.command(&petr, "start", Some(&format!("j{}", site.join_code))).await;
-    assert!(joined(&out).contains("отправлен владельцу"), "{}", joined(&out));
-    let request = h.tg.wait_for_messages(800, 1, WAIT).await.unwrap().pop().unwrap();
-    assert!(request.text().contains("Пётр хочет работать на объекте «Склад»"), "{}", request.text());
+    let out = h
+        .command(&petr, "start", Some(&format!("j{}", site.join_code)))
+        .await;
+    assert!(
+        joined(&out).contains("отправлен владельцу"),
+        "{}",
+        joined(&out)
+    );
+    let request =
+        h.tg.wait_for_messages(800, 1, WAIT)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+    assert!(
+        request
+            .text()
+            .contains("Пётр хочет работать на объекте «Склад»"),
+        "{}",
+        request.text()
+    );
     // The same link again: already waiting.
-    let out = h.command(&petr, "start", Some(&format!("j{}", site.join_code))).await;
+    let out = h
+        .command(&petr, "start", Some(&format!("j{}", site.join_code)))
+        .await;
     assert!(joined(&out).contains("уже ждёт"), "{}", joined(&out));
 
     h.tap(&anna_tg, &request, "✅ Одобрить").await;
     let edited = h.tg.message(800, request.message_id).unwrap();
-    assert!(edited.text().contains("теперь работает"), "{}", edited.text());
-    let told = h.tg.wait_until(WAIT, |tg| tg.texts(801).iter().any(|t| t.contains("одобрил"))).await;
+    assert!(
+        edited.text().contains("теперь работает"),
+        "{}",
+        edited.text()
+    );
+    let told =
+        h.tg.wait_until(WAIT, |tg| {
+            tg.texts(801).iter().any(|t| t.contains("одобрил"))
+        })
+        .await;
     assert!(told.is_ok());
     let petr_id = h.store.user_by_telegram_id(801).await.unwrap().unwrap().id;
     assert!(h.store.has_access(site.id, petr_id).await.unwrap());
     // A second tap (double tap, or another manager) is refused with a notice, nothing changes.
-    let id = h.tg.tap_button(&anna_tg, request.message_id, "❌ Отклонить");
+    let id =
+        h.tg.tap_button(&anna_tg, request.message_id, "❌ Отклонить");
     // The buttons are gone after the decision, so the tap cannot even be made.
     assert!(id.is_err());
     let out = h.command(&petr, "start", Some("jnosuchcode")).await;
@@ -166,7 +248,14 @@ async fn telegram_429_is_waited_out_and_403_marks_the_person_unreachable() {
     // Writing again makes them reachable.
     let out = h.command(&ivan, "menu", None).await;
     assert_eq!(out.len(), 1);
-    assert!(h.store.user_by_telegram_id(901).await.unwrap().unwrap().reachable);
+    assert!(
+        h.store
+            .user_by_telegram_id(901)
+            .await
+            .unwrap()
+            .unwrap()
+            .reachable
+    );
     h.shutdown().await;
 }
 
@@ -188,7 +277,11 @@ async fn a_dialogue_survives_a_restart_of_the_bot() {
 async fn unexpected_input_gets_a_hint_and_the_menu() {
     let h = Harness::start(Backend::Sqlite).await;
     let ivan = FakeUser::ru(1101);
-    for incoming in [Incoming::text("привет"), Incoming::sticker("🙂"), Incoming::command("nonsense", None)] {
+    for incoming in [
+        Incoming::text("привет"),
+        Incoming::sticker("🙂"),
+        Incoming::command("nonsense", None),
+    ] {
         let out = h.act(&ivan, incoming).await;
         assert_eq!(out.len(), 1);
         assert!(out[0].text().contains("Не понял"), "{}", out[0].text());
@@ -206,7 +299,12 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
     let (store, _dir) = crate::support::store(Backend::Sqlite).await;
     let tg = testkit::telegram::FakeTelegram::start().await;
     let bus = Arc::new(app::EventBus::new());
-    let app = app::StaffPro::new(store.clone(), Arc::new(app::SystemClock), bus.clone(), app::Policy::default());
+    let app = app::StaffPro::new(
+        store.clone(),
+        Arc::new(app::SystemClock),
+        bus.clone(),
+        app::Policy::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = BotConfig {
@@ -223,27 +321,55 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
     let stop = CancellationToken::new();
     let server_stop = stop.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router).with_graceful_shutdown(server_stop.cancelled_owned()).await.unwrap();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(server_stop.cancelled_owned())
+            .await
+            .unwrap();
     });
     let running = tokio::spawn(bot.run(stop.clone()));
-    tg.wait_until(WAIT, |tg| tg.webhook().is_some()).await.unwrap();
-    assert_eq!(tg.webhook().unwrap().secret_token.as_deref(), Some("s3cret"));
+    tg.wait_until(WAIT, |tg| tg.webhook().is_some())
+        .await
+        .unwrap();
+    assert_eq!(
+        tg.webhook().unwrap().secret_token.as_deref(),
+        Some("s3cret")
+    );
 
     let ivan = FakeUser::ru(1201);
     tg.add_user(&ivan);
     let url = format!("http://{addr}/telegram/webhook");
     let update_id = tg.prepare(&ivan, Incoming::command("start", None));
-    let wrong = tg.post_update(&url, update_id, Some("wrong")).await.unwrap();
+    let wrong = tg
+        .post_update(&url, update_id, Some("wrong"))
+        .await
+        .unwrap();
     assert_eq!(wrong, 403);
-    assert_eq!(tg.post_update(&url, update_id, Some("s3cret")).await.unwrap(), 200);
+    assert_eq!(
+        tg.post_update(&url, update_id, Some("s3cret"))
+            .await
+            .unwrap(),
+        200
+    );
     assert!(progress.wait_for(update_id, WAIT).await);
     // Telegram delivers the same update again: it is handled once.
-    assert_eq!(tg.post_update(&url, update_id, Some("s3cret")).await.unwrap(), 200);
+    assert_eq!(
+        tg.post_update(&url, update_id, Some("s3cret"))
+            .await
+            .unwrap(),
+        200
+    );
     let again = tg.prepare(&ivan, Incoming::command("help", None));
-    assert_eq!(tg.post_update(&url, again, Some("s3cret")).await.unwrap(), 200);
+    assert_eq!(
+        tg.post_update(&url, again, Some("s3cret")).await.unwrap(),
+        200
+    );
     assert!(progress.wait_for(again, WAIT).await);
     let texts = tg.texts(1201);
-    assert_eq!(texts.iter().filter(|t| t.contains("Здравствуйте")).count(), 1, "{texts:?}");
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("Здравствуйте")).count(),
+        1,
+        "{texts:?}"
+    );
     stop.cancel();
     running.await.unwrap();
     server.await.unwrap();

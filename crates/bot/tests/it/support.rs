@@ -28,7 +28,11 @@ pub struct Harness {
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
     bus: Arc<EventBus>,
-    running: Option<(CancellationToken, JoinHandle<()>, Arc<bot::dispatch::Progress>)>,
+    running: Option<(
+        CancellationToken,
+        JoinHandle<()>,
+        Arc<bot::dispatch::Progress>,
+    )>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -36,14 +40,19 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            let s = store_sqlite::SqliteStore::connect(&format!("sqlite://{}/bot.db", dir.path().display()))
-                .await
-                .unwrap();
+            let s = store_sqlite::SqliteStore::connect(&format!(
+                "sqlite://{}/bot.db",
+                dir.path().display()
+            ))
+            .await
+            .unwrap();
             s.migrate().await.unwrap();
             (Arc::new(s), Some(dir))
         }
         Backend::Postgres => {
-            let url = store_postgres::test_support::fresh_database().await.unwrap();
+            let url = store_postgres::test_support::fresh_database()
+                .await
+                .unwrap();
             let s = store_postgres::PgStore::connect(&url).await.unwrap();
             s.migrate().await.unwrap();
             (Arc::new(s), None)
@@ -56,8 +65,20 @@ impl Harness {
         let (store, dir) = store(backend).await;
         let tg = FakeTelegram::start().await;
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(store.clone(), Arc::new(SystemClock), bus.clone(), Policy::default());
-        let mut h = Harness { tg, app, store, bus, running: None, _dir: dir };
+        let app = StaffPro::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            bus.clone(),
+            Policy::default(),
+        );
+        let mut h = Harness {
+            tg,
+            app,
+            store,
+            bus,
+            running: None,
+            _dir: dir,
+        };
         h.start_bot().await;
         h
     }
@@ -70,12 +91,17 @@ impl Harness {
             webhook: None,
         };
         let polls = self.tg.request_count("getUpdates");
-        let bot = TelegramBot::connect(self.app.clone(), &self.bus, config).await.unwrap();
+        let bot = TelegramBot::connect(self.app.clone(), &self.bus, config)
+            .await
+            .unwrap();
         let progress = bot.progress();
         let stop = CancellationToken::new();
         let task = tokio::spawn(bot.run(stop.clone()));
         self.running = Some((stop, task, progress));
-        self.tg.wait_for_requests("getUpdates", polls + 1, WAIT).await.unwrap();
+        self.tg
+            .wait_for_requests("getUpdates", polls + 1, WAIT)
+            .await
+            .unwrap();
     }
 
     /// Stops the bot gracefully (it finishes what it took).
@@ -95,7 +121,10 @@ impl Harness {
     /// Waits until the bot has handled the update.
     pub async fn processed(&self, update_id: i64) {
         let (_, _, progress) = self.running.as_ref().expect("the bot is running");
-        assert!(progress.wait_for(update_id, WAIT).await, "update {update_id} was not handled in time");
+        assert!(
+            progress.wait_for(update_id, WAIT).await,
+            "update {update_id} was not handled in time"
+        );
     }
 
     /// Sends what a person sends and waits until the bot has handled it; returns the messages the
@@ -111,28 +140,52 @@ impl Harness {
         self.act(user, Incoming::text(text)).await
     }
 
-    pub async fn command(&self, user: &FakeUser, name: &str, payload: Option<&str>) -> Vec<BotMessage> {
+    pub async fn command(
+        &self,
+        user: &FakeUser,
+        name: &str,
+        payload: Option<&str>,
+    ) -> Vec<BotMessage> {
         self.act(user, Incoming::command(name, payload)).await
     }
 
     /// A location `metres_north` of the site with the given accuracy.
-    pub async fn location(&self, user: &FakeUser, metres_north: f64, accuracy: f64) -> Vec<BotMessage> {
+    pub async fn location(
+        &self,
+        user: &FakeUser,
+        metres_north: f64,
+        accuracy: f64,
+    ) -> Vec<BotMessage> {
         let lat = SITE_LAT + metres_north / 111_195.0;
-        self.act(user, Incoming::location(lat, SITE_LON).accuracy(accuracy)).await
+        self.act(user, Incoming::location(lat, SITE_LON).accuracy(accuracy))
+            .await
     }
 
     /// Taps an inline button (by its text) on a message and waits until handled.
-    pub async fn tap(&self, user: &FakeUser, message: &BotMessage, button: &str) -> Vec<BotMessage> {
+    pub async fn tap(
+        &self,
+        user: &FakeUser,
+        message: &BotMessage,
+        button: &str,
+    ) -> Vec<BotMessage> {
         let before = self.tg.messages(user.id).len();
-        let id = self.tg.tap_button(user, message.message_id, button).unwrap();
+        let id = self
+            .tg
+            .tap_button(user, message.message_id, button)
+            .unwrap();
         self.processed(id).await;
         self.tg.messages(user.id).split_off(before)
     }
 
-    /// Taps a reply-keyboard (menu) button by its text.
+    /// Taps a reply-keyboard (menu) button by its text. When the chat shows a keyboard the
+    /// button must be on it; a chat that never got one (the person typed) sends the text.
     pub async fn press(&self, user: &FakeUser, button: &str) -> Vec<BotMessage> {
         let before = self.tg.messages(user.id).len();
-        let id = self.tg.tap_reply_button(user, button).unwrap();
+        let id = if self.tg.reply_keyboard(user.id).is_some() {
+            self.tg.tap_reply_button(user, button).unwrap()
+        } else {
+            self.tg.send_text(user, button)
+        };
         self.processed(id).await;
         self.tg.messages(user.id).split_off(before)
     }
@@ -140,7 +193,11 @@ impl Harness {
     // ---- fixtures (through the use-cases, as an owner would via the bot or the API) ----
 
     pub async fn owner(&self, who: &FakeUser, name: &str) -> User {
-        let lang = if who.language_code.as_deref() == Some("en") { Language::En } else { Language::Ru };
+        let lang = if who.language_code.as_deref() == Some("en") {
+            Language::En
+        } else {
+            Language::Ru
+        };
         self.tg.add_user(who);
         self.app.add_owner(who.id, name, lang).await.unwrap()
     }
@@ -167,10 +224,17 @@ impl Harness {
     }
 
     pub async fn employee(&self, who: &FakeUser, name: &str, owner: &User, site: &Site) -> User {
-        let lang = if who.language_code.as_deref() == Some("en") { Language::En } else { Language::Ru };
+        let lang = if who.language_code.as_deref() == Some("en") {
+            Language::En
+        } else {
+            Language::Ru
+        };
         self.tg.add_user(who);
         let user = self.app.register_user(who.id, name, lang).await.unwrap();
-        self.app.add_employee(owner, site.id, who.id, None).await.unwrap();
+        self.app
+            .add_employee(owner, site.id, who.id, None)
+            .await
+            .unwrap();
         user
     }
 
@@ -182,5 +246,9 @@ impl Harness {
 
 /// Every text of the messages, joined (for `contains` checks).
 pub fn joined(messages: &[BotMessage]) -> String {
-    messages.iter().map(|m| m.text().to_owned()).collect::<Vec<_>>().join("\n---\n")
+    messages
+        .iter()
+        .map(|m| m.text().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
 }
