@@ -25,17 +25,25 @@ pub struct Cli {
 enum Command {
     /// Run everything in one process: migrations, then the HTTP API (and, as they arrive, the bot,
     /// worker and scheduler). With no configuration it uses a SQLite file in ./data.
-    #[command(after_help = "Examples:\n  staffprobot run\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot HTTP_ADDR=0.0.0.0:8000 staffprobot run")]
+    #[command(
+        after_help = "Examples:\n  staffprobot run\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot HTTP_ADDR=0.0.0.0:8000 staffprobot run"
+    )]
     Run,
     /// Serve the HTTP API only (run several behind a load balancer). Does not migrate.
-    #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot api")]
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot api"
+    )]
     Api,
     /// Run the Telegram bot alone (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set,
     /// then it serves the webhook on HTTP_ADDR). Needs TELEGRAM_BOT_TOKEN.
-    #[command(after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot")]
+    #[command(
+        after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot"
+    )]
     Bot,
     /// Apply pending database migrations and exit.
-    #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot migrate")]
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot migrate"
+    )]
     Migrate,
     /// Manage owners (people who create sites).
     #[command(subcommand)]
@@ -51,7 +59,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum OwnerCommand {
     /// Register a person as an owner (by Telegram id; registers them if new).
-    #[command(after_help = "Example:\n  staffprobot owner add --telegram-id 123456789 --name \"Анна Смирнова\"")]
+    #[command(
+        after_help = "Example:\n  staffprobot owner add --telegram-id 123456789 --name \"Анна Смирнова\""
+    )]
     Add {
         /// The person's numeric Telegram user id.
         #[arg(long)]
@@ -68,7 +78,9 @@ enum OwnerCommand {
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
     /// Issue a new API token for a registered person; it is printed once, only its hash is kept.
-    #[command(after_help = "Example:\n  staffprobot token issue --telegram-id 123456789 --label \"accounting export\"")]
+    #[command(
+        after_help = "Example:\n  staffprobot token issue --telegram-id 123456789 --label \"accounting export\""
+    )]
     Issue {
         #[arg(long)]
         telegram_id: i64,
@@ -88,7 +100,9 @@ enum TokenCommand {
 enum DemoCommand {
     /// Load a realistic demo data set: 3 owners, 12 sites in 5 time zones, 60 employees, 3 months
     /// of shifts, a few running shifts and plans for the next 2 weeks.
-    #[command(after_help = "Examples:\n  staffprobot demo seed\n  staffprobot demo seed --copies 66 --history-days 365 --no-live   # ~1,000,000 shifts for benchmarks")]
+    #[command(
+        after_help = "Examples:\n  staffprobot demo seed\n  staffprobot demo seed --copies 66 --history-days 365 --no-live   # ~1,000,000 shifts for benchmarks"
+    )]
     Seed(SeedArgs),
 }
 
@@ -118,9 +132,16 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("Migrations applied to {}", config.database_url.redacted());
             Ok(())
         }
-        Command::Owner(OwnerCommand::Add { telegram_id, name, language }) => {
+        Command::Owner(OwnerCommand::Add {
+            telegram_id,
+            name,
+            language,
+        }) => {
             let language = Language::parse(&language).context("--language")?;
-            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(
+                &config,
+                wiring::open_store(&config, Migrations::Apply).await?,
+            );
             let owner = app.add_owner(telegram_id, &name, language).await?;
             println!(
                 "Owner {} (Telegram id {}) is registered. Issue an API token with:\n  staffprobot token issue --telegram-id {}",
@@ -131,24 +152,36 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Issue { telegram_id, label }) => {
-            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(
+                &config,
+                wiring::open_store(&config, Migrations::Apply).await?,
+            );
             let (user, token) = match app.issue_api_token(telegram_id, &label).await {
                 Err(app::AppError::NotFound(_)) => bail!(
                     "nobody with Telegram id {telegram_id} is registered; add them first with `staffprobot owner add --telegram-id {telegram_id} --name NAME`"
                 ),
                 other => other?,
             };
-            println!("API token for {} (shown once, keep it safe):\n{token}", user.name.as_str());
+            println!(
+                "API token for {} (shown once, keep it safe):\n{token}",
+                user.name.as_str()
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { telegram_id }) => {
-            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(
+                &config,
+                wiring::open_store(&config, Migrations::Apply).await?,
+            );
             let n = app.revoke_api_tokens(telegram_id).await?;
             println!("Revoked {n} token(s) of Telegram id {telegram_id}.");
             Ok(())
         }
         Command::Demo(DemoCommand::Seed(args)) => {
-            let (app, _) = wiring::service(&config, wiring::open_store(&config, Migrations::Apply).await?);
+            let (app, _) = wiring::service(
+                &config,
+                wiring::open_store(&config, Migrations::Apply).await?,
+            );
             let opts = DemoOptions {
                 seed: args.seed,
                 history_days: args.history_days,
@@ -169,7 +202,9 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             for (telegram_id, name) in &s.owners {
                 println!("  owner {name}: Telegram id {telegram_id}");
             }
-            println!("Get an API token for the first owner with:\n  staffprobot token issue --telegram-id {DEMO_OWNER_TELEGRAM_ID}");
+            println!(
+                "Get an API token for the first owner with:\n  staffprobot token issue --telegram-id {DEMO_OWNER_TELEGRAM_ID}"
+            );
             Ok(())
         }
     }
@@ -188,7 +223,11 @@ enum Role {
 
 /// Serves until SIGTERM or Ctrl-C, then finishes the work in flight.
 async fn run(config: Config, role: Role) -> anyhow::Result<()> {
-    let migrations = if role == Role::Everything { Migrations::Apply } else { Migrations::Skip };
+    let migrations = if role == Role::Everything {
+        Migrations::Apply
+    } else {
+        Migrations::Skip
+    };
     let store = wiring::open_store(&config, migrations).await?;
     let (app, bus) = wiring::service(&config, store);
     let telegram = match role {
@@ -196,19 +235,26 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
         Role::Bot => match wiring::telegram_bot(&config, &app, &bus).await? {
             Some(b) => Some(b),
-            None => bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you"),
+            None => {
+                bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")
+            }
         },
     };
     let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
     let router = match role {
-        Role::Bot => webhook.clone().map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
+        Role::Bot => webhook
+            .clone()
+            .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
         _ => Some(match webhook.clone() {
             Some(w) => api::router(app.clone()).merge(w),
             None => api::router(app.clone()),
         }),
     };
 
-    println!("StaffProBot is running (database: {}).", config.database_url.redacted());
+    println!(
+        "StaffProBot is running (database: {}).",
+        config.database_url.redacted()
+    );
     let shutdown = CancellationToken::new();
     let mut server = None;
     if let Some(router) = router {
@@ -225,7 +271,9 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         println!("  Health:  {base}/health   Ready: {base}/ready");
         tracing::info!(%addr, "http server listening");
         let stop = shutdown.clone();
-        server = Some(tokio::spawn(async move { api::serve(listener, router, stop.cancelled_owned()).await }));
+        server = Some(tokio::spawn(async move {
+            api::serve(listener, router, stop.cancelled_owned()).await
+        }));
     }
     let bot_task = match telegram {
         Some(b) => {
@@ -233,7 +281,10 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
                 (Some(t), true) => println!(
                     "  Telegram bot: @{} (webhook at {})",
                     b.username(),
-                    t.webhook_url.as_ref().map(|u| u.as_str()).unwrap_or_default()
+                    t.webhook_url
+                        .as_ref()
+                        .map(|u| u.as_str())
+                        .unwrap_or_default()
                 ),
                 _ => println!("  Telegram bot: @{} (long polling)", b.username()),
             }
@@ -248,7 +299,9 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         }
     };
     if role == Role::Everything {
-        println!("  First time? `staffprobot demo seed` loads demo data; `staffprobot owner add` and `staffprobot token issue` give you access.");
+        println!(
+            "  First time? `staffprobot demo seed` loads demo data; `staffprobot owner add` and `staffprobot token issue` give you access."
+        );
     }
     println!("Press Ctrl-C to stop.");
 
@@ -258,7 +311,10 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         bot.await.context("the bot task failed")?;
     }
     if let Some(server) = server {
-        server.await.context("the HTTP server task failed")?.context("HTTP server failed")?;
+        server
+            .await
+            .context("the HTTP server task failed")?
+            .context("HTTP server failed")?;
     }
     tracing::info!("stopped");
     Ok(())

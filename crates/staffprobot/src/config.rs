@@ -88,7 +88,9 @@ impl Config {
     /// Reads configuration through `get` (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
-        let mut bad = |variable: &'static str, message: String| errors.push(ConfigError { variable, message });
+        let mut bad = |variable: &'static str, message: String| {
+            errors.push(ConfigError { variable, message })
+        };
         let value = |name: &str| get(name).filter(|v| !v.trim().is_empty());
 
         let database_url = match value("DATABASE_URL") {
@@ -103,7 +105,10 @@ impl Config {
         };
         let http_raw = value("HTTP_ADDR").unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned());
         let http_addr = http_raw.trim().parse::<SocketAddr>().unwrap_or_else(|_| {
-            bad("HTTP_ADDR", format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {http_raw:?}"));
+            bad(
+                "HTTP_ADDR",
+                format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {http_raw:?}"),
+            );
             SocketAddr::from(([127, 0, 0, 1], 8000))
         });
         let log_format = match value("LOG_FORMAT") {
@@ -119,7 +124,10 @@ impl Config {
                 Some(raw) => match raw.trim().parse::<i64>() {
                     Ok(n) if (min..=max).contains(&n) => n,
                     _ => {
-                        bad(name, format!("expected a whole number from {min} to {max}, got {raw:?}"));
+                        bad(
+                            name,
+                            format!("expected a whole number from {min} to {max}, got {raw:?}"),
+                        );
                         default
                     }
                 },
@@ -129,20 +137,24 @@ impl Config {
         let defaults = Policy::default();
         let mut policy = defaults;
         policy.location.max_accuracy_m = number("LOCATION_MAX_ACCURACY_M", 100, 1, 10_000) as f64;
-        policy.location.max_age = Duration::seconds(number("LOCATION_MAX_AGE_SECONDS", 120, 5, 86_400));
-        policy.auto_close.grace = Duration::minutes(number("AUTO_CLOSE_GRACE_MINUTES", 60, 0, 24 * 60));
+        policy.location.max_age =
+            Duration::seconds(number("LOCATION_MAX_AGE_SECONDS", 120, 5, 86_400));
+        policy.auto_close.grace =
+            Duration::minutes(number("AUTO_CLOSE_GRACE_MINUTES", 60, 0, 24 * 60));
         policy.auto_close.max_length = Duration::hours(number("SHIFT_MAX_HOURS", 16, 1, 48));
-        policy.plan_cancel_cutoff = Duration::minutes(number("PLAN_CANCEL_CUTOFF_MINUTES", 60, 0, 7 * 24 * 60));
-        let url_of = |name: &'static str, bad: &mut dyn FnMut(&'static str, String)| -> Option<url::Url> {
-            let raw = value(name)?;
-            match url::Url::parse(raw.trim()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
-                _ => {
-                    bad(name, format!("expected an http(s) URL, got {raw:?}"));
-                    None
+        policy.plan_cancel_cutoff =
+            Duration::minutes(number("PLAN_CANCEL_CUTOFF_MINUTES", 60, 0, 7 * 24 * 60));
+        let url_of =
+            |name: &'static str, bad: &mut dyn FnMut(&'static str, String)| -> Option<url::Url> {
+                let raw = value(name)?;
+                match url::Url::parse(raw.trim()) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+                    _ => {
+                        bad(name, format!("expected an http(s) URL, got {raw:?}"));
+                        None
+                    }
                 }
-            }
-        };
+            };
         let api_url = url_of("TELEGRAM_API_URL", &mut bad);
         let webhook_url = url_of("TELEGRAM_WEBHOOK_URL", &mut bad);
         let telegram = match value("TELEGRAM_BOT_TOKEN") {
@@ -150,25 +162,37 @@ impl Config {
             Some(token) => {
                 let token = token.trim().to_owned();
                 // Telegram tokens look like 123456:ABC-DEF…; catch a pasted wrong value early.
-                let well_formed = token
-                    .split_once(':')
-                    .is_some_and(|(id, rest)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty());
+                let well_formed = token.split_once(':').is_some_and(|(id, rest)| {
+                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()
+                });
                 if !well_formed {
-                    bad("TELEGRAM_BOT_TOKEN", "expected a token from @BotFather such as 123456789:AA…".into());
+                    bad(
+                        "TELEGRAM_BOT_TOKEN",
+                        "expected a token from @BotFather such as 123456789:AA…".into(),
+                    );
                 }
                 let webhook_secret = match value("TELEGRAM_WEBHOOK_SECRET") {
                     Some(s) => {
                         let s = s.trim().to_owned();
                         let ok = (1..=256).contains(&s.len())
-                            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                            && s.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                         if !ok {
-                            bad("TELEGRAM_WEBHOOK_SECRET", "expected 1-256 characters A-Z, a-z, 0-9, _ or -".into());
+                            bad(
+                                "TELEGRAM_WEBHOOK_SECRET",
+                                "expected 1-256 characters A-Z, a-z, 0-9, _ or -".into(),
+                            );
                         }
                         s
                     }
                     None => derived_secret(&token),
                 };
-                Some(TelegramConfig { token, api_url, webhook_url, webhook_secret })
+                Some(TelegramConfig {
+                    token,
+                    api_url,
+                    webhook_url,
+                    webhook_secret,
+                })
             }
         };
 
@@ -200,14 +224,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, Vec<ConfigError>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_need_nothing() {
         let c = with(&[]).unwrap();
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite(DEFAULT_DATABASE_URL.into()));
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(DEFAULT_DATABASE_URL.into())
+        );
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.policy, Policy::default());
@@ -224,8 +254,20 @@ mod tests {
         ])
         .unwrap_err();
         let names: Vec<_> = errs.iter().map(|e| e.variable).collect();
-        assert_eq!(names, ["DATABASE_URL", "HTTP_ADDR", "LOG_FORMAT", "PLAN_CANCEL_CUTOFF_MINUTES"]);
-        assert!(errs[1].to_string().starts_with("HTTP_ADDR: expected host:port"));
+        assert_eq!(
+            names,
+            [
+                "DATABASE_URL",
+                "HTTP_ADDR",
+                "LOG_FORMAT",
+                "PLAN_CANCEL_CUTOFF_MINUTES"
+            ]
+        );
+        assert!(
+            errs[1]
+                .to_string()
+                .starts_with("HTTP_ADDR: expected host:port")
+        );
     }
 
     #[test]
@@ -248,20 +290,38 @@ mod telegram_tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, Vec<ConfigError>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn telegram_settings() {
-        let c = with(&[("TELEGRAM_BOT_TOKEN", "123:abc"), ("TELEGRAM_API_URL", "http://127.0.0.1:8081/")]).unwrap();
+        let c = with(&[
+            ("TELEGRAM_BOT_TOKEN", "123:abc"),
+            ("TELEGRAM_API_URL", "http://127.0.0.1:8081/"),
+        ])
+        .unwrap();
         let t = c.telegram.unwrap();
         assert_eq!(t.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
         assert_eq!(t.webhook_url, None);
         assert_eq!(t.webhook_secret.len(), 48);
-        let errs = with(&[("TELEGRAM_BOT_TOKEN", "nonsense"), ("TELEGRAM_WEBHOOK_URL", "ftp://x"), ("TELEGRAM_WEBHOOK_SECRET", "has space")])
-            .unwrap_err();
+        let errs = with(&[
+            ("TELEGRAM_BOT_TOKEN", "nonsense"),
+            ("TELEGRAM_WEBHOOK_URL", "ftp://x"),
+            ("TELEGRAM_WEBHOOK_SECRET", "has space"),
+        ])
+        .unwrap_err();
         let names: Vec<_> = errs.iter().map(|e| e.variable).collect();
-        assert_eq!(names, ["TELEGRAM_WEBHOOK_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
+        assert_eq!(
+            names,
+            [
+                "TELEGRAM_WEBHOOK_URL",
+                "TELEGRAM_BOT_TOKEN",
+                "TELEGRAM_WEBHOOK_SECRET"
+            ]
+        );
     }
 }

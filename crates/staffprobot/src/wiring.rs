@@ -25,7 +25,10 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
             if apply {
-                store.migrate().await.context("cannot apply PostgreSQL migrations")?;
+                store
+                    .migrate()
+                    .await
+                    .context("cannot apply PostgreSQL migrations")?;
             }
             Arc::new(store)
         }
@@ -34,7 +37,10 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                 .await
                 .with_context(|| format!("cannot open the SQLite database {shown}"))?;
             if apply {
-                store.migrate().await.context("cannot apply SQLite migrations")?;
+                store
+                    .migrate()
+                    .await
+                    .context("cannot apply SQLite migrations")?;
             }
             Arc::new(store)
         }
@@ -51,15 +57,21 @@ pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBu
 }
 
 /// Connects the Telegram bot when it is configured.
-pub async fn telegram_bot(config: &Config, app: &StaffPro, bus: &EventBus) -> anyhow::Result<Option<bot::TelegramBot>> {
-    let Some(t) = &config.telegram else { return Ok(None) };
+pub async fn telegram_bot(
+    config: &Config,
+    app: &StaffPro,
+    bus: &EventBus,
+) -> anyhow::Result<Option<bot::TelegramBot>> {
+    let Some(t) = &config.telegram else {
+        return Ok(None);
+    };
     let bot_config = bot::BotConfig {
         token: t.token.clone(),
         api_url: t.api_url.clone(),
-        webhook: t
-            .webhook_url
-            .clone()
-            .map(|url| bot::WebhookConfig { url, secret: t.webhook_secret.clone() }),
+        webhook: t.webhook_url.clone().map(|url| bot::WebhookConfig {
+            url,
+            secret: t.webhook_secret.clone(),
+        }),
     };
     let bot = bot::TelegramBot::connect(app.clone(), bus, bot_config)
         .await
