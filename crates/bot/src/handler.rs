@@ -20,12 +20,7 @@ struct Incoming {
 
 pub async fn handle_update(deps: &Deps, update: Update) {
     let update_id = i64::from(update.id.0);
-    match deps
-        .app
-        .store()
-        .claim_update(update_id, deps.app.now())
-        .await
-    {
+    match deps.app.store().claim_update(update_id, deps.app.now()).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::debug!(update_id, "duplicate delivery ignored");
@@ -34,35 +29,66 @@ pub async fn handle_update(deps: &Deps, update: Update) {
         // The database is down: handle it anyway (at worst twice) rather than drop it.
         Err(e) => tracing::warn!(update_id, error = %e, "could not record the update id"),
     }
-    let Some(incoming) = parse(update) else {
-        return;
+    let Some(incoming) = parse(update) else { return };
+    let (chat, language_code) = (incoming.chat, incoming.language_code.clone());
+    let callback = match &incoming.input {
+        Input::Callback { id, .. } => Some(id.clone()),
+        _ => None,
     };
-    if let Err(e) = handle(deps, incoming).await {
-        tracing::error!(update_id, error = %e, "update failed");
+    match handle(deps, incoming).await {
+        Ok(()) => {}
+        Err(Failure::Told(e)) => tracing::error!(update_id, error = %e, "update failed"),
+        Err(Failure::Untold(e)) => {
+            // Failed before the person was even known (the database is down, say): still
+            // answer, in the language their Telegram uses.
+            tracing::error!(update_id, error = %e, "update failed before its flow");
+            let lang = domain::Language::from_telegram(language_code.as_deref());
+            let text = deps.texts.get(lang, "error-generic");
+            let sent = match &callback {
+                Some(id) => deps.messenger.answer(chat, id, Some(&text), true).await,
+                None => deps.messenger.send(chat, &text, None).await.map(|_| ()),
+            };
+            if let Err(e) = sent {
+                tracing::warn!(chat, error = %e, "could not tell the person about the failure");
+            }
+        }
     }
 }
 
-async fn handle(deps: &Deps, incoming: Incoming) -> Result<(), BotError> {
+/// A failed update, and whether the person was already told.
+enum Failure {
+    Told(BotError),
+    Untold(BotError),
+}
+
+async fn handle(deps: &Deps, incoming: Incoming) -> Result<(), Failure> {
+    let (ctx, state) = prepare(deps, &incoming).await.map_err(Failure::Untold)?;
+    respond(&ctx, state, &incoming.input).await.map_err(Failure::Told)
+}
+
+/// The person (registered on first contact) and their chat's dialogue state.
+async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, State), BotError> {
     let user = deps
         .app
-        .ensure_user(
-            incoming.telegram_id,
-            &incoming.name,
-            incoming.language_code.as_deref(),
-        )
+        .ensure_user(incoming.telegram_id, &incoming.name, incoming.language_code.as_deref())
         .await?;
     if !user.reachable {
         deps.app.set_reachable(&user, true).await?;
     }
     let ctx = Ctx::new(deps, user, incoming.chat);
+    let state = State::load(deps.app.store().as_ref(), ctx.chat).await?;
+    Ok((ctx, state))
+}
+
+/// Routes the input, saves the next state, answers the tap; a failing flow tells the person.
+async fn respond(ctx: &Ctx<'_>, state: State, input: &Input) -> Result<(), BotError> {
+    let deps = ctx.deps;
     let store = deps.app.store().as_ref();
-    let state = State::load(store, ctx.chat).await?;
-    let callback_id = match &incoming.input {
+    let callback_id = match input {
         Input::Callback { id, .. } => Some(id.clone()),
         _ => None,
     };
-    let result = route(&ctx, state.clone(), &incoming.input).await;
-    let outcome = match result {
+    let outcome = match route(ctx, state.clone(), input).await {
         Ok(next) => {
             if next != state {
                 next.save(store, ctx.chat).await?;

@@ -374,3 +374,35 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
     running.await.unwrap();
     server.await.unwrap();
 }
+
+/// The database goes away: people get an apology in their language instead of silence, and the
+/// bot recovers by itself when it is back.
+#[tokio::test]
+async fn a_database_outage_gets_an_apology_and_the_bot_recovers() {
+    let url = store_postgres::test_support::fresh_database().await.unwrap();
+    let pg = store_postgres::PgStore::connect(&url).await.unwrap();
+    pg.migrate().await.unwrap();
+    let h = Harness::start_on(Arc::new(pg), None).await;
+    let ivan = FakeUser::ru(1301);
+    let out = h.command(&ivan, "start", None).await;
+    assert!(joined(&out).contains("Здравствуйте"));
+
+    let (server, db) = url.rsplit_once('/').unwrap();
+    let admin = store_postgres::PgStore::connect(&format!("{server}/postgres")).await.unwrap();
+    let set_allowed = |allowed: bool| {
+        sqlx::AssertSqlSafe(format!("ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS {allowed}"))
+    };
+    sqlx::query(set_allowed(false)).execute(admin.pool()).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(db)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let out = h.command(&ivan, "help", None).await;
+    assert!(joined(&out).contains("Что-то пошло не так"), "{}", joined(&out));
+
+    sqlx::query(set_allowed(true)).execute(admin.pool()).await.unwrap();
+    let out = h.command(&ivan, "help", None).await;
+    assert!(joined(&out).contains("Что я умею"), "{}", joined(&out));
+    h.shutdown().await;
+}

@@ -63,6 +63,11 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
 impl Harness {
     pub async fn start(backend: Backend) -> Harness {
         let (store, dir) = store(backend).await;
+        Self::start_on(store, dir).await
+    }
+
+    /// The bot on a store the test made itself.
+    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
         let tg = FakeTelegram::start().await;
         let bus = Arc::new(EventBus::new());
         let app = StaffPro::new(
