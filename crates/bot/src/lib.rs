@@ -13,6 +13,7 @@ pub mod keyboards;
 pub mod messenger;
 pub mod notifier;
 pub mod owner;
+pub mod qr;
 pub mod state;
 pub mod texts;
 pub mod webhook;

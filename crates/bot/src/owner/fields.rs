@@ -1,0 +1,807 @@
+//! The settings of a site as the bot asks for them: the question and buttons for each field, and
+//! reading what the person answered ("55.7539, 37.6208", "09:00-21:00", "350,50", a location
+//! pin, a button) into values checked with the domain's own types, so a refusal names the same
+//! limits the HTTP API does.
+
+use super::OwnerCb;
+use crate::args;
+use crate::callback::button;
+use crate::ctx::{BotError, Ctx, Input};
+use crate::format::{html, money};
+use crate::keyboards::{cancel_row, inline, location_request};
+use crate::texts::Texts;
+use chrono::{Offset, Utc};
+use domain::site::{format_time_of_day, parse_time_of_day};
+use domain::{
+    Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, SiteName,
+    SitePatch, SiteSettings, SiteTimeZone, ValueError,
+};
+use serde::{Deserialize, Serialize};
+use teloxide::types::{InlineKeyboardButton, ReplyMarkup};
+
+/// One setting of a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Name,
+    Address,
+    Location,
+    Radius,
+    Hours,
+    Zone,
+    Rate,
+}
+
+impl Field {
+    /// In the order the new-site dialogue asks them.
+    pub const ALL: [Field; 7] = [
+        Field::Name,
+        Field::Address,
+        Field::Location,
+        Field::Radius,
+        Field::Hours,
+        Field::Zone,
+        Field::Rate,
+    ];
+
+    /// One letter in callback data.
+    pub fn code(self) -> char {
+        match self {
+            Field::Name => 'n',
+            Field::Address => 'a',
+            Field::Location => 'l',
+            Field::Radius => 'r',
+            Field::Hours => 'h',
+            Field::Zone => 'z',
+            Field::Rate => 'p',
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|f| s.len() == 1 && s.starts_with(f.code()))
+    }
+
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Field::Name => "site-field-name",
+            Field::Address => "site-field-address",
+            Field::Location => "site-field-location",
+            Field::Radius => "site-field-radius",
+            Field::Hours => "site-field-hours",
+            Field::Zone => "site-field-zone",
+            Field::Rate => "site-field-rate",
+        }
+    }
+
+    fn question_id(self) -> &'static str {
+        match self {
+            Field::Name => "site-ask-name",
+            Field::Address => "site-ask-address",
+            Field::Location => "site-ask-location",
+            Field::Radius => "site-ask-radius",
+            Field::Hours => "site-ask-hours",
+            Field::Zone => "site-ask-zone",
+            Field::Rate => "site-ask-rate",
+        }
+    }
+
+    /// The hint shown when the answer could not be read at all.
+    fn format_hint_id(self) -> &'static str {
+        match self {
+            Field::Name | Field::Address => "site-fmt-text",
+            Field::Location => "site-fmt-location",
+            Field::Radius => "site-fmt-radius",
+            Field::Hours => "site-fmt-hours",
+            Field::Zone => "site-fmt-zone",
+            Field::Rate => "site-fmt-rate",
+        }
+    }
+
+    /// The field an invalid value belongs to (to ask it again).
+    pub fn of_error(e: &ValueError) -> Field {
+        match e.field() {
+            "address" => Field::Address,
+            "latitude" | "longitude" => Field::Location,
+            "geofence_radius_m" => Field::Radius,
+            "opens_at" | "closes_at" => Field::Hours,
+            "time_zone" => Field::Zone,
+            "hourly_rate_minor" | "currency" => Field::Rate,
+            _ => Field::Name,
+        }
+    }
+}
+
+/// A checked answer for one field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Name(String),
+    Address(String),
+    Location {
+        latitude: f64,
+        longitude: f64,
+    },
+    Radius(i64),
+    /// Normalised "HH:MM"; equal times mean around the clock.
+    Hours {
+        opens: String,
+        closes: String,
+    },
+    Zone(String),
+    /// Minor units (kopecks).
+    Rate(i64),
+}
+
+impl Value {
+    /// A patch that changes only this field.
+    pub fn patch(&self) -> SitePatch {
+        let mut p = SitePatch::default();
+        match self {
+            Value::Name(n) => p.name = Some(n.clone()),
+            Value::Address(a) => p.address = Some(a.clone()),
+            Value::Location {
+                latitude,
+                longitude,
+            } => {
+                p.latitude = Some(*latitude);
+                p.longitude = Some(*longitude);
+            }
+            Value::Radius(r) => p.geofence_radius_m = Some(*r),
+            Value::Hours { opens, closes } => {
+                p.opens_at = Some(opens.clone());
+                p.closes_at = Some(closes.clone());
+            }
+            Value::Zone(z) => p.time_zone = Some(z.clone()),
+            Value::Rate(minor) => p.hourly_rate_minor = Some(*minor),
+        }
+        p
+    }
+
+    /// The answer as the person would read it back ("100 m", "24/7", "Vladivostok (UTC+10)").
+    pub fn display(&self, ctx: &Ctx<'_>) -> String {
+        match self {
+            Value::Name(n) => html(n),
+            Value::Address(a) if a.is_empty() => ctx.t("site-address-none"),
+            Value::Address(a) => html(a),
+            Value::Location {
+                latitude,
+                longitude,
+            } => coordinates_text(*latitude, *longitude),
+            Value::Radius(r) => ctx.tf("site-metres", args!["n" => *r]),
+            Value::Hours { opens, closes } => match OpeningHours::parse(opens, closes) {
+                Ok(h) => hours_text(ctx, &h),
+                Err(_) => format!("{opens}–{closes}"),
+            },
+            Value::Zone(z) => zone_label(&ctx.deps.texts, ctx.lang(), z),
+            Value::Rate(minor) => money(ctx.lang(), Money::new(*minor, Currency::RUB)),
+        }
+    }
+}
+
+/// "✔️ Radius: 100 m": an answer read back (a tapped question turns into it).
+pub fn answered(ctx: &Ctx<'_>, field: Field, value: &Value) -> String {
+    ctx.tf(
+        "site-answered",
+        args!["field" => ctx.t(field.label_id()), "value" => value.display(ctx)],
+    )
+}
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invalid {
+    /// Could not be read; the text id explains the expected form.
+    Format(&'static str),
+    /// Read, but refused by the domain's rules.
+    Value(ValueError),
+}
+
+impl Invalid {
+    pub fn text(&self, ctx: &Ctx<'_>) -> String {
+        match self {
+            Invalid::Format(id) => ctx.t(id),
+            Invalid::Value(e) => super::value_error_text(ctx, e),
+        }
+    }
+}
+
+/// Reads an answer for `field`. `Ok(None)`: nothing to answer (a live location moving on).
+pub fn parse(field: Field, input: &Input, texts: &Texts) -> Result<Option<Value>, Invalid> {
+    let text = match input {
+        Input::Location {
+            live_update: true, ..
+        } => return Ok(None),
+        Input::Location { fix, .. } if field == Field::Location => {
+            // A pin the owner forwards or picks on the map is fine here: it marks the site, it
+            // is not someone proving where they are.
+            return Ok(Some(Value::Location {
+                latitude: fix.coordinates.latitude(),
+                longitude: fix.coordinates.longitude(),
+            }));
+        }
+        Input::Text(t) => t.as_str(),
+        _ => return Err(Invalid::Format(field.format_hint_id())),
+    };
+    let value = match field {
+        Field::Name => Value::Name(
+            SiteName::new(text)
+                .map_err(Invalid::Value)?
+                .as_str()
+                .to_owned(),
+        ),
+        Field::Address => {
+            let t = text.trim();
+            let t = if matches!(t, "-" | "—" | "–") {
+                ""
+            } else {
+                t
+            };
+            Value::Address(Address::new(t).map_err(Invalid::Value)?.as_str().to_owned())
+        }
+        Field::Location => {
+            let (lat, lon) = parse_coordinates(text).ok_or(Invalid::Format("site-fmt-location"))?;
+            let c = Coordinates::new(lat, lon).map_err(Invalid::Value)?;
+            Value::Location {
+                latitude: c.latitude(),
+                longitude: c.longitude(),
+            }
+        }
+        Field::Radius => {
+            let m = parse_metres(text).ok_or(Invalid::Format("site-fmt-radius"))?;
+            Value::Radius(i64::from(
+                GeofenceRadius::new(m).map_err(Invalid::Value)?.metres(),
+            ))
+        }
+        Field::Hours => {
+            let (opens, closes) = parse_hours(text)?;
+            Value::Hours { opens, closes }
+        }
+        Field::Zone => Value::Zone(parse_zone(text, texts)?),
+        Field::Rate => {
+            let minor = parse_money_minor(text).ok_or(Invalid::Format("site-fmt-rate"))?;
+            Money::hourly_rate(minor, Currency::RUB).map_err(Invalid::Value)?;
+            Value::Rate(minor)
+        }
+    };
+    Ok(Some(value))
+}
+
+/// The value a button gives for `field`, if the button belongs to it.
+pub fn button_value(field: Field, cb: OwnerCb) -> Option<Value> {
+    match (field, cb) {
+        (Field::Radius, OwnerCb::Radius(m)) => {
+            let m = GeofenceRadius::new(i64::from(m)).ok()?;
+            Some(Value::Radius(i64::from(m.metres())))
+        }
+        (Field::Hours, OwnerCb::AroundTheClock) => Some(Value::Hours {
+            opens: "00:00".into(),
+            closes: "00:00".into(),
+        }),
+        (Field::Zone, OwnerCb::Zone(i)) => ZONES
+            .get(usize::from(i))
+            .map(|(name, _)| Value::Zone((*name).to_owned())),
+        (Field::Address, OwnerCb::Skip) => Some(Value::Address(String::new())),
+        _ => None,
+    }
+}
+
+/// "55.7539, 37.6208", "55.7539 37.6208", "55,7539; 37,6208", "55,7539, 37,6208".
+pub fn parse_coordinates(text: &str) -> Option<(f64, f64)> {
+    let s = text.trim();
+    let (a, b) = if let Some(p) = s.split_once(';') {
+        p
+    } else if s.matches(',').count() == 1 {
+        s.split_once(',')?
+    } else if let Some(p) = s.split_once(", ") {
+        p
+    } else {
+        s.split_once(char::is_whitespace)?
+    };
+    let num = |x: &str| -> Option<f64> {
+        let x = x.trim().trim_end_matches('°').replace(',', ".");
+        if x.is_empty() || !x.chars().all(|c| c.is_ascii_digit() || "+-.".contains(c)) {
+            return None;
+        }
+        x.parse().ok()
+    };
+    Some((num(a)?, num(b)?))
+}
+
+/// "150", "150 m", "150м", "150 метров".
+fn parse_metres(text: &str) -> Option<i64> {
+    let s = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_alphabetic() || c == '.' || c.is_whitespace());
+    s.parse().ok()
+}
+
+/// "09:00-21:00", "9:00 – 21:00", "20:00-06:00", "24/7".
+fn parse_hours(text: &str) -> Result<(String, String), Invalid> {
+    let s = text.trim().to_lowercase();
+    if matches!(
+        s.as_str(),
+        "24/7" | "24x7" | "24х7" | "круглосуточно" | "around the clock" | "24h"
+    ) {
+        return Ok(("00:00".into(), "00:00".into()));
+    }
+    let (a, b) = s
+        .split_once(['-', '–', '—'])
+        .ok_or(Invalid::Format("site-fmt-hours"))?;
+    let time = |field: &'static str, raw: &str| {
+        let raw = raw.trim();
+        // "9.00" is how some people type times.
+        let raw = if raw.contains(':') {
+            raw.to_owned()
+        } else {
+            raw.replace('.', ":")
+        };
+        parse_time_of_day(field, &raw)
+            .map(format_time_of_day)
+            .map_err(Invalid::Value)
+    };
+    Ok((time("opens_at", a)?, time("closes_at", b)?))
+}
+
+/// An IANA name, or one of the listed zones by its city name in either language.
+fn parse_zone(text: &str, texts: &Texts) -> Result<String, Invalid> {
+    let t = text.trim();
+    let by_city = ZONES.iter().find(|(_, id)| {
+        [Language::Ru, Language::En]
+            .into_iter()
+            .any(|l| texts.get(l, id).to_lowercase() == t.to_lowercase())
+    });
+    if let Some((name, _)) = by_city {
+        return Ok((*name).to_owned());
+    }
+    if let Ok(z) = SiteTimeZone::parse(t) {
+        return Ok(z.name().to_owned());
+    }
+    // "asia/tokyo": IANA names are case-sensitive, people's typing is not.
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|z| z.name().eq_ignore_ascii_case(t))
+        .map(|z| z.name().to_owned())
+        .ok_or_else(|| {
+            Invalid::Value(ValueError::TimeZone {
+                value: t.to_owned(),
+            })
+        })
+}
+
+/// "350" → 35 000, "350,5" → 35 050, "1 200.75 ₽" → 120 075: exact, no floating point.
+pub fn parse_money_minor(text: &str) -> Option<i64> {
+    let s: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
+    let s = s.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, frac) = match s.split_once([',', '.']) {
+        Some((w, f)) => (w, f),
+        None => (s, ""),
+    };
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    // Absurdly long numbers are "too large", which the rate check reports.
+    let whole: i64 = whole.parse().unwrap_or(i64::MAX / 100);
+    let frac: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac.parse().ok()?,
+    };
+    let minor = whole.saturating_mul(100).saturating_add(frac);
+    Some(if negative { -minor } else { minor })
+}
+
+/// Russia's zones, west to east, with the text id of their city.
+pub const ZONES: [(&str, &str); 12] = [
+    ("Europe/Kaliningrad", "site-zone-kaliningrad"),
+    ("Europe/Moscow", "site-zone-moscow"),
+    ("Europe/Samara", "site-zone-samara"),
+    ("Asia/Yekaterinburg", "site-zone-yekaterinburg"),
+    ("Asia/Omsk", "site-zone-omsk"),
+    ("Asia/Novosibirsk", "site-zone-novosibirsk"),
+    ("Asia/Krasnoyarsk", "site-zone-krasnoyarsk"),
+    ("Asia/Irkutsk", "site-zone-irkutsk"),
+    ("Asia/Yakutsk", "site-zone-yakutsk"),
+    ("Asia/Vladivostok", "site-zone-vladivostok"),
+    ("Asia/Magadan", "site-zone-magadan"),
+    ("Asia/Kamchatka", "site-zone-kamchatka"),
+];
+
+/// The Russian zone most likely at this longitude. Zone borders follow regions, not meridians,
+/// so this is a suggestion the owner confirms; the bands are placed so regional capitals fall
+/// into their own zone (Kazan and Kirov on Moscow time, Samara and Izhevsk on Samara time…).
+/// West of Kaliningrad maps to Kaliningrad; Chukotka, across the antimeridian, to Kamchatka.
+pub fn suggest_zone(longitude: f64) -> &'static str {
+    const BANDS: [(f64, &str); 12] = [
+        (-168.0, "Asia/Kamchatka"),
+        (23.0, "Europe/Kaliningrad"),
+        (49.9, "Europe/Moscow"),
+        (54.8, "Europe/Samara"),
+        (70.0, "Asia/Yekaterinburg"),
+        (77.0, "Asia/Omsk"),
+        (88.0, "Asia/Novosibirsk"),
+        (99.0, "Asia/Krasnoyarsk"),
+        (113.0, "Asia/Irkutsk"),
+        (130.5, "Asia/Yakutsk"),
+        (147.0, "Asia/Vladivostok"),
+        (157.0, "Asia/Magadan"),
+    ];
+    BANDS
+        .iter()
+        .find(|(upper, _)| longitude < *upper)
+        .map(|(_, zone)| *zone)
+        .unwrap_or("Asia/Kamchatka")
+}
+
+/// "Vladivostok (UTC+10)" for a listed zone, "America/Chicago (UTC-6)" for any other.
+pub fn zone_label(texts: &Texts, lang: Language, name: &str) -> String {
+    let city = ZONES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, id)| texts.get(lang, id))
+        .unwrap_or_else(|| name.to_owned());
+    match SiteTimeZone::parse(name) {
+        Ok(tz) => format!("{city} ({})", utc_offset(&tz)),
+        Err(_) => city,
+    }
+}
+
+/// The zone's offset now, as "UTC+3" or "UTC+5:30".
+fn utc_offset(tz: &SiteTimeZone) -> String {
+    let secs = Utc::now()
+        .with_timezone(&tz.tz())
+        .offset()
+        .fix()
+        .local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
+}
+
+pub fn coordinates_text(latitude: f64, longitude: f64) -> String {
+    format!("{latitude:.5}, {longitude:.5}")
+}
+
+pub fn hours_text(ctx: &Ctx<'_>, h: &OpeningHours) -> String {
+    match h {
+        OpeningHours::AroundTheClock => ctx.t("site-hours-24-7"),
+        OpeningHours::Daily { opens, closes } => {
+            let args = args![
+                "opens" => format_time_of_day(*opens),
+                "closes" => format_time_of_day(*closes),
+            ];
+            if h.is_overnight() {
+                ctx.tf("site-hours-overnight", args)
+            } else {
+                ctx.tf("site-hours-daily", args)
+            }
+        }
+    }
+}
+
+/// The current value of a field of a site, for "Now: …".
+pub fn current_value(ctx: &Ctx<'_>, s: &SiteSettings, field: Field) -> String {
+    match field {
+        Field::Name => html(s.name.as_str()),
+        Field::Address if s.address.as_str().is_empty() => ctx.t("site-address-none"),
+        Field::Address => html(s.address.as_str()),
+        Field::Location => coordinates_text(s.location.latitude(), s.location.longitude()),
+        Field::Radius => ctx.tf("site-metres", args!["n" => s.radius.metres()]),
+        Field::Hours => hours_text(ctx, &s.hours),
+        Field::Zone => zone_label(&ctx.deps.texts, ctx.lang(), s.time_zone.name()),
+        Field::Rate => money(ctx.lang(), s.hourly_rate),
+    }
+}
+
+/// The settings as a block of lines (the site card and the summary before creating).
+pub fn settings_text(ctx: &Ctx<'_>, s: &SiteSettings) -> String {
+    ctx.tf(
+        "site-card",
+        args![
+            "name" => html(s.name.as_str()),
+            "address" => current_value(ctx, s, Field::Address),
+            "coords" => current_value(ctx, s, Field::Location),
+            "radius" => current_value(ctx, s, Field::Radius),
+            "hours" => current_value(ctx, s, Field::Hours),
+            "zone" => current_value(ctx, s, Field::Zone),
+            "rate" => current_value(ctx, s, Field::Rate),
+        ],
+    )
+}
+
+/// Asks for `field`: the reason the last answer was refused (if any), a header line (the step
+/// of the dialogue), the question, the current value when editing, and the buttons that fit.
+/// `longitude` picks the suggested time zone.
+pub async fn ask(
+    ctx: &Ctx<'_>,
+    field: Field,
+    header: &str,
+    current: Option<String>,
+    longitude: Option<f64>,
+    reason: Option<String>,
+) -> Result<(), BotError> {
+    let suggested = longitude.map(suggest_zone).unwrap_or("Europe/Moscow");
+    let mut text = String::new();
+    if let Some(r) = reason {
+        text.push_str(&ctx.tf("site-invalid", args!["reason" => r]));
+        text.push_str("\n\n");
+    }
+    text.push_str(header);
+    text.push('\n');
+    let question = match field {
+        Field::Zone => ctx.tf(
+            field.question_id(),
+            args!["zone" => zone_label(&ctx.deps.texts, ctx.lang(), suggested)],
+        ),
+        _ => ctx.t(field.question_id()),
+    };
+    text.push_str(&question);
+    if let Some(c) = current {
+        text.push_str("\n\n");
+        text.push_str(&ctx.tf("site-edit-current", args!["value" => c]));
+    }
+    if field == Field::Location {
+        ctx.send(&text, Some(location_request(ctx, "site-button-location")))
+            .await?;
+        return Ok(());
+    }
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
+    match field {
+        Field::Address => rows.push(vec![button(ctx.t("site-button-skip"), OwnerCb::Skip)]),
+        Field::Radius => rows.push(
+            [50u32, 100, 200, 500]
+                .into_iter()
+                .map(|m| button(ctx.tf("site-metres", args!["n" => m]), OwnerCb::Radius(m)))
+                .collect(),
+        ),
+        Field::Hours => rows.push(vec![button(
+            ctx.t("site-button-24-7"),
+            OwnerCb::AroundTheClock,
+        )]),
+        Field::Zone => {
+            let texts = &ctx.deps.texts;
+            if let Some(i) = ZONES.iter().position(|(n, _)| *n == suggested) {
+                rows.push(vec![button(
+                    format!("⭐ {}", zone_label(texts, ctx.lang(), suggested)),
+                    OwnerCb::Zone(i as u8),
+                )]);
+            }
+            for (chunk_no, chunk) in ZONES.chunks(2).enumerate() {
+                rows.push(
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(j, (name, _))| {
+                            let i = (chunk_no * 2 + j) as u8;
+                            button(zone_label(texts, ctx.lang(), name), OwnerCb::Zone(i))
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Field::Name | Field::Location | Field::Rate => {}
+    }
+    rows.push(cancel_row(ctx));
+    ctx.send(&text, Some(ReplyMarkup::InlineKeyboard(inline(rows))))
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_in_the_forms_people_type() {
+        let red_square = Some((55.7539, 37.6208));
+        for s in [
+            "55.7539, 37.6208",
+            "55.7539,37.6208",
+            " 55.7539 37.6208 ",
+            "55,7539; 37,6208",
+            "55,7539, 37,6208",
+            "55,7539 37,6208",
+            "55.7539°, 37.6208°",
+        ] {
+            assert_eq!(parse_coordinates(s), red_square, "{s}");
+        }
+        assert_eq!(
+            parse_coordinates("-33.8688, 151.2093"),
+            Some((-33.8688, 151.2093))
+        );
+        for bad in [
+            "",
+            "55.7539",
+            "Moscow",
+            "55.75, east",
+            "1e3, 5",
+            "inf, 3",
+            "NaN 1",
+        ] {
+            assert_eq!(parse_coordinates(bad), None, "{bad}");
+        }
+        // Read, but out of range: the domain says why.
+        assert_eq!(parse_coordinates("95, 37"), Some((95.0, 37.0)));
+    }
+
+    #[test]
+    fn money_is_read_exactly() {
+        assert_eq!(parse_money_minor("350"), Some(35_000));
+        assert_eq!(parse_money_minor("350,50"), Some(35_050));
+        assert_eq!(parse_money_minor("350.5"), Some(35_050));
+        assert_eq!(parse_money_minor("1 200,75 ₽"), Some(120_075));
+        assert_eq!(parse_money_minor("0,01"), Some(1));
+        assert_eq!(parse_money_minor("350 руб."), Some(35_000));
+        assert_eq!(parse_money_minor("-5"), Some(-500));
+        assert_eq!(
+            parse_money_minor("99999999999999999999999"),
+            Some(i64::MAX / 100 * 100)
+        );
+        for bad in ["", "abc", "3,505", "1,2,3", ",5", "₽", "3a5"] {
+            assert_eq!(parse_money_minor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hours_and_metres() {
+        assert_eq!(
+            parse_hours("09:00-21:00"),
+            Ok(("09:00".into(), "21:00".into()))
+        );
+        assert_eq!(
+            parse_hours("9:00 – 21:00"),
+            Ok(("09:00".into(), "21:00".into()))
+        );
+        assert_eq!(
+            parse_hours("20.00-6.00"),
+            Ok(("20:00".into(), "06:00".into()))
+        );
+        assert_eq!(parse_hours("24/7"), Ok(("00:00".into(), "00:00".into())));
+        assert_eq!(
+            parse_hours("Круглосуточно"),
+            Ok(("00:00".into(), "00:00".into()))
+        );
+        assert_eq!(parse_hours("09:00"), Err(Invalid::Format("site-fmt-hours")));
+        assert!(matches!(
+            parse_hours("25:00-21:00"),
+            Err(Invalid::Value(ValueError::TimeOfDay {
+                field: "opens_at",
+                ..
+            }))
+        ));
+        assert_eq!(parse_metres("150"), Some(150));
+        assert_eq!(parse_metres("150 м"), Some(150));
+        assert_eq!(parse_metres("150m"), Some(150));
+        assert_eq!(parse_metres("-5"), Some(-5));
+        assert_eq!(parse_metres("many"), None);
+    }
+
+    #[test]
+    fn zone_bands_put_cities_in_their_zones() {
+        for (lon, zone) in [
+            (20.51, "Europe/Kaliningrad"),
+            (37.62, "Europe/Moscow"),
+            (49.12, "Europe/Moscow"),      // Kazan
+            (49.67, "Europe/Moscow"),      // Kirov
+            (50.10, "Europe/Samara"),      // Samara
+            (53.20, "Europe/Samara"),      // Izhevsk
+            (55.96, "Asia/Yekaterinburg"), // Ufa
+            (60.61, "Asia/Yekaterinburg"),
+            (65.53, "Asia/Yekaterinburg"), // Tyumen
+            (73.37, "Asia/Omsk"),
+            (82.92, "Asia/Novosibirsk"),
+            (84.95, "Asia/Novosibirsk"), // Tomsk
+            (92.87, "Asia/Krasnoyarsk"),
+            (104.28, "Asia/Irkutsk"),
+            (107.58, "Asia/Irkutsk"), // Ulan-Ude
+            (113.50, "Asia/Yakutsk"), // Chita
+            (129.73, "Asia/Yakutsk"),
+            (131.89, "Asia/Vladivostok"),
+            (135.07, "Asia/Vladivostok"), // Khabarovsk
+            (150.80, "Asia/Magadan"),
+            (158.65, "Asia/Kamchatka"),
+            (177.51, "Asia/Kamchatka"), // Anadyr
+            (-175.0, "Asia/Kamchatka"),
+            (-0.12, "Europe/Kaliningrad"),
+        ] {
+            assert_eq!(suggest_zone(lon), zone, "{lon}");
+        }
+        // Every suggestion is a listed, valid zone.
+        for lon in (-180..=180).map(f64::from) {
+            let z = suggest_zone(lon);
+            assert!(ZONES.iter().any(|(n, _)| *n == z));
+            assert!(SiteTimeZone::parse(z).is_ok());
+        }
+    }
+
+    #[test]
+    fn fields_and_buttons() {
+        for f in Field::ALL {
+            assert_eq!(Field::from_code(&f.code().to_string()), Some(f));
+        }
+        assert_eq!(Field::from_code("nn"), None);
+        assert_eq!(
+            button_value(Field::Radius, OwnerCb::Radius(200)),
+            Some(Value::Radius(200))
+        );
+        assert_eq!(button_value(Field::Radius, OwnerCb::Radius(5)), None);
+        assert_eq!(button_value(Field::Hours, OwnerCb::Radius(200)), None);
+        assert_eq!(
+            button_value(Field::Zone, OwnerCb::Zone(9)),
+            Some(Value::Zone("Asia/Vladivostok".into()))
+        );
+        assert_eq!(button_value(Field::Zone, OwnerCb::Zone(12)), None);
+    }
+
+    #[test]
+    fn answers_are_checked_by_the_domain() {
+        let t = Texts::load().unwrap();
+        let text = |s: &str| Input::Text(s.into());
+        assert_eq!(
+            parse(Field::Name, &text("  Кофейня  "), &t),
+            Ok(Some(Value::Name("Кофейня".into())))
+        );
+        assert_eq!(
+            parse(Field::Name, &text(&"я".repeat(101)), &t),
+            Err(Invalid::Value(ValueError::SiteNameLength { len: 101 }))
+        );
+        assert_eq!(
+            parse(Field::Address, &text("-"), &t),
+            Ok(Some(Value::Address(String::new())))
+        );
+        assert_eq!(
+            parse(Field::Location, &text("95, 37"), &t),
+            Err(Invalid::Value(ValueError::Latitude { value: 95.0 }))
+        );
+        assert_eq!(
+            parse(Field::Radius, &text("5"), &t),
+            Err(Invalid::Value(ValueError::GeofenceRadius { value: 5 }))
+        );
+        assert_eq!(
+            parse(Field::Zone, &text("Владивосток"), &t),
+            Ok(Some(Value::Zone("Asia/Vladivostok".into())))
+        );
+        assert_eq!(
+            parse(Field::Zone, &text("asia/tokyo"), &t),
+            Ok(Some(Value::Zone("Asia/Tokyo".into())))
+        );
+        assert_eq!(
+            parse(Field::Zone, &text("Mars/Olympus"), &t),
+            Err(Invalid::Value(ValueError::TimeZone {
+                value: "Mars/Olympus".into()
+            }))
+        );
+        assert_eq!(
+            parse(Field::Zone, &text("Asia/Tokyo"), &t),
+            Ok(Some(Value::Zone("Asia/Tokyo".into())))
+        );
+        assert!(matches!(
+            parse(Field::Rate, &text("-5"), &t),
+            Err(Invalid::Value(ValueError::HourlyRate { .. }))
+        ));
+        assert_eq!(
+            parse(Field::Rate, &Input::Other, &t),
+            Err(Invalid::Format("site-fmt-rate"))
+        );
+        let patch = Value::Hours {
+            opens: "20:00".into(),
+            closes: "06:00".into(),
+        }
+        .patch();
+        assert_eq!(patch.opens_at.as_deref(), Some("20:00"));
+        assert_eq!(patch.name, None);
+    }
+}

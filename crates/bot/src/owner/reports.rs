@@ -1,0 +1,449 @@
+//! Reports for owners and managers: all sites, one site or one employee, for today, this week,
+//! this month or a typed period: finished shifts, hours and pay, per site and per employee
+//! (`StaffPro::summary_for`).
+
+use super::{OwnerCb, OwnerState, show};
+use crate::args;
+use crate::callback::button;
+use crate::ctx::{BotError, Ctx, HandlerResult, Input};
+use crate::format::{date, duration_long, html, money_list};
+use crate::keyboards::{cancel_row, inline};
+use crate::state::State;
+use app::AppError;
+use app::reports::MAX_REPORT_DAYS;
+use chrono::NaiveDate;
+use domain::period::{Period, parse_date_range};
+use domain::{Money, SiteId, UserId};
+use serde::{Deserialize, Serialize};
+use teloxide::types::{InlineKeyboardButton, MessageId};
+
+/// Telegram allows 4096 characters; longer lists end with "…and N more".
+const MAX_TEXT: usize = 3500;
+/// Buttons per message are limited too.
+const MAX_LISTED: usize = 80;
+
+/// What a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    All,
+    Site(SiteId),
+    Employee(UserId),
+}
+
+impl Scope {
+    pub fn encode(&self) -> String {
+        match self {
+            Scope::All => "a".into(),
+            Scope::Site(id) => format!("s{}", id.0),
+            Scope::Employee(id) => format!("e{}", id.0),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Scope> {
+        if s == "a" {
+            return Some(Scope::All);
+        }
+        let (kind, id) = s.split_at_checked(1)?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "s" => Some(Scope::Site(SiteId(id))),
+            "e" => Some(Scope::Employee(UserId(id))),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodChoice {
+    Today,
+    Week,
+    Month,
+    /// Asks for a typed period.
+    Custom,
+}
+
+impl PeriodChoice {
+    pub const ALL: [PeriodChoice; 4] = [
+        PeriodChoice::Today,
+        PeriodChoice::Week,
+        PeriodChoice::Month,
+        PeriodChoice::Custom,
+    ];
+
+    pub fn code(self) -> char {
+        match self {
+            PeriodChoice::Today => 'd',
+            PeriodChoice::Week => 'w',
+            PeriodChoice::Month => 'm',
+            PeriodChoice::Custom => 'c',
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        PeriodChoice::ALL
+            .into_iter()
+            .find(|p| s.len() == 1 && s.starts_with(p.code()))
+    }
+}
+
+/// What the report is about, as a title; or the text explaining the scope is gone.
+async fn scope_title(ctx: &Ctx<'_>, scope: Scope) -> Result<Result<String, String>, BotError> {
+    Ok(match scope {
+        Scope::All => Ok(ctx.t("report-scope-all")),
+        Scope::Site(id) => match ctx.app().managed_site(&ctx.user, id).await {
+            Ok(site) => Ok(ctx.tf(
+                "report-scope-site",
+                args!["site" => html(site.settings.name.as_str())],
+            )),
+            Err(AppError::NotFound(_)) => Err(ctx.t("no-access-site")),
+            Err(e) => return Err(e.into()),
+        },
+        Scope::Employee(id) => match ctx
+            .app()
+            .employees_for(&ctx.user, None)
+            .await?
+            .into_iter()
+            .find(|e| e.user.id == id)
+        {
+            Some(e) => Ok(ctx.tf(
+                "report-scope-employee",
+                args!["employee" => html(e.user.name.as_str())],
+            )),
+            None => Err(ctx.t("report-employee-gone")),
+        },
+    })
+}
+
+/// Step 1: all sites, one site, or an employee.
+pub async fn pick_scope(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), BotError> {
+    let sites = ctx.app().sites_for(&ctx.user).await?;
+    if sites.is_empty() {
+        return show(ctx, message, &ctx.t("now-no-sites"), inline(vec![])).await;
+    }
+    let mut rows = Vec::new();
+    if sites.len() > 1 {
+        rows.push(vec![button(
+            ctx.t("report-button-all"),
+            OwnerCb::ReportScope(Scope::All),
+        )]);
+    }
+    for s in sites.iter().take(MAX_LISTED) {
+        rows.push(vec![button(
+            format!("🏢 {}", s.settings.name.as_str()),
+            OwnerCb::ReportScope(Scope::Site(s.id)),
+        )]);
+    }
+    rows.push(vec![button(
+        ctx.t("report-button-by-employee"),
+        OwnerCb::ReportEmployees,
+    )]);
+    show(ctx, message, &ctx.t("report-pick-scope"), inline(rows)).await
+}
+
+pub async fn pick_employee(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), BotError> {
+    let people = ctx.app().employees_for(&ctx.user, None).await?;
+    let back = vec![button(ctx.t("button-back"), OwnerCb::Reports)];
+    if people.is_empty() {
+        return show(
+            ctx,
+            message,
+            &ctx.t("report-no-employees"),
+            inline(vec![back]),
+        )
+        .await;
+    }
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = people
+        .iter()
+        .take(MAX_LISTED)
+        .map(|e| {
+            vec![button(
+                format!("👤 {}", e.user.name.as_str()),
+                OwnerCb::ReportScope(Scope::Employee(e.user.id)),
+            )]
+        })
+        .collect();
+    rows.push(back);
+    show(ctx, message, &ctx.t("report-pick-employee"), inline(rows)).await
+}
+
+fn period_rows(ctx: &Ctx<'_>, scope: Scope) -> Vec<Vec<InlineKeyboardButton>> {
+    let b = |id: &str, period| button(ctx.t(id), OwnerCb::Report { scope, period });
+    vec![
+        vec![
+            b("report-button-today", PeriodChoice::Today),
+            b("report-button-week", PeriodChoice::Week),
+            b("report-button-month", PeriodChoice::Month),
+        ],
+        vec![b("report-button-period", PeriodChoice::Custom)],
+        vec![button(ctx.t("button-back"), OwnerCb::Reports)],
+    ]
+}
+
+pub async fn pick_period(
+    ctx: &Ctx<'_>,
+    scope: Scope,
+    message: Option<MessageId>,
+) -> Result<(), BotError> {
+    match scope_title(ctx, scope).await? {
+        Ok(title) => {
+            let text = ctx.tf("report-pick-period", args!["scope" => title]);
+            show(ctx, message, &text, inline(period_rows(ctx, scope))).await
+        }
+        Err(why) => {
+            ctx.notice(why, true);
+            Ok(())
+        }
+    }
+}
+
+pub async fn run(
+    ctx: &Ctx<'_>,
+    scope: Scope,
+    choice: PeriodChoice,
+    message: Option<MessageId>,
+    state: State,
+) -> HandlerResult {
+    let period = match choice {
+        PeriodChoice::Today => Period::Today,
+        PeriodChoice::Week => Period::ThisWeek,
+        PeriodChoice::Month => Period::ThisMonth,
+        PeriodChoice::Custom => {
+            if let Err(why) = scope_title(ctx, scope).await? {
+                ctx.notice(why, true);
+                return Ok(state);
+            }
+            ctx.send_inline(&ctx.t("report-ask-range"), inline(vec![cancel_row(ctx)]))
+                .await?;
+            return Ok(State::Owner(OwnerState::ReportRange { scope }));
+        }
+    };
+    match report(ctx, scope, period).await? {
+        Ok(text) => show(ctx, message, &text, inline(period_rows(ctx, scope))).await?,
+        Err(why) => ctx.notice(why, true),
+    }
+    // A period button ends a pending "type the period" question.
+    Ok(match state {
+        State::Owner(OwnerState::ReportRange { .. }) => State::Idle,
+        other => other,
+    })
+}
+
+/// The typed period for a custom report.
+pub async fn on_range(ctx: &Ctx<'_>, scope: Scope, input: &Input) -> HandlerResult {
+    let waiting = State::Owner(OwnerState::ReportRange { scope });
+    let typed = match input {
+        Input::Text(t) => t.as_str(),
+        Input::Location {
+            live_update: true, ..
+        } => return Ok(waiting),
+        _ => "",
+    };
+    let Some((from, to)) = parse_date_range(typed) else {
+        let reason = ctx.tf("report-range-invalid", args!["text" => html(typed.trim())]);
+        ctx.send_inline(
+            &format!("{reason}\n\n{}", ctx.t("report-ask-range")),
+            inline(vec![cancel_row(ctx)]),
+        )
+        .await?;
+        return Ok(waiting);
+    };
+    match report(ctx, scope, Period::Custom { from, to }).await? {
+        Ok(text) => {
+            ctx.send_inline(&text, inline(period_rows(ctx, scope)))
+                .await?;
+            Ok(State::Idle)
+        }
+        Err(why) => {
+            let text = format!("{why}\n\n{}", ctx.t("report-ask-range"));
+            ctx.send_inline(&text, inline(vec![cancel_row(ctx)]))
+                .await?;
+            // The scope itself may be gone; then there is nothing to wait for.
+            Ok(match scope_title(ctx, scope).await? {
+                Ok(_) => waiting,
+                Err(_) => State::Idle,
+            })
+        }
+    }
+}
+
+/// One line of a report: a site or an employee.
+struct Line {
+    name: String,
+    shifts: i64,
+    minutes: i64,
+    pay: Vec<Money>,
+}
+
+fn add_pay(total: &mut Vec<Money>, m: &Money) {
+    match total.iter_mut().find(|t| t.currency == m.currency) {
+        Some(t) => t.minor += m.minor,
+        None => total.push(*m),
+    }
+}
+
+/// The report text, or why there is none (no access any more, a period too long).
+async fn report(
+    ctx: &Ctx<'_>,
+    scope: Scope,
+    period: Period,
+) -> Result<Result<String, String>, BotError> {
+    let title = match scope_title(ctx, scope).await? {
+        Ok(t) => t,
+        Err(why) => return Ok(Err(why)),
+    };
+    let summary = |site: Option<SiteId>| ctx.app().summary_for(&ctx.user, period, site);
+    let (from, to, by_site, by_employee) = match scope {
+        Scope::All | Scope::Site(_) => {
+            let site = match scope {
+                Scope::Site(id) => Some(id),
+                _ => None,
+            };
+            let s = match summary(site).await {
+                Ok(s) => s,
+                Err(e) => return refusal(ctx, e),
+            };
+            let sites = s
+                .sites
+                .iter()
+                .map(|l| Line {
+                    name: l.name.clone(),
+                    shifts: l.shifts,
+                    minutes: l.worked_minutes,
+                    pay: vec![l.pay],
+                })
+                .collect();
+            let employees = s
+                .employees
+                .iter()
+                .map(|l| Line {
+                    name: l.name.clone(),
+                    shifts: l.shifts,
+                    minutes: l.worked_minutes,
+                    pay: l.pay.clone(),
+                })
+                .collect();
+            (s.from, s.to, sites, employees)
+        }
+        Scope::Employee(id) => {
+            // The employee's line of each site's summary: their hours per site, each site's
+            // days counted in its own zone.
+            let mut lines = Vec::new();
+            let mut dates: Option<(NaiveDate, NaiveDate)> = None;
+            for site in ctx.app().sites_for(&ctx.user).await? {
+                let s = match summary(Some(site.id)).await {
+                    Ok(s) => s,
+                    Err(AppError::NotFound(_)) => continue,
+                    Err(e) => return refusal(ctx, e),
+                };
+                dates.get_or_insert((s.from, s.to));
+                if let Some(e) = s.employees.iter().find(|e| e.employee_id == id) {
+                    lines.push(Line {
+                        name: site.settings.name.as_str().to_owned(),
+                        shifts: e.shifts,
+                        minutes: e.worked_minutes,
+                        pay: e.pay.clone(),
+                    });
+                }
+            }
+            let today = ctx.app().now().date_naive();
+            let (from, to) = dates.unwrap_or_else(|| period.dates(today));
+            (from, to, lines, Vec::new())
+        }
+    };
+    let (mut shifts, mut minutes, mut pay) = (0, 0, Vec::new());
+    for l in &by_site {
+        shifts += l.shifts;
+        minutes += l.minutes;
+        l.pay.iter().for_each(|m| add_pay(&mut pay, m));
+    }
+    let period_text = if from == to {
+        date(from)
+    } else {
+        format!("{} – {}", date(from), date(to))
+    };
+    let mut text = ctx.tf(
+        "report-header",
+        args!["scope" => title, "period" => period_text],
+    );
+    text.push_str("\n\n");
+    if shifts == 0 {
+        text.push_str(&ctx.t("report-empty"));
+        return Ok(Ok(text));
+    }
+    text.push_str(&ctx.tf(
+        "report-total",
+        args![
+            "shifts" => ctx.tf("report-shifts", args!["n" => shifts]),
+            "hours" => duration_long(&ctx.deps.texts, ctx.lang(), minutes),
+            "pay" => money_list(ctx.lang(), &pay),
+        ],
+    ));
+    let mut sections = Vec::new();
+    if matches!(scope, Scope::All | Scope::Employee(_)) {
+        sections.push(("report-by-site", by_site));
+    }
+    sections.push(("report-by-employee", by_employee));
+    for (heading, lines) in sections {
+        let lines: Vec<Line> = lines.into_iter().filter(|l| l.shifts > 0).collect();
+        // One line repeating the total says nothing new (one site in "all sites").
+        if lines.is_empty()
+            || (lines.len() == 1 && heading == "report-by-site" && matches!(scope, Scope::All))
+        {
+            continue;
+        }
+        text.push_str("\n\n");
+        text.push_str(&ctx.t(heading));
+        for (i, l) in lines.iter().enumerate() {
+            let line = ctx.tf(
+                "report-line",
+                args![
+                    "name" => html(&l.name),
+                    "shifts" => ctx.tf("report-shifts", args!["n" => l.shifts]),
+                    "hours" => duration_long(&ctx.deps.texts, ctx.lang(), l.minutes),
+                    "pay" => money_list(ctx.lang(), &l.pay),
+                ],
+            );
+            if text.len() + line.len() > MAX_TEXT {
+                text.push('\n');
+                text.push_str(&ctx.tf("report-more", args!["n" => lines.len() - i]));
+                break;
+            }
+            text.push('\n');
+            text.push_str(&line);
+        }
+    }
+    Ok(Ok(text))
+}
+
+/// A refusal of the report use-case as a text for the person, or a real failure.
+fn refusal(ctx: &Ctx<'_>, e: AppError) -> Result<Result<String, String>, BotError> {
+    match e {
+        AppError::BadRequest { .. } => Ok(Err(
+            ctx.tf("report-too-long", args!["days" => MAX_REPORT_DAYS])
+        )),
+        AppError::NotFound(_) => Ok(Err(ctx.t("no-access-site"))),
+        other => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_and_periods_encode_compactly() {
+        for s in [
+            Scope::All,
+            Scope::Site(SiteId(i64::MAX)),
+            Scope::Employee(UserId(i64::MIN)),
+        ] {
+            assert_eq!(Scope::decode(&s.encode()), Some(s));
+        }
+        for bad in ["", "x1", "s", "sx", "a1", "e1.5"] {
+            assert_eq!(Scope::decode(bad), None, "{bad}");
+        }
+        for p in PeriodChoice::ALL {
+            assert_eq!(PeriodChoice::from_code(&p.code().to_string()), Some(p));
+        }
+    }
+}
