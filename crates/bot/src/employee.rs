@@ -1,57 +1,78 @@
-//! Employee flows: open and close a shift by location, status, plans, earnings, joining a site.
+//! Employee flows: open and close a shift by location, status, planning shifts and the list of
+//! plans, earnings, joining a site. Handlers parse what the person sent, call the use-cases and
+//! render the answer; the rules live in `app` and `domain`.
 
-use crate::callback::{CallbackCodec, button, fields};
-use crate::ctx::{Ctx, HandlerResult, Input, MenuAction};
-use crate::format::{duration_short, html, local_time, money, money_list};
-use crate::keyboards::{cancel_row, inline, location_request};
+mod buttons;
+mod earnings;
+mod plan;
+mod plans;
+mod shift;
+mod status;
+
+pub use buttons::{EarningsChoice, EmployeeCb};
+pub use shift::{join, on_idle_location};
+
+use crate::common;
+use crate::ctx::{BotError, Ctx, HandlerResult, Input, MenuAction};
+use crate::messenger::SendError;
 use crate::state::State;
-use crate::{args, common};
-use app::joining::JoinError;
-use app::{CloseShiftError, OpenShiftError};
-use domain::period::Period;
-use domain::{LocationFix, LocationRejection, Money, SiteId};
+use chrono::{NaiveDate, NaiveTime};
+use domain::SiteId;
 use serde::{Deserialize, Serialize};
-use teloxide::types::MessageId;
+use teloxide::types::{InlineKeyboardMarkup, MessageId};
 
-/// Buttons of the employee flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmployeeCb {
-    /// Open a shift at this site (site picker).
-    OpenAt { site: SiteId },
-}
-
-impl CallbackCodec for EmployeeCb {
-    fn encode_body(&self) -> String {
-        match self {
-            EmployeeCb::OpenAt { site } => format!("o:{}", site.0),
-        }
-    }
-
-    fn decode_body(body: &str) -> Option<Self> {
-        let mut f = fields(body);
-        let cb = match f.next()? {
-            "o" => EmployeeCb::OpenAt {
-                site: SiteId(f.next()?.parse().ok()?),
-            },
-            _ => return None,
-        };
-        f.next().is_none().then_some(cb)
-    }
-}
-
-/// Where an employee dialogue stands.
+/// Where an employee dialogue stands. Saved as JSON between updates (and across restarts), so
+/// variants and field names are part of the stored format: add, don't rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EmployeeState {
     /// Waiting for the location that opens a shift at this site.
-    OpenAwaitLocation { site: i64 },
+    OpenAwaitLocation { site: SiteId },
     /// Waiting for the location that closes the active shift.
     CloseAwaitLocation,
+    /// Waiting for the site of a new plan (buttons).
+    PlanSite,
+    /// Waiting for a day in the calendar (or a typed date).
+    PlanDate { site: SiteId },
+    /// Waiting for the start time (button or typed HH:MM).
+    PlanStart { site: SiteId, date: NaiveDate },
+    /// Waiting for the end time (button or typed HH:MM).
+    PlanEnd {
+        site: SiteId,
+        date: NaiveDate,
+        start: NaiveTime,
+    },
+    /// The summary is shown; waiting for Confirm or Cancel.
+    PlanConfirm {
+        site: SiteId,
+        date: NaiveDate,
+        start: NaiveTime,
+        end: NaiveTime,
+    },
+    /// Waiting for a typed period of dates for the earnings.
+    EarningsPeriod,
+}
+
+impl EmployeeState {
+    fn is_plan(&self) -> bool {
+        matches!(
+            self,
+            EmployeeState::PlanSite
+                | EmployeeState::PlanDate { .. }
+                | EmployeeState::PlanStart { .. }
+                | EmployeeState::PlanEnd { .. }
+                | EmployeeState::PlanConfirm { .. }
+        )
+    }
 }
 
 pub async fn on_menu(ctx: &Ctx<'_>, action: MenuAction) -> HandlerResult {
     match action {
-        MenuAction::OpenShift => start_open(ctx).await,
-        MenuAction::CloseShift => start_close(ctx).await,
+        MenuAction::OpenShift => shift::start_open(ctx).await,
+        MenuAction::CloseShift => shift::start_close(ctx).await,
+        MenuAction::Status => status::show(ctx).await,
+        MenuAction::Plan => plan::start(ctx).await,
+        MenuAction::MyPlans => plans::show(ctx).await,
+        MenuAction::Earnings => earnings::start(ctx).await,
         _ => common::unknown(ctx).await,
     }
 }
@@ -63,276 +84,73 @@ pub async fn on_callback(
     message: Option<MessageId>,
 ) -> HandlerResult {
     match cb {
-        EmployeeCb::OpenAt { site } => {
-            let sites = ctx.app().workplaces(&ctx.user).await?;
-            let Some(site) = sites.into_iter().find(|s| s.id == site) else {
-                ctx.notice(ctx.t("no-access-site"), true);
-                return Ok(state);
-            };
-            if let Some(m) = message {
-                ctx.edit(
-                    m,
-                    &ctx.tf(
-                        "open-site-chosen",
-                        args!["site" => html(site.settings.name.as_str())],
-                    ),
-                    None,
-                )
-                .await?;
-            }
-            ask_open_location(ctx, site.id).await
-        }
+        EmployeeCb::OpenAt { site } => shift::on_open_at(ctx, site, state, message).await,
+        EmployeeCb::PlanAt { .. }
+        | EmployeeCb::PlanMonth { .. }
+        | EmployeeCb::PlanDay { .. }
+        | EmployeeCb::PlanStart { .. }
+        | EmployeeCb::PlanEnd { .. }
+        | EmployeeCb::PlanConfirm { .. } => plan::on_callback(ctx, cb, state, message).await,
+        EmployeeCb::CancelPlan { plan } => plans::cancel(ctx, plan, state, message).await,
+        EmployeeCb::Earnings(choice) => earnings::on_choice(ctx, choice, state, message).await,
     }
 }
 
 pub async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input) -> HandlerResult {
     match (&state, input) {
-        (
-            EmployeeState::OpenAwaitLocation { site },
-            Input::Location {
-                fix,
-                live_update: false,
-            },
-        ) => open_at(ctx, SiteId(*site), *fix).await,
-        (
-            EmployeeState::CloseAwaitLocation,
-            Input::Location {
-                fix,
-                live_update: false,
-            },
-        ) => close_with(ctx, *fix).await,
-        // A live location keeps updating: the first fix already answered the request.
+        (EmployeeState::OpenAwaitLocation { .. } | EmployeeState::CloseAwaitLocation, _) => {
+            shift::on_input(ctx, state, input).await
+        }
+        // A live location keeps updating: nothing new is asked.
         (
             _,
             Input::Location {
                 live_update: true, ..
             },
         ) => Ok(State::Employee(state)),
-        (_, _) => {
-            // Text or a file instead of a location: explain (Desktop and Web cannot send one).
-            ctx.send(
-                &ctx.t("location-expected"),
-                Some(location_request(ctx, "button-send-location")),
-            )
-            .await?;
-            Ok(State::Employee(state))
-        }
+        // A location means a shift to open or close: that wins over a planning or earnings
+        // question, which is cheap to ask again.
+        (
+            _,
+            Input::Location {
+                fix,
+                live_update: false,
+            },
+        ) => on_idle_location(ctx, *fix).await,
+        (EmployeeState::EarningsPeriod, _) => earnings::on_input(ctx, input).await,
+        (_, _) => plan::on_input(ctx, state, input).await,
     }
 }
 
-/// A location sent outside a dialogue: close the active shift, or open one where it fits.
-pub async fn on_idle_location(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
-    if ctx.app().store().active_shift(ctx.user.id).await?.is_some() {
-        return close_with(ctx, fix).await;
+/// The state after a step of one dialogue: a finished plan dialogue leaves the plan state, any
+/// other dialogue the person is in stays as it was.
+fn leave_if(state: State, pred: impl Fn(&EmployeeState) -> bool) -> State {
+    match state {
+        State::Employee(s) if pred(&s) => State::Idle,
+        other => other,
     }
-    let sites = ctx.app().workplaces(&ctx.user).await?;
-    match sites.as_slice() {
-        [] => {
-            ctx.send_with_menu(&ctx.t("no-sites")).await?;
-            Ok(State::Idle)
-        }
-        [only] => open_at(ctx, only.id, fix).await,
-        _ => {
-            // Several sites: the nearest one is meant.
-            let nearest = sites
-                .iter()
-                .min_by(|a, b| {
-                    let da = a.settings.location.distance_m(&fix.coordinates);
-                    let db = b.settings.location.distance_m(&fix.coordinates);
-                    da.total_cmp(&db)
-                })
-                .map(|s| s.id);
-            match nearest {
-                Some(id) => open_at(ctx, id, fix).await,
-                None => common::unknown(ctx).await,
+}
+
+/// Shows a step of a dialogue: edits the message whose button was tapped, or sends a new one
+/// (typed input, a message Telegram no longer lets us edit, or an inaccessible one).
+async fn show(
+    ctx: &Ctx<'_>,
+    message: Option<MessageId>,
+    text: &str,
+    markup: Option<InlineKeyboardMarkup>,
+) -> Result<(), BotError> {
+    if let Some(m) = message {
+        match ctx.edit(m, text, markup.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(BotError::Send(SendError::Telegram(e))) => {
+                tracing::info!(chat = ctx.chat, error = %e, "could not edit; sending anew");
             }
+            Err(e) => return Err(e),
         }
     }
-}
-
-/// Joining a site from its link or QR code (`/start j<code>`): the owner is asked to decide.
-pub async fn join(ctx: &Ctx<'_>, code: &str) -> HandlerResult {
-    let text = match ctx.app().request_join(&ctx.user, code).await {
-        Ok(asked) => {
-            crate::owner::send_join_request(ctx.deps, &asked, &ctx.user).await?;
-            ctx.tf(
-                "join-requested",
-                args!["site" => html(asked.site.settings.name.as_str())],
-            )
-        }
-        Err(JoinError::UnknownCode) => ctx.t("join-unknown-code"),
-        Err(JoinError::SiteInactive) => ctx.t("open-site-inactive"),
-        Err(JoinError::AlreadyMember { site }) => ctx.tf(
-            "join-already-member",
-            args!["site" => html(site.settings.name.as_str())],
-        ),
-        Err(JoinError::AlreadyRequested { site }) => ctx.tf(
-            "join-already-requested",
-            args!["site" => html(site.settings.name.as_str())],
-        ),
-        Err(e) => return Err(crate::ctx::BotError::Other(e.to_string())),
+    match markup {
+        Some(m) => ctx.send_inline(text, m).await?,
+        None => ctx.send_with_menu(text).await?,
     };
-    ctx.send_with_menu(&text).await?;
-    Ok(State::Idle)
-}
-
-async fn start_open(ctx: &Ctx<'_>) -> HandlerResult {
-    if let Some(active) = ctx.app().store().active_shift(ctx.user.id).await? {
-        let site = ctx.app().store().site(active.site_id).await?;
-        let name = site
-            .map(|s| html(s.settings.name.as_str()))
-            .unwrap_or_default();
-        ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
-            .await?;
-        return Ok(State::Idle);
-    }
-    let sites = ctx.app().workplaces(&ctx.user).await?;
-    match sites.as_slice() {
-        [] => {
-            ctx.send_with_menu(&ctx.t("no-sites")).await?;
-            Ok(State::Idle)
-        }
-        [only] => ask_open_location(ctx, only.id).await,
-        _ => {
-            let mut rows: Vec<_> = sites
-                .iter()
-                .map(|s| {
-                    vec![button(
-                        s.settings.name.as_str(),
-                        EmployeeCb::OpenAt { site: s.id },
-                    )]
-                })
-                .collect();
-            rows.push(cancel_row(ctx));
-            ctx.send_inline(&ctx.t("open-pick-site"), inline(rows))
-                .await?;
-            Ok(State::Idle)
-        }
-    }
-}
-
-async fn ask_open_location(ctx: &Ctx<'_>, site: SiteId) -> HandlerResult {
-    ctx.send(
-        &ctx.t("open-send-location"),
-        Some(location_request(ctx, "button-send-location")),
-    )
-    .await?;
-    Ok(State::Employee(EmployeeState::OpenAwaitLocation {
-        site: site.0,
-    }))
-}
-
-async fn start_close(ctx: &Ctx<'_>) -> HandlerResult {
-    if ctx.app().store().active_shift(ctx.user.id).await?.is_none() {
-        ctx.send_with_menu(&ctx.t("close-no-active")).await?;
-        return Ok(State::Idle);
-    }
-    ctx.send(
-        &ctx.t("close-send-location"),
-        Some(location_request(ctx, "button-send-location")),
-    )
-    .await?;
-    Ok(State::Employee(EmployeeState::CloseAwaitLocation))
-}
-
-async fn open_at(ctx: &Ctx<'_>, site_id: SiteId, fix: LocationFix) -> HandlerResult {
-    match ctx.app().open_shift(&ctx.user, site_id, fix).await {
-        Ok(shift) => {
-            let site = ctx.app().store().site(site_id).await?;
-            let (name, time) = match &site {
-                Some(s) => (
-                    html(s.settings.name.as_str()),
-                    local_time(&s.settings.time_zone, shift.started_at),
-                ),
-                None => (String::new(), String::new()),
-            };
-            ctx.send_with_menu(&ctx.tf("open-done", args!["time" => time, "site" => name]))
-                .await?;
-            Ok(State::Idle)
-        }
-        Err(OpenShiftError::Location(rejection)) => {
-            let text = rejection_text(ctx, &rejection);
-            ctx.send(&text, Some(location_request(ctx, "button-retry-location")))
-                .await?;
-            Ok(State::Employee(EmployeeState::OpenAwaitLocation {
-                site: site_id.0,
-            }))
-        }
-        Err(OpenShiftError::AlreadyActive { site_id, .. }) => {
-            let site = ctx.app().store().site(site_id).await?;
-            let name = site
-                .map(|s| html(s.settings.name.as_str()))
-                .unwrap_or_default();
-            ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
-                .await?;
-            Ok(State::Idle)
-        }
-        Err(OpenShiftError::NoAccess | OpenShiftError::SiteNotFound) => {
-            ctx.send_with_menu(&ctx.t("no-access-site")).await?;
-            Ok(State::Idle)
-        }
-        Err(OpenShiftError::SiteInactive) => {
-            ctx.send_with_menu(&ctx.t("open-site-inactive")).await?;
-            Ok(State::Idle)
-        }
-        Err(OpenShiftError::Store(e)) => Err(e.into()),
-    }
-}
-
-async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
-    match ctx.app().close_shift(&ctx.user, fix).await {
-        Ok(shift) => {
-            let lang = ctx.lang();
-            let minutes = shift.worked_minutes.unwrap_or(0);
-            let pay = Money::new(shift.pay_minor.unwrap_or(0), shift.hourly_rate.currency);
-            let month = ctx.app().earnings(&ctx.user, Period::ThisMonth).await?;
-            let text = ctx.tf(
-                "close-done",
-                args![
-                    "worked" => duration_short(&ctx.deps.texts, lang, minutes),
-                    "rate" => money(lang, shift.hourly_rate),
-                    "pay" => money(lang, pay),
-                    "month" => money_list(lang, &month.totals),
-                ],
-            );
-            ctx.send_with_menu(&text).await?;
-            Ok(State::Idle)
-        }
-        Err(CloseShiftError::NoActiveShift) => {
-            ctx.send_with_menu(&ctx.t("close-no-active")).await?;
-            Ok(State::Idle)
-        }
-        Err(CloseShiftError::Location(rejection)) => {
-            let text = rejection_text(ctx, &rejection);
-            ctx.send(&text, Some(location_request(ctx, "button-retry-location")))
-                .await?;
-            Ok(State::Employee(EmployeeState::CloseAwaitLocation))
-        }
-        Err(CloseShiftError::Store(e)) => Err(e.into()),
-    }
-}
-
-/// Why a location was refused, with the numbers and what to do.
-fn rejection_text(ctx: &Ctx<'_>, r: &LocationRejection) -> String {
-    match *r {
-        LocationRejection::OutsideGeofence {
-            distance_m,
-            radius_m,
-        } => ctx.tf(
-            "location-outside",
-            args!["distance" => distance_m.round() as i64, "radius" => i64::from(radius_m)],
-        ),
-        LocationRejection::PoorAccuracy {
-            accuracy_m,
-            max_accuracy_m,
-        } => ctx.tf(
-            "location-inaccurate",
-            args!["accuracy" => accuracy_m.round() as i64, "max" => max_accuracy_m.round() as i64],
-        ),
-        LocationRejection::Stale { age_s, max_age_s } => ctx.tf(
-            "location-stale",
-            args!["age" => age_s / 60, "max" => max_age_s / 60],
-        ),
-        LocationRejection::Forwarded => ctx.t("location-forwarded"),
-    }
+    Ok(())
 }

@@ -1,0 +1,291 @@
+//! Opening and closing a shift by location, and joining a site from its link.
+
+use super::{EmployeeCb, EmployeeState};
+use crate::callback::button;
+use crate::ctx::{BotError, Ctx, HandlerResult, Input};
+use crate::format::{duration_short, html, local_time, money, money_list};
+use crate::keyboards::{cancel_row, inline, location_request};
+use crate::state::State;
+use crate::{args, common};
+use app::joining::JoinError;
+use app::{CloseShiftError, OpenShiftError};
+use domain::period::Period;
+use domain::{LocationFix, LocationRejection, Money, SiteId};
+use teloxide::types::MessageId;
+
+/// The site-picker button of "Open shift".
+pub(super) async fn on_open_at(
+    ctx: &Ctx<'_>,
+    site: SiteId,
+    state: State,
+    message: Option<MessageId>,
+) -> HandlerResult {
+    let sites = ctx.app().workplaces(&ctx.user).await?;
+    let Some(site) = sites.into_iter().find(|s| s.id == site) else {
+        ctx.notice(ctx.t("no-access-site"), true);
+        return Ok(state);
+    };
+    if let Some(m) = message {
+        ctx.edit(
+            m,
+            &ctx.tf(
+                "open-site-chosen",
+                args!["site" => html(site.settings.name.as_str())],
+            ),
+            None,
+        )
+        .await?;
+    }
+    ask_open_location(ctx, site.id).await
+}
+
+/// Input while a location is awaited.
+pub(super) async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input) -> HandlerResult {
+    match (&state, input) {
+        (
+            EmployeeState::OpenAwaitLocation { site },
+            Input::Location {
+                fix,
+                live_update: false,
+            },
+        ) => open_at(ctx, *site, *fix).await,
+        (
+            EmployeeState::CloseAwaitLocation,
+            Input::Location {
+                fix,
+                live_update: false,
+            },
+        ) => close_with(ctx, *fix).await,
+        // A live location keeps updating: the first fix already answered the request.
+        (
+            _,
+            Input::Location {
+                live_update: true, ..
+            },
+        ) => Ok(State::Employee(state)),
+        (_, _) => {
+            // Text or a file instead of a location: explain (Desktop and Web cannot send one).
+            ctx.send(
+                &ctx.t("location-expected"),
+                Some(location_request(ctx, "button-send-location")),
+            )
+            .await?;
+            Ok(State::Employee(state))
+        }
+    }
+}
+
+/// A location sent outside a dialogue: close the active shift, or open one where it fits.
+pub async fn on_idle_location(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
+    if ctx.app().store().active_shift(ctx.user.id).await?.is_some() {
+        return close_with(ctx, fix).await;
+    }
+    let sites = ctx.app().workplaces(&ctx.user).await?;
+    match sites.as_slice() {
+        [] => {
+            ctx.send_with_menu(&ctx.t("no-sites")).await?;
+            Ok(State::Idle)
+        }
+        [only] => open_at(ctx, only.id, fix).await,
+        _ => {
+            // Several sites: the nearest one is meant.
+            let nearest = sites
+                .iter()
+                .min_by(|a, b| {
+                    let da = a.settings.location.distance_m(&fix.coordinates);
+                    let db = b.settings.location.distance_m(&fix.coordinates);
+                    da.total_cmp(&db)
+                })
+                .map(|s| s.id);
+            match nearest {
+                Some(id) => open_at(ctx, id, fix).await,
+                None => common::unknown(ctx).await,
+            }
+        }
+    }
+}
+
+/// Joining a site from its link or QR code (`/start j<code>`): the owner is asked to decide.
+pub async fn join(ctx: &Ctx<'_>, code: &str) -> HandlerResult {
+    let text = match ctx.app().request_join(&ctx.user, code).await {
+        Ok(asked) => {
+            crate::owner::send_join_request(ctx.deps, &asked, &ctx.user).await?;
+            ctx.tf(
+                "join-requested",
+                args!["site" => html(asked.site.settings.name.as_str())],
+            )
+        }
+        Err(JoinError::UnknownCode) => ctx.t("join-unknown-code"),
+        Err(JoinError::SiteInactive) => ctx.t("open-site-inactive"),
+        Err(JoinError::AlreadyMember { site }) => ctx.tf(
+            "join-already-member",
+            args!["site" => html(site.settings.name.as_str())],
+        ),
+        Err(JoinError::AlreadyRequested { site }) => ctx.tf(
+            "join-already-requested",
+            args!["site" => html(site.settings.name.as_str())],
+        ),
+        Err(e) => return Err(BotError::Other(e.to_string())),
+    };
+    ctx.send_with_menu(&text).await?;
+    Ok(State::Idle)
+}
+
+pub(super) async fn start_open(ctx: &Ctx<'_>) -> HandlerResult {
+    if let Some(active) = ctx.app().store().active_shift(ctx.user.id).await? {
+        let site = ctx.app().store().site(active.site_id).await?;
+        let name = site
+            .map(|s| html(s.settings.name.as_str()))
+            .unwrap_or_default();
+        ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
+            .await?;
+        return Ok(State::Idle);
+    }
+    let sites = ctx.app().workplaces(&ctx.user).await?;
+    match sites.as_slice() {
+        [] => {
+            ctx.send_with_menu(&ctx.t("no-sites")).await?;
+            Ok(State::Idle)
+        }
+        [only] => ask_open_location(ctx, only.id).await,
+        _ => {
+            let mut rows: Vec<_> = sites
+                .iter()
+                .map(|s| {
+                    vec![button(
+                        s.settings.name.as_str(),
+                        EmployeeCb::OpenAt { site: s.id },
+                    )]
+                })
+                .collect();
+            rows.push(cancel_row(ctx));
+            ctx.send_inline(&ctx.t("open-pick-site"), inline(rows))
+                .await?;
+            Ok(State::Idle)
+        }
+    }
+}
+
+async fn ask_open_location(ctx: &Ctx<'_>, site: SiteId) -> HandlerResult {
+    ctx.send(
+        &ctx.t("open-send-location"),
+        Some(location_request(ctx, "button-send-location")),
+    )
+    .await?;
+    Ok(State::Employee(EmployeeState::OpenAwaitLocation { site }))
+}
+
+pub(super) async fn start_close(ctx: &Ctx<'_>) -> HandlerResult {
+    if ctx.app().store().active_shift(ctx.user.id).await?.is_none() {
+        ctx.send_with_menu(&ctx.t("close-no-active")).await?;
+        return Ok(State::Idle);
+    }
+    ctx.send(
+        &ctx.t("close-send-location"),
+        Some(location_request(ctx, "button-send-location")),
+    )
+    .await?;
+    Ok(State::Employee(EmployeeState::CloseAwaitLocation))
+}
+
+async fn open_at(ctx: &Ctx<'_>, site_id: SiteId, fix: LocationFix) -> HandlerResult {
+    match ctx.app().open_shift(&ctx.user, site_id, fix).await {
+        Ok(shift) => {
+            let site = ctx.app().store().site(site_id).await?;
+            let (name, time) = match &site {
+                Some(s) => (
+                    html(s.settings.name.as_str()),
+                    local_time(&s.settings.time_zone, shift.started_at),
+                ),
+                None => (String::new(), String::new()),
+            };
+            ctx.send_with_menu(&ctx.tf("open-done", args!["time" => time, "site" => name]))
+                .await?;
+            Ok(State::Idle)
+        }
+        Err(OpenShiftError::Location(rejection)) => {
+            let text = rejection_text(ctx, &rejection);
+            ctx.send(&text, Some(location_request(ctx, "button-retry-location")))
+                .await?;
+            Ok(State::Employee(EmployeeState::OpenAwaitLocation {
+                site: site_id,
+            }))
+        }
+        Err(OpenShiftError::AlreadyActive { site_id, .. }) => {
+            let site = ctx.app().store().site(site_id).await?;
+            let name = site
+                .map(|s| html(s.settings.name.as_str()))
+                .unwrap_or_default();
+            ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
+                .await?;
+            Ok(State::Idle)
+        }
+        Err(OpenShiftError::NoAccess | OpenShiftError::SiteNotFound) => {
+            ctx.send_with_menu(&ctx.t("no-access-site")).await?;
+            Ok(State::Idle)
+        }
+        Err(OpenShiftError::SiteInactive) => {
+            ctx.send_with_menu(&ctx.t("open-site-inactive")).await?;
+            Ok(State::Idle)
+        }
+        Err(OpenShiftError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
+    match ctx.app().close_shift(&ctx.user, fix).await {
+        Ok(shift) => {
+            let lang = ctx.lang();
+            let minutes = shift.worked_minutes.unwrap_or(0);
+            let pay = Money::new(shift.pay_minor.unwrap_or(0), shift.hourly_rate.currency);
+            let month = ctx.app().earnings(&ctx.user, Period::ThisMonth).await?;
+            let text = ctx.tf(
+                "close-done",
+                args![
+                    "worked" => duration_short(&ctx.deps.texts, lang, minutes),
+                    "rate" => money(lang, shift.hourly_rate),
+                    "pay" => money(lang, pay),
+                    "month" => money_list(lang, &month.totals),
+                ],
+            );
+            ctx.send_with_menu(&text).await?;
+            Ok(State::Idle)
+        }
+        Err(CloseShiftError::NoActiveShift) => {
+            ctx.send_with_menu(&ctx.t("close-no-active")).await?;
+            Ok(State::Idle)
+        }
+        Err(CloseShiftError::Location(rejection)) => {
+            let text = rejection_text(ctx, &rejection);
+            ctx.send(&text, Some(location_request(ctx, "button-retry-location")))
+                .await?;
+            Ok(State::Employee(EmployeeState::CloseAwaitLocation))
+        }
+        Err(CloseShiftError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Why a location was refused, with the numbers and what to do.
+fn rejection_text(ctx: &Ctx<'_>, r: &LocationRejection) -> String {
+    match *r {
+        LocationRejection::OutsideGeofence {
+            distance_m,
+            radius_m,
+        } => ctx.tf(
+            "location-outside",
+            args!["distance" => distance_m.round() as i64, "radius" => i64::from(radius_m)],
+        ),
+        LocationRejection::PoorAccuracy {
+            accuracy_m,
+            max_accuracy_m,
+        } => ctx.tf(
+            "location-inaccurate",
+            args!["accuracy" => accuracy_m.round() as i64, "max" => max_accuracy_m.round() as i64],
+        ),
+        LocationRejection::Stale { age_s, max_age_s } => ctx.tf(
+            "location-stale",
+            args!["age" => age_s / 60, "max" => max_age_s / 60],
+        ),
+        LocationRejection::Forwarded => ctx.t("location-forwarded"),
+    }
+}
