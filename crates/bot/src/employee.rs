@@ -154,3 +154,56 @@ async fn show(
     };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// Every state survives the trip through the database (JSON), as across a restart.
+    #[test]
+    fn states_round_trip_through_json() {
+        let (date, start, end) = (
+            d("2026-12-01"),
+            NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+        );
+        let site = SiteId(7);
+        for s in [
+            EmployeeState::OpenAwaitLocation { site },
+            EmployeeState::CloseAwaitLocation,
+            EmployeeState::PlanSite,
+            EmployeeState::PlanDate { site },
+            EmployeeState::PlanStart { site, date },
+            EmployeeState::PlanEnd { site, date, start },
+            EmployeeState::PlanConfirm {
+                site,
+                date,
+                start,
+                end,
+            },
+            EmployeeState::EarningsPeriod,
+        ] {
+            let state = State::Employee(s);
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(
+                serde_json::from_str::<State>(&json).unwrap(),
+                state,
+                "{json}"
+            );
+        }
+    }
+
+    /// States saved before the site id became typed still load.
+    #[test]
+    fn earlier_saved_states_still_load() {
+        let saved = r#"{"area":"Employee","state":{"OpenAwaitLocation":{"site":5}}}"#;
+        assert_eq!(
+            serde_json::from_str::<State>(saved).unwrap(),
+            State::Employee(EmployeeState::OpenAwaitLocation { site: SiteId(5) })
+        );
+    }
+}

@@ -673,29 +673,35 @@ fn calendar(
             .map(noop)
             .collect(),
     );
+    // Weeks with no day to pick (before today, after the horizon) are left out entirely.
     let mut week = vec![blank(); shown.weekday().num_days_from_monday() as usize];
+    let mut pickable = false;
     let mut day = shown;
     while day.month() == shown.month() {
-        week.push(if (first_day..=last).contains(&day) {
-            button(
+        if (first_day..=last).contains(&day) {
+            pickable = true;
+            week.push(button(
                 day.day().to_string(),
                 EmployeeCb::PlanDay {
                     site: site.id,
                     date: day,
                 },
-            )
+            ));
         } else {
-            blank()
-        });
+            week.push(blank());
+        }
         if week.len() == 7 {
-            rows.push(std::mem::take(&mut week));
+            let full = std::mem::take(&mut week);
+            if std::mem::take(&mut pickable) {
+                rows.push(full);
+            }
         }
         match day.succ_opt() {
             Some(d) => day = d,
             None => break,
         }
     }
-    if !week.is_empty() {
+    if pickable {
         week.resize_with(7, blank);
         rows.push(week);
     }
@@ -894,6 +900,28 @@ mod tests {
         let starts = start_options(&s, d(2027, 3, 28), now());
         assert!(!starts.contains(&t(2, 0)) && !starts.contains(&t(2, 30)));
         assert!(starts.contains(&t(3, 0)));
+    }
+
+    #[test]
+    fn month_names_in_both_languages() {
+        let texts = crate::texts::Texts::load().unwrap();
+        let month = |lang, m: u32| {
+            texts.format(
+                lang,
+                "calendar-month",
+                Some(&args!["month" => m, "year" => "2026"]),
+            )
+        };
+        assert_eq!(month(domain::Language::Ru, 1), "Январь 2026");
+        assert_eq!(month(domain::Language::Ru, 11), "Ноябрь 2026");
+        assert_eq!(month(domain::Language::En, 3), "March 2026");
+        assert_eq!(month(domain::Language::En, 12), "December 2026");
+        for lang in [domain::Language::Ru, domain::Language::En] {
+            let names: std::collections::BTreeSet<_> = (1..=12).map(|m| month(lang, m)).collect();
+            assert_eq!(names.len(), 12);
+            let days = texts.get(lang, "calendar-weekdays");
+            assert_eq!(days.split_whitespace().count(), 7);
+        }
     }
 
     #[test]

@@ -42,8 +42,7 @@ pub(super) async fn cancel(
                 ),
                 None => ctx.t("plans-cancelled-short"),
             };
-            // A toast: Telegram shows notices as plain text, so no HTML entities in it.
-            ctx.notice(plain(&text), false);
+            ctx.notice(toast(&text), false);
         }
         Err(PlanShiftError::Rule(PlanRuleError::CancelTooLate {
             minutes_left,
@@ -123,9 +122,33 @@ async fn render(ctx: &Ctx<'_>) -> Result<(String, Option<InlineKeyboardMarkup>),
     Ok((lines.join("\n"), Some(inline(rows))))
 }
 
-/// The visible text of an HTML-formatted text (for toasts, which are not parsed).
-fn plain(html: &str) -> String {
-    html.replace("&lt;", "<")
+/// Telegram's limit for the text of a button-tap answer.
+const TOAST_MAX_CHARS: usize = 200;
+
+/// A text for a button-tap answer: Telegram shows it unparsed (so HTML entities are turned back
+/// into characters) and refuses it over 200 characters (a long site name could get there).
+fn toast(html: &str) -> String {
+    let plain = html
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&amp;", "&")
+        .replace("&amp;", "&");
+    if plain.chars().count() <= TOAST_MAX_CHARS {
+        return plain;
+    }
+    let mut cut: String = plain.chars().take(TOAST_MAX_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toasts_are_plain_and_short() {
+        assert_eq!(toast("«Tom &amp; Jerry &lt;3»"), "«Tom & Jerry <3»");
+        let long = toast(&"я".repeat(500));
+        assert_eq!(long.chars().count(), TOAST_MAX_CHARS);
+        assert!(long.ends_with('…'));
+    }
 }
