@@ -626,6 +626,53 @@ async fn buttons_of_a_site_without_access_answer_with_a_notice() {
     h.shutdown().await;
 }
 
+/// A wall-clock time the clocks skip cannot be planned; the refusal names it. (No spring-forward
+/// night falls within the calendar's 60 days here, so the Confirm button is sent as raw data,
+/// as an old or altered client could.)
+#[tokio::test]
+async fn a_skipped_local_time_is_explained() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let owner = h.owner(&FakeUser::en(3450), "Olga").await;
+    let site = h
+        .app
+        .create_site(
+            &owner,
+            SitePatch {
+                name: Some("Berlin".into()),
+                latitude: Some(52.52),
+                longitude: Some(13.40),
+                opens_at: Some("00:00".into()),
+                closes_at: Some("00:00".into()),
+                time_zone: Some("Europe/Berlin".into()),
+                hourly_rate_minor: Some(1_500),
+                ..SitePatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let tom_tg = FakeUser::en(3451);
+    let tom = h.employee(&tom_tg, "Tom", &owner, &site).await;
+    let confirm = bot::callback::Callback::Employee(bot::employee::EmployeeCb::PlanConfirm {
+        site: site.id,
+        date: NaiveDate::from_ymd_opt(2027, 3, 28).unwrap(),
+        start: t(2, 30),
+        end: t(8, 0),
+    })
+    .encode();
+    let before = h.tg.messages(tom_tg.id).len();
+    let id = h.tg.send_callback(&tom_tg, 777, &confirm);
+    h.processed(id).await;
+    let out = h.tg.messages(tom_tg.id).split_off(before);
+    let text = joined(&out);
+    assert!(
+        text.contains("02:30 on 28.03.2027 does not exist at the site"),
+        "{text}"
+    );
+    assert!(text.contains("the clocks go forward"), "{text}");
+    assert!(plans_of(&h, &tom).await.is_empty());
+    h.shutdown().await;
+}
+
 // ---- my plans -----------------------------------------------------------------------------------
 
 async fn my_plans_and_cancelling(backend: Backend) {
