@@ -1,0 +1,1054 @@
+//! Owner flows end to end: creating a site step by step (bad answers re-asked, /cancel, a
+//! restart midway), the site card (edit, deactivate, notifications, join link and QR code,
+//! employees and revoke), who is on shift now, reports, and what non-owners are told.
+
+use crate::support::{Backend, Harness, SITE_LAT, SITE_LON, WAIT, joined};
+use app::{FinishedShift, NewPlannedShift, NewShift, ShiftEnd};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use domain::{
+    Coordinates, Currency, LocationFix, Money, OpeningHours, PlannedWindow, RecordedLocation,
+    ShiftStatus, Site, SiteTimeZone, User,
+};
+use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser, Incoming};
+
+/// The last message of a batch (the question asked).
+fn last(out: &[BotMessage]) -> &BotMessage {
+    out.last().expect("the bot answered")
+}
+
+/// Taps a button and returns the new messages and how the tap was answered.
+async fn tap_answer(
+    h: &Harness,
+    user: &FakeUser,
+    message: &BotMessage,
+    button: &str,
+) -> (Vec<BotMessage>, CallbackAnswer) {
+    let before = h.tg.messages(user.id).len();
+    let id = h.tg.tap_button(user, message.message_id, button).unwrap();
+    h.processed(id).await;
+    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
+    (h.tg.messages(user.id).split_off(before), answer)
+}
+
+/// Sends raw callback data (a stale or forged button) and returns how the tap was answered.
+async fn forged_tap(h: &Harness, user: &FakeUser, message_id: i32, data: &str) -> CallbackAnswer {
+    let id = h.tg.send_callback(user, message_id, data);
+    h.processed(id).await;
+    h.tg.wait_for_callback_answer(id, WAIT).await.unwrap()
+}
+
+/// Waits for a notification to the owner (sent off the use-case's path), so it does not land in
+/// the middle of what a test reads next.
+async fn notified(h: &Harness, owner: &FakeUser, part: &str) {
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(owner.id).iter().any(|t| t.contains(part))
+    })
+    .await
+    .unwrap();
+}
+
+/// The message as it is now (after edits).
+fn now_(h: &Harness, m: &BotMessage) -> BotMessage {
+    h.tg.message(m.chat_id, m.message_id).unwrap()
+}
+
+async fn sites_of(h: &Harness, owner: &User) -> Vec<Site> {
+    h.app.sites_for(owner).await.unwrap()
+}
+
+async fn create_site_step_by_step(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let anna = FakeUser::ru(2001).named("Анна", None);
+    let owner = h.owner(&anna, "Анна").await;
+    h.command(&anna, "start", None).await;
+
+    let out = h.press(&anna, "➕ Новый объект").await;
+    let q = last(&out);
+    assert!(
+        q.text().contains("шаг 1 из 7") && q.text().contains("Как называется объект"),
+        "{}",
+        q.text()
+    );
+    // Step 1: the name, 1 to 100 characters.
+    let out = h.text(&anna, &"я".repeat(101)).await;
+    let text = joined(&out);
+    assert!(
+        text.contains("Название должно быть от 1 до 100 символов, а в этом 101")
+            && text.contains("шаг 1 из 7"),
+        "{text}"
+    );
+    let out = h.text(&anna, "Кофейня <Центр> & Co").await;
+    let q = last(&out).clone();
+    assert!(q.text().contains("шаг 2 из 7"), "{}", q.text());
+    // Step 2: the address may be skipped; the question turns into the answer.
+    let out = h.tap(&anna, &q, "Пропустить").await;
+    assert_eq!(now_(&h, &q).text(), "✔️ Адрес: без адреса");
+    assert!(now_(&h, &q).inline_rows().is_empty());
+    let q = last(&out).clone();
+    assert!(q.text().contains("шаг 3 из 7"), "{}", q.text());
+    let kb = q.reply_keyboard().expect("a location keyboard");
+    assert!(
+        kb.buttons()
+            .any(|b| b.request_location && b.text == "📍 Отправить геопозицию")
+    );
+    // Step 3: the location, typed.
+    let out = h.text(&anna, "где-то в центре").await;
+    assert!(
+        joined(&out).contains("Не понял координаты"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "95, 37").await;
+    assert!(
+        joined(&out).contains("Широта должна быть от -90 до 90, а получилось 95"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "55.7539, 37.6208").await;
+    let text = joined(&out);
+    assert!(text.contains("✔️ Место: 55.75390, 37.62080"), "{text}");
+    // The location keyboard gives way to the menu again.
+    assert!(
+        out[0]
+            .reply_keyboard()
+            .unwrap()
+            .texts()
+            .concat()
+            .contains(&"➕ Новый объект".to_owned())
+    );
+    let q = last(&out).clone();
+    assert!(q.text().contains("шаг 4 из 7"), "{}", q.text());
+    assert_eq!(
+        q.inline_texts()[0],
+        ["50 м", "100 м", "200 м", "500 м"].map(String::from)
+    );
+    // Step 4: the radius, 10 to 5000 m.
+    let out = h.text(&anna, "5").await;
+    assert!(
+        joined(&out).contains("Радиус должен быть от 10 до 5000 м, а получилось 5"),
+        "{}",
+        joined(&out)
+    );
+    let q = last(&out).clone();
+    let out = h.tap(&anna, &q, "200 м").await;
+    assert_eq!(now_(&h, &q).text(), "✔️ Радиус: 200 м");
+    assert!(last(&out).text().contains("шаг 5 из 7"));
+    // Step 5: opening hours; overnight is fine.
+    let out = h.text(&anna, "утром").await;
+    assert!(
+        joined(&out).contains("Не понял часы работы"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "25:00-06:00").await;
+    assert!(
+        joined(&out).contains("«25:00» — не время суток"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "20:00-06:00").await;
+    let q = last(&out).clone();
+    // Step 6: the time zone, suggested from the longitude.
+    assert!(
+        q.text().contains("шаг 6 из 7") && q.text().contains("Судя по месту, это Москва (UTC+3)"),
+        "{}",
+        q.text()
+    );
+    assert_eq!(q.inline_texts()[0], ["⭐ Москва (UTC+3)".to_owned()]);
+    assert!(
+        q.inline_texts()
+            .concat()
+            .contains(&"Владивосток (UTC+10)".to_owned())
+    );
+    let out = h.text(&anna, "Марс").await;
+    assert!(
+        joined(&out).contains("Не знаю часового пояса «Марс»"),
+        "{}",
+        joined(&out)
+    );
+    let q = last(&out).clone();
+    let out = h.tap(&anna, &q, "⭐ Москва (UTC+3)").await;
+    assert!(last(&out).text().contains("шаг 7 из 7"));
+    // Step 7: the rate.
+    let out = h.text(&anna, "бесплатно").await;
+    assert!(
+        joined(&out).contains("Введите ставку числом"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "-5").await;
+    assert!(
+        joined(&out).contains("Ставка должна быть от 0 до 10\u{a0}000\u{a0}000,00\u{a0}₽ в час"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "350,50").await;
+    let summary = last(&out).clone();
+    let text = summary.text();
+    for part in [
+        "Проверьте новый объект",
+        "🏢 Кофейня <Центр> & Co",
+        "📫 без адреса",
+        "📍 55.75390, 37.62080, радиус 200 м",
+        "🕘 20:00–06:00 (через полночь)",
+        "🌍 Москва (UTC+3)",
+        "💰 350,50\u{a0}₽ в час",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    // The name is escaped for HTML, not taken as markup.
+    assert!(
+        summary
+            .raw_text
+            .as_deref()
+            .unwrap()
+            .contains("Кофейня &lt;Центр&gt; &amp; Co")
+    );
+    // Nothing is stored before Create.
+    assert!(sites_of(&h, &owner).await.is_empty());
+
+    let out = h.tap(&anna, &summary, "✅ Создать объект").await;
+    assert!(
+        now_(&h, &summary)
+            .text()
+            .contains("✅ Объект «Кофейня <Центр> & Co» создан")
+    );
+    let text = joined(&out);
+    assert!(text.contains("Пригласите сотрудников"), "{text}");
+    assert!(last(&out).inline_button("🔗 Ссылка и QR-код").is_some());
+    let sites = sites_of(&h, &owner).await;
+    assert_eq!(sites.len(), 1);
+    let s = &sites[0].settings;
+    assert_eq!(s.name.as_str(), "Кофейня <Центр> & Co");
+    assert_eq!(s.address.as_str(), "");
+    assert_eq!(
+        (s.location.latitude(), s.location.longitude()),
+        (55.7539, 37.6208)
+    );
+    assert_eq!(s.radius.metres(), 200);
+    assert_eq!(s.hours, OpeningHours::parse("20:00", "06:00").unwrap());
+    assert_eq!(s.time_zone.name(), "Europe/Moscow");
+    assert_eq!(s.hourly_rate, Money::new(35_050, Currency::RUB));
+    assert!(sites[0].active && sites[0].notify_owner);
+
+    // A second Create (a double tap, an old button) creates nothing more.
+    let answer = forged_tap(&h, &anna, summary.message_id, "1oc").await;
+    assert!(answer.text.unwrap().contains("устарела"));
+    assert_eq!(sites_of(&h, &owner).await.len(), 1);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_site_step_by_step_sqlite() {
+    create_site_step_by_step(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn create_site_step_by_step_postgres() {
+    create_site_step_by_step(Backend::Postgres).await;
+}
+
+async fn create_site_with_a_pin_in_vladivostok(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let olga = FakeUser::en(2101).named("Olga", None);
+    let owner = h.owner(&olga, "Olga").await;
+    h.command(&olga, "start", None).await;
+    let out = h.press(&olga, "➕ New site").await;
+    assert!(last(&out).text().contains("step 1 of 7"));
+    h.text(&olga, "Harbour warehouse").await;
+    let out = h.text(&olga, "12 Harbour Street").await;
+    assert!(last(&out).text().contains("step 3 of 7"));
+    // The owner is at the site and presses "Send location".
+    let id =
+        h.tg.share_location_via_button(&olga, Incoming::location(43.1155, 131.8855).accuracy(12.0))
+            .unwrap()
+            .unwrap();
+    h.processed(id).await;
+    let out = h.tg.messages(olga.id);
+    let text = joined(&out[out.len() - 2..]);
+    assert!(
+        text.contains("✔️ Location: 43.11550, 131.88550") && text.contains("step 4 of 7"),
+        "{text}"
+    );
+    let out = h.text(&olga, "150 m").await;
+    let q = last(&out).clone();
+    assert!(q.text().contains("step 5 of 7"), "{}", q.text());
+    let out = h.tap(&olga, &q, "24/7").await;
+    assert_eq!(now_(&h, &q).text(), "✔️ Opening hours: 24/7");
+    let q = last(&out).clone();
+    assert!(
+        q.text()
+            .contains("By its location it is Vladivostok (UTC+10)"),
+        "{}",
+        q.text()
+    );
+    let out = h.tap(&olga, &q, "⭐ Vladivostok (UTC+10)").await;
+    assert!(last(&out).text().contains("step 7 of 7"));
+    let out = h.text(&olga, "350").await;
+    let summary = last(&out).clone();
+    for part in [
+        "🏢 Harbour warehouse",
+        "📫 12 Harbour Street",
+        "📍 43.11550, 131.88550, radius 150 m",
+        "🕘 24/7",
+        "🌍 Vladivostok (UTC+10)",
+        "💰 350.00\u{a0}₽ per hour",
+    ] {
+        assert!(
+            summary.text().contains(part),
+            "{part} in {}",
+            summary.text()
+        );
+    }
+    h.tap(&olga, &summary, "✅ Create site").await;
+    let sites = sites_of(&h, &owner).await;
+    assert_eq!(sites.len(), 1);
+    let s = &sites[0].settings;
+    assert_eq!(s.time_zone.name(), "Asia/Vladivostok");
+    assert_eq!(s.hours, OpeningHours::AroundTheClock);
+    assert_eq!(s.radius.metres(), 150);
+    assert_eq!(s.address.as_str(), "12 Harbour Street");
+    assert_eq!(s.hourly_rate, Money::new(35_000, Currency::RUB));
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_site_with_a_pin_in_vladivostok_sqlite() {
+    create_site_with_a_pin_in_vladivostok(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn create_site_with_a_pin_in_vladivostok_postgres() {
+    create_site_with_a_pin_in_vladivostok(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn cancel_midway_stores_nothing() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(2201);
+    let owner = h.owner(&anna, "Анна").await;
+    h.command(&anna, "start", None).await;
+    h.press(&anna, "➕ Новый объект").await;
+    h.text(&anna, "Склад").await;
+    let out = h.command(&anna, "cancel", None).await;
+    assert_eq!(last(&out).text(), "Действие отменено.");
+    // The dialogue is over: the next text is not taken as an address.
+    let out = h.text(&anna, "ул. Ленина, 1").await;
+    assert!(
+        last(&out).text().contains("Не понял"),
+        "{}",
+        last(&out).text()
+    );
+
+    // The Cancel button of the location keyboard works too.
+    h.press(&anna, "➕ Новый объект").await;
+    h.text(&anna, "Склад").await;
+    h.text(&anna, "ул. Ленина, 1").await;
+    let out = h.press(&anna, "Отмена").await;
+    assert_eq!(last(&out).text(), "Действие отменено.");
+    let menu = h.tg.reply_keyboard(anna.id).unwrap().texts().concat();
+    assert!(menu.contains(&"➕ Новый объект".to_owned()), "{menu:?}");
+    // And the inline Cancel under a question.
+    h.press(&anna, "➕ Новый объект").await;
+    let out = h.text(&anna, "Склад").await;
+    let q = last(&out).clone();
+    h.tap(&anna, &q, "Отмена").await;
+    assert_eq!(now_(&h, &q).text(), "Действие отменено.");
+    assert!(sites_of(&h, &owner).await.is_empty());
+    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_dialogue_continues_after_a_restart() {
+    let mut h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(2301);
+    let owner = h.owner(&anna, "Анна").await;
+    h.command(&anna, "start", None).await;
+    h.press(&anna, "➕ Новый объект").await;
+    h.text(&anna, "Пекарня").await;
+    h.restart_bot().await;
+    let out = h.text(&anna, "Невский проспект, 10").await;
+    assert!(last(&out).text().contains("шаг 3 из 7"), "{}", joined(&out));
+    h.act(&anna, Incoming::location(59.9343, 30.3351)).await;
+    h.restart_bot().await;
+    h.text(&anna, "100").await;
+    h.text(&anna, "08:00-20:00").await;
+    let out = h.text(&anna, "Europe/Moscow").await;
+    assert!(last(&out).text().contains("шаг 7 из 7"), "{}", joined(&out));
+    let out = h.text(&anna, "400").await;
+    h.tap(&anna, last(&out), "✅ Создать объект").await;
+    let sites = sites_of(&h, &owner).await;
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0].settings.name.as_str(), "Пекарня");
+    assert_eq!(sites[0].settings.address.as_str(), "Невский проспект, 10");
+    assert_eq!(sites[0].settings.location.latitude(), 59.9343);
+    assert_eq!(
+        sites[0].settings.hours,
+        OpeningHours::parse("08:00", "20:00").unwrap()
+    );
+    h.shutdown().await;
+}
+
+/// Opens "My sites" and the card of the only site; returns the card message.
+async fn open_card(h: &Harness, user: &FakeUser, site_button: &str) -> BotMessage {
+    let out = h.press(user, "🏢 Мои объекты").await;
+    let list = last(&out).clone();
+    assert!(list.text().contains("Ваши объекты"), "{}", list.text());
+    h.tap(user, &list, site_button).await;
+    now_(h, &list)
+}
+
+#[tokio::test]
+async fn edit_a_site_field_by_field() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(2401);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    h.command(&anna, "start", None).await;
+    let card = open_card(&h, &anna, "🏢 Кофейня").await;
+    for part in [
+        "🏢 Кофейня",
+        "📫 Красная площадь, 1",
+        "радиус 100 м",
+        "🕘 круглосуточно",
+        "🌍 Москва (UTC+3)",
+        "💰 350,00\u{a0}₽ в час",
+        "🟢 Работает",
+        "🔔 Уведомления об открытии и закрытии смен включены",
+    ] {
+        assert!(card.text().contains(part), "{part} in {}", card.text());
+    }
+
+    h.tap(&anna, &card, "✏️ Изменить").await;
+    let picker = now_(&h, &card);
+    assert!(picker.text().contains("Что изменить у объекта «Кофейня»"));
+    let out = h.tap(&anna, &picker, "Ставка").await;
+    let q = last(&out);
+    assert!(
+        q.text().contains("Ставка в час") && q.text().contains("Сейчас: 350,00\u{a0}₽"),
+        "{}",
+        q.text()
+    );
+    let out = h.text(&anna, "дорого").await;
+    assert!(
+        joined(&out).contains("Введите ставку числом"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "400").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("✅ Сохранено. Ставка: 400,00\u{a0}₽"),
+        "{text}"
+    );
+    assert!(last(&out).text().contains("💰 400,00\u{a0}₽ в час"));
+    let stored = h.store.site(site.id).await.unwrap().unwrap();
+    assert_eq!(stored.settings.hourly_rate.minor, 40_000);
+
+    // Hours from the new card, checked the same way as when creating.
+    let card = last(&out).clone();
+    h.tap(&anna, &card, "✏️ Изменить").await;
+    let out = h.tap(&anna, &now_(&h, &card), "Часы работы").await;
+    assert!(last(&out).text().contains("Сейчас: круглосуточно"));
+    let out = h.text(&anna, "09:00-33:00").await;
+    assert!(
+        joined(&out).contains("«33:00» — не время суток"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "09:00-21:00").await;
+    assert!(
+        joined(&out).contains("Часы работы: 09:00–21:00"),
+        "{}",
+        joined(&out)
+    );
+    let stored = h.store.site(site.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.settings.hours,
+        OpeningHours::parse("09:00", "21:00").unwrap()
+    );
+    // Everything else is unchanged.
+    assert_eq!(stored.settings.hourly_rate.minor, 40_000);
+    assert_eq!(stored.settings.name.as_str(), "Кофейня");
+
+    // The radius by a button.
+    let card = last(&out).clone();
+    h.tap(&anna, &card, "✏️ Изменить").await;
+    let out = h.tap(&anna, &now_(&h, &card), "Радиус").await;
+    h.tap(&anna, last(&out), "500 м").await;
+    assert_eq!(
+        h.store
+            .site(site.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .settings
+            .radius
+            .metres(),
+        500
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn deactivate_notifications_and_foreign_buttons() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(2501);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    let ivan_tg = FakeUser::ru(2502);
+    let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
+    h.command(&anna, "start", None).await;
+    let card = open_card(&h, &anna, "🏢 Кофейня").await;
+
+    let (_, answer) = tap_answer(&h, &anna, &card, "⏸ Отключить объект").await;
+    assert_eq!(answer.text.as_deref(), Some("Объект отключён."));
+    let card = now_(&h, &card);
+    assert!(card.text().contains("⏸ Отключён"), "{}", card.text());
+    assert!(card.inline_button("▶️ Включить объект").is_some());
+    assert!(!h.store.site(site.id).await.unwrap().unwrap().active);
+    // An employee cannot open a shift there now.
+    let fix = LocationFix {
+        coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
+        accuracy_m: Some(5.0),
+        taken_at: Utc::now(),
+        forwarded: false,
+    };
+    assert_eq!(
+        h.app.open_shift(&ivan, site.id, fix).await.unwrap_err(),
+        app::OpenShiftError::SiteInactive
+    );
+    h.location(&ivan_tg, 0.0, 5.0).await;
+    assert!(h.store.active_shift(ivan.id).await.unwrap().is_none());
+
+    let (_, answer) = tap_answer(&h, &anna, &card, "▶️ Включить объект").await;
+    assert_eq!(answer.text.as_deref(), Some("Объект включён."));
+    assert!(h.store.site(site.id).await.unwrap().unwrap().active);
+
+    let card = now_(&h, &card);
+    let (_, answer) = tap_answer(&h, &anna, &card, "🔔 Уведомления: вкл").await;
+    assert_eq!(answer.text.as_deref(), Some("Уведомления выключены."));
+    assert!(!h.store.site(site.id).await.unwrap().unwrap().notify_owner);
+    assert!(
+        now_(&h, &card)
+            .inline_button("🔕 Уведомления: выкл")
+            .is_some()
+    );
+
+    // A button for someone else's site (or one the person no longer manages).
+    let boris = h.owner(&FakeUser::ru(2503), "Борис").await;
+    let other = h.site(&boris, "Склад").await;
+    for data in [
+        format!("1os:{}", other.id.0),
+        format!("1oa:{}:0", other.id.0),
+        format!("1oq:{}", other.id.0),
+        format!("1om:{}", other.id.0),
+    ] {
+        let answer = forged_tap(&h, &anna, card.message_id, &data).await;
+        assert_eq!(
+            answer.text.as_deref(),
+            Some("У вас больше нет доступа к этому объекту."),
+            "{data}"
+        );
+        assert!(answer.show_alert);
+    }
+    assert!(h.store.site(other.id).await.unwrap().unwrap().active);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn join_link_and_qr_code() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let olga = FakeUser::en(2601);
+    let owner = h.owner(&olga, "Olga").await;
+    let site = h.site(&owner, "Warehouse").await;
+    h.command(&olga, "start", None).await;
+    let out = h.press(&olga, "🏢 My sites").await;
+    h.tap(&olga, last(&out), "🏢 Warehouse").await;
+    let card = now_(&h, last(&out));
+    let out = h.tap(&olga, &card, "🔗 Link and QR code").await;
+    assert_eq!(out.len(), 2, "{}", joined(&out));
+    let link = format!(
+        "https://t.me/{}?start=j{}",
+        h.tg.bot_username(),
+        site.join_code
+    );
+    assert!(
+        out[0].text().contains("Invitation to “Warehouse”"),
+        "{}",
+        out[0].text()
+    );
+    assert!(out[0].text().contains(&link), "{}", out[0].text());
+    let photo = &out[1];
+    assert_eq!(photo.method.to_lowercase(), "sendphoto");
+    assert!(
+        photo
+            .text()
+            .contains("QR code for employees of “Warehouse”")
+    );
+    let png = photo.file_bytes().expect("the QR image");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!(width, height);
+    assert!(width >= 200, "{width}");
+    // The link starts the join flow for this very site.
+    let tom = FakeUser::en(2602).named("Tom", None);
+    let out = h
+        .command(&tom, "start", Some(&format!("j{}", site.join_code)))
+        .await;
+    assert!(joined(&out).contains("Warehouse"), "{}", joined(&out));
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(olga.id)
+            .iter()
+            .any(|t| t.contains("Tom wants to work"))
+    })
+    .await
+    .unwrap();
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn employees_list_and_revoke() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(2701);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    let ivan_tg = FakeUser::ru(2702);
+    let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
+    let petr = h.employee(&FakeUser::ru(2703), "Пётр", &owner, &site).await;
+    h.command(&anna, "start", None).await;
+    let card = open_card(&h, &anna, "🏢 Кофейня").await;
+    h.tap(&anna, &card, "👥 Сотрудники").await;
+    let list = now_(&h, &card);
+    assert!(
+        list.text().contains("Сотрудники объекта «Кофейня» (2)")
+            && list.text().contains("• Иван")
+            && list.text().contains("• Пётр"),
+        "{}",
+        list.text()
+    );
+    h.tap(&anna, &list, "❌ Иван").await;
+    let confirm = now_(&h, &list);
+    assert!(
+        confirm
+            .text()
+            .contains("Закрыть сотруднику Иван доступ к объекту «Кофейня»?")
+    );
+    // "No" goes back to the list; nothing changes.
+    h.tap(&anna, &confirm, "Нет").await;
+    assert!(h.store.has_access(site.id, ivan.id).await.unwrap());
+    h.tap(&anna, &now_(&h, &list), "❌ Иван").await;
+    let (_, answer) = tap_answer(&h, &anna, &now_(&h, &list), "Да, закрыть доступ").await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("Иван больше не работает на объекте «Кофейня».")
+    );
+    let after = now_(&h, &list);
+    assert!(
+        after.text().contains("(1)") && !after.text().contains("Иван"),
+        "{}",
+        after.text()
+    );
+    assert!(!h.store.has_access(site.id, ivan.id).await.unwrap());
+    assert!(h.store.has_access(site.id, petr.id).await.unwrap());
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(ivan_tg.id)
+            .iter()
+            .any(|t| t.contains("закрыл вам доступ к объекту «Кофейня»"))
+    })
+    .await
+    .unwrap();
+    // The old confirmation button again: already revoked.
+    let data = format!("1ov:{}:{}:1", site.id.0, ivan.id.0);
+    let answer = forged_tap(&h, &anna, list.message_id, &data).await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("У этого сотрудника уже нет доступа к объекту.")
+    );
+    h.shutdown().await;
+}
+
+async fn who_is_on_shift_now(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let anna = FakeUser::ru(2801);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    h.site(&owner, "Склад").await;
+    let ivan = h.employee(&FakeUser::ru(2802), "Иван", &owner, &site).await;
+    let petr = h.employee(&FakeUser::ru(2803), "Пётр", &owner, &site).await;
+    let fix = LocationFix {
+        coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
+        accuracy_m: Some(5.0),
+        taken_at: Utc::now(),
+        forwarded: false,
+    };
+    let shift = h.app.open_shift(&ivan, site.id, fix).await.unwrap();
+    // Пётр was due 30 minutes ago (stored directly: the use-case refuses plans in the past).
+    let now = Utc::now();
+    let plan = h
+        .store
+        .insert_planned_shift(&NewPlannedShift {
+            employee_id: petr.id,
+            site_id: site.id,
+            window: PlannedWindow {
+                starts_at: now - Duration::minutes(30),
+                ends_at: now + Duration::hours(4),
+            },
+        })
+        .await
+        .unwrap();
+    let moscow = SiteTimeZone::parse("Europe/Moscow").unwrap();
+    let hm = |t| moscow.local(t).format("%H:%M").to_string();
+    // The owner's notification about the shift arrives on its own; let it land first.
+    notified(&h, &anna, "открыл(а) смену").await;
+
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "👀 Сейчас на сменах").await;
+    let now_msg = last(&out).clone();
+    let text = now_msg.text();
+    for part in [
+        "Сейчас на сменах: 1, опаздывают: 1".to_owned(),
+        "🏢 Кофейня".to_owned(),
+        format!("🟢 Иван — с {} (0 ч 0 мин)", hm(shift.started_at)),
+        format!(
+            "⏰ Пётр опаздывает: смена {}–{}, прошло 0 ч 30 мин",
+            hm(plan.starts_at),
+            hm(plan.ends_at)
+        ),
+        "🏢 Склад\n— никого нет на смене".to_owned(),
+    ] {
+        assert!(text.contains(&part), "{part} in {text}");
+    }
+    // Refresh after Иван closed the shift.
+    h.app
+        .close_shift(
+            &ivan,
+            LocationFix {
+                taken_at: Utc::now(),
+                ..fix
+            },
+        )
+        .await
+        .unwrap();
+    let (_, answer) = tap_answer(&h, &anna, &now_msg, "🔄 Обновить").await;
+    assert!(!answer.show_alert);
+    let text = now_(&h, &now_msg).text().to_owned();
+    assert!(
+        text.contains("Сейчас на сменах: 0, опаздывают: 1"),
+        "{text}"
+    );
+    assert!(!text.contains("🟢 Иван"), "{text}");
+
+    // In English.
+    h.app
+        .set_language(&owner, domain::Language::En)
+        .await
+        .unwrap();
+    let out = h.text(&anna, "👀 On shift now").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("On shift now: 0, late: 1")
+            && text.contains("Пётр is late: shift")
+            && text.contains("30 min past the start"),
+        "{text}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn who_is_on_shift_now_sqlite() {
+    who_is_on_shift_now(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn who_is_on_shift_now_postgres() {
+    who_is_on_shift_now(Backend::Postgres).await;
+}
+
+/// A finished shift that started one minute after local midnight of `day`.
+fn finished(
+    employee: &User,
+    site: &Site,
+    day: NaiveDate,
+    minutes: i64,
+    pay_minor: i64,
+) -> FinishedShift {
+    let tz = site.settings.time_zone;
+    let started_at = tz.start_of_day(day) + Duration::minutes(1);
+    let at = RecordedLocation {
+        coordinates: site.settings.location,
+        accuracy_m: Some(5.0),
+        distance_m: 3.0,
+    };
+    FinishedShift {
+        shift: NewShift {
+            employee_id: employee.id,
+            site_id: site.id,
+            started_at,
+            start_location: at,
+            hourly_rate: site.settings.hourly_rate,
+            planned_shift_id: None,
+        },
+        end: ShiftEnd {
+            status: ShiftStatus::Closed,
+            ended_at: started_at + Duration::minutes(minutes),
+            end_location: Some(at),
+            worked_minutes: minutes,
+            pay_minor,
+            needs_review: false,
+        },
+    }
+}
+
+async fn reports_for_periods(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let anna = FakeUser::ru(2901);
+    let owner = h.owner(&anna, "Анна").await;
+    let cafe = h.site(&owner, "Кофейня").await;
+    let store_site = h.site(&owner, "Склад").await;
+    let ivan_tg = FakeUser::ru(2902);
+    let ivan = h.employee(&ivan_tg, "Иван", &owner, &cafe).await;
+    let petr = h.employee(&FakeUser::ru(2903), "Пётр", &owner, &cafe).await;
+    h.app
+        .add_employee(&owner, store_site.id, petr.telegram_id, None)
+        .await
+        .unwrap();
+
+    let today = cafe.settings.time_zone.local_date(Utc::now());
+    let first = today.with_day(1).unwrap();
+    let last_month = first - Duration::days(1);
+    let jan = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+    let shifts = [
+        finished(&ivan, &cafe, today, 480, 280_000),
+        finished(&petr, &cafe, today, 90, 52_500),
+        finished(&petr, &store_site, today, 60, 35_000),
+        finished(&ivan, &cafe, first, 240, 140_000),
+        finished(&ivan, &cafe, last_month, 600, 350_000),
+        finished(&ivan, &cafe, jan(10), 300, 175_000),
+        finished(
+            &petr,
+            &cafe,
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            60,
+            35_000,
+        ),
+    ];
+    assert_eq!(h.store.import_finished_shifts(&shifts).await.unwrap(), 7);
+    // And one worked through the bot's use-cases: opened and closed at once (0 min, 0 ₽).
+    let fix = LocationFix {
+        coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
+        accuracy_m: Some(5.0),
+        taken_at: Utc::now(),
+        forwarded: false,
+    };
+    h.app.open_shift(&ivan, cafe.id, fix).await.unwrap();
+    h.app.close_shift(&ivan, fix).await.unwrap();
+    notified(&h, &anna, "закрыл(а) смену").await;
+
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "📊 Отчёты").await;
+    let menu = last(&out).clone();
+    assert_eq!(
+        menu.inline_texts().concat(),
+        ["Все объекты", "🏢 Кофейня", "🏢 Склад", "👤 По сотруднику"].map(String::from)
+    );
+    h.tap(&anna, &menu, "🏢 Кофейня").await;
+    let msg = now_(&h, &menu);
+    assert!(
+        msg.text().contains("Объект «Кофейня»: за какой период?"),
+        "{}",
+        msg.text()
+    );
+    h.tap(&anna, &msg, "Сегодня").await;
+    let text = now_(&h, &msg).text().to_owned();
+    // Today at the café: Иван 480 + 0 min, Пётр 90 min (+ Иван's 240 on the 1st, if today).
+    let (total, ivan_line) = if first == today {
+        (
+            "Итого: 4 смены, 13 часов 30 минут, 4\u{a0}725,00\u{a0}₽",
+            "• Иван: 3 смены, 12 часов, 4\u{a0}200,00\u{a0}₽",
+        )
+    } else {
+        (
+            "Итого: 3 смены, 9 часов 30 минут, 3\u{a0}325,00\u{a0}₽",
+            "• Иван: 2 смены, 8 часов, 2\u{a0}800,00\u{a0}₽",
+        )
+    };
+    for part in [
+        "📊 Объект «Кофейня»",
+        &format!("📅 {}", today.format("%d.%m.%Y")),
+        total,
+        "По сотрудникам:",
+        ivan_line,
+        "• Пётр: 1 смена, 1 час 30 минут, 525,00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains("По объектам"), "{text}");
+
+    // The month at every site.
+    h.tap(&anna, &now_(&h, &msg), "← Назад").await;
+    h.tap(&anna, &now_(&h, &msg), "Все объекты").await;
+    h.tap(&anna, &now_(&h, &msg), "Месяц").await;
+    let text = now_(&h, &msg).text().to_owned();
+    for part in [
+        "📊 Все объекты",
+        &format!(
+            "📅 {} – {}",
+            first.format("%d.%m.%Y"),
+            today.format("%d.%m.%Y")
+        ),
+        "Итого: 5 смен, 14 часов 30 минут, 5\u{a0}075,00\u{a0}₽",
+        "• Кофейня: 4 смены, 13 часов 30 минут, 4\u{a0}725,00\u{a0}₽",
+        "• Склад: 1 смена, 1 час, 350,00\u{a0}₽",
+        "• Иван: 3 смены, 12 часов, 4\u{a0}200,00\u{a0}₽",
+        "• Пётр: 2 смены, 2 часа 30 минут, 875,00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+
+    // A typed period: January 2026.
+    let out = h.tap(&anna, &now_(&h, &msg), "📅 Другой период").await;
+    assert!(
+        last(&out).text().contains("Введите период"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "вчера").await;
+    assert!(
+        joined(&out).contains("Не понял даты «вчера»"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "01.01.2025-31.12.2026").await;
+    assert!(
+        joined(&out).contains("не больше чем за 366 дней"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "01.01.2026-31.01.2026").await;
+    let text = joined(&out);
+    for part in [
+        "📅 01.01.2026 – 31.01.2026",
+        "Итого: 1 смена, 5 часов, 1\u{a0}750,00\u{a0}₽",
+        "• Иван: 1 смена, 5 часов, 1\u{a0}750,00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+
+    // By employee, in English: Пётр's month per site.
+    h.app
+        .set_language(&owner, domain::Language::En)
+        .await
+        .unwrap();
+    let out = h.text(&anna, "📊 Reports").await;
+    let menu = last(&out).clone();
+    h.tap(&anna, &menu, "👤 By employee").await;
+    h.tap(&anna, &now_(&h, &menu), "👤 Пётр").await;
+    h.tap(&anna, &now_(&h, &menu), "This month").await;
+    let text = now_(&h, &menu).text().to_owned();
+    for part in [
+        "📊 Employee Пётр",
+        "Total: 2 shifts, 2 hours 30 minutes, 875.00\u{a0}₽",
+        "By site:",
+        "• Кофейня: 1 shift, 1 hour 30 minutes, 525.00\u{a0}₽",
+        "• Склад: 1 shift, 1 hour, 350.00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn reports_for_periods_sqlite() {
+    reports_for_periods(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn reports_for_periods_postgres() {
+    reports_for_periods(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn non_owners_and_managers() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna_tg = FakeUser::ru(3001);
+    let owner = h.owner(&anna_tg, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    let ivan = FakeUser::ru(3002);
+    h.employee(&ivan, "Иван", &owner, &site).await;
+    let out = h.command(&ivan, "start", None).await;
+    let menu = out[0].reply_keyboard().unwrap().texts().concat();
+    assert!(!menu.contains(&"➕ Новый объект".to_owned()), "{menu:?}");
+    // Typed anyway (or an old keyboard).
+    let out = h.text(&ivan, "➕ Новый объект").await;
+    assert!(
+        last(&out)
+            .text()
+            .contains("Создавать объекты могут только владельцы"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&ivan, "🏢 Мои объекты").await;
+    assert!(
+        last(&out).text().contains("для владельцев и управляющих"),
+        "{}",
+        joined(&out)
+    );
+    assert!(h.store.load_dialogue(ivan.id).await.unwrap().is_none());
+    // A forged "New site" button is refused the same way.
+    let answer = forged_tap(&h, &ivan, out[0].message_id, "1on").await;
+    assert!(answer.text.is_none());
+    assert!(
+        last(&h.tg.messages(ivan.id))
+            .text()
+            .contains("только владельцы")
+    );
+
+    // A manager (not an owner) sees and edits the sites they manage, but creates none.
+    let maria = FakeUser::en(3003);
+    h.tg.add_user(&maria);
+    h.app
+        .register_user(maria.id, "Maria", domain::Language::En)
+        .await
+        .unwrap();
+    h.app
+        .grant_manager(&owner, site.id, maria.id)
+        .await
+        .unwrap();
+    h.command(&maria, "start", None).await;
+    let out = h.press(&maria, "🏢 My sites").await;
+    let list = last(&out).clone();
+    assert_eq!(list.inline_texts().concat(), ["🏢 Кофейня".to_owned()]);
+    h.tap(&maria, &list, "🏢 Кофейня").await;
+    let card = now_(&h, &list);
+    assert!(
+        card.text().contains("350.00\u{a0}₽ per hour"),
+        "{}",
+        card.text()
+    );
+    let out = h.press(&maria, "➕ New site").await;
+    assert!(last(&out).text().contains("Only owners can create sites"));
+    // Access taken away: the old card's buttons answer with a notice.
+    let maria_id = h
+        .store
+        .user_by_telegram_id(maria.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    h.app
+        .revoke_manager(&owner, site.id, maria_id)
+        .await
+        .unwrap();
+    let (_, answer) = tap_answer(&h, &maria, &card, "✏️ Edit").await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("You no longer have access to this site.")
+    );
+    assert!(answer.show_alert);
+    h.shutdown().await;
+}
