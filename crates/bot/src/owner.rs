@@ -42,7 +42,7 @@ pub enum OwnerCb {
     AroundTheClock,
     /// A time zone by its index in `fields::ZONES`.
     Zone(u8),
-    /// Leave the asked value empty (the address).
+    /// Leave the address empty ("No address").
     Skip,
     /// Create the site as summarised.
     Create,
@@ -304,6 +304,13 @@ pub(crate) async fn show(
     }
     ctx.send_inline(text, markup).await?;
     Ok(())
+}
+
+/// Logs a failed message that must not undo what was already stored (the state moves on).
+pub(crate) fn best_effort(result: Result<(), BotError>, what: &str) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not {what}");
+    }
 }
 
 /// A site the person owns or manages; otherwise the tap is answered with a notice and `None`.

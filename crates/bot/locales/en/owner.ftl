@@ -24,7 +24,7 @@ site-field-hours = Opening hours
 site-field-zone = Time zone
 site-field-rate = Rate
 site-ask-name = What is the site called? For example: Coffee house on Tverskaya.
-site-ask-address = The site's address (shown in its card). Press “Skip” to leave it empty.
+site-ask-address = The site's address (shown in its card). Press “No address” if it needs none.
 site-ask-location = Where is the site? Press “📍 Send location” if you are there now, attach a point on the map (📎 → Location), or type the coordinates, e.g. “55.7539, 37.6208”.
 site-ask-radius = How far from that point may an employee be to open and close a shift? Choose or type the radius in metres (10 to 5000).
 site-ask-hours = Opening hours in the site's local time: type them like “09:00-21:00” (past midnight is fine, e.g. “20:00-06:00”) or press “24/7”.
@@ -73,7 +73,7 @@ site-card =
     🌍 { $zone }
     💰 { $rate } per hour
 site-button-location = 📍 Send location
-site-button-skip = Skip
+site-button-no-address = No address
 site-button-24-7 = 24/7
 
 ## Creating a site

@@ -170,7 +170,7 @@ pub async fn on_button(
             Some(value) => {
                 if let Some(m) = message {
                     let echo = fields::answered(ctx, field, &value);
-                    ctx.edit(m, &echo, None).await?;
+                    super::best_effort(ctx.edit(m, &echo, None).await, "echo an answer");
                 }
                 advance(ctx, draft, value).await
             }
@@ -245,19 +245,9 @@ async fn ask(ctx: &Ctx<'_>, draft: &Draft, reason: Option<String>) -> Result<(),
 async fn create(ctx: &Ctx<'_>, draft: Draft, message: Option<MessageId>) -> HandlerResult {
     match ctx.app().create_site(&ctx.user, draft.patch()).await {
         Ok(site) => {
-            let name = html(site.settings.name.as_str());
-            if let Some(m) = message {
-                ctx.edit(
-                    m,
-                    &ctx.tf("new-site-done", args!["name" => name.as_str()]),
-                    None,
-                )
-                .await?;
-            }
-            // The menu may just have gained the owner's buttons.
-            ctx.send_with_menu(&ctx.tf("new-site-created", args!["name" => name]))
-                .await?;
-            sites::send_card(ctx, &site).await?;
+            // The site is stored: whatever happens to the messages, the dialogue is over, so a
+            // second tap cannot create it twice.
+            super::best_effort(announce(ctx, &site, message).await, "announce a new site");
             Ok(State::Idle)
         }
         Err(AppError::Invalid(e)) => {
@@ -275,6 +265,22 @@ async fn create(ctx: &Ctx<'_>, draft: Draft, message: Option<MessageId>) -> Hand
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn announce(
+    ctx: &Ctx<'_>,
+    site: &domain::Site,
+    message: Option<MessageId>,
+) -> Result<(), BotError> {
+    let name = html(site.settings.name.as_str());
+    if let Some(m) = message {
+        let done = ctx.tf("new-site-done", args!["name" => name.as_str()]);
+        super::best_effort(ctx.edit(m, &done, None).await, "mark the summary done");
+    }
+    // The menu may just have gained the owner's buttons.
+    ctx.send_with_menu(&ctx.tf("new-site-created", args!["name" => name]))
+        .await?;
+    sites::send_card(ctx, site).await
 }
 
 #[cfg(test)]

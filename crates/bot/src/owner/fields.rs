@@ -560,7 +560,7 @@ pub async fn ask(
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
     match field {
-        Field::Address => rows.push(vec![button(ctx.t("site-button-skip"), OwnerCb::Skip)]),
+        Field::Address => rows.push(vec![button(ctx.t("site-button-no-address"), OwnerCb::Skip)]),
         Field::Radius => rows.push(
             [50u32, 100, 200, 500]
                 .into_iter()

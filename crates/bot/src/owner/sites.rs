@@ -226,8 +226,8 @@ pub async fn on_edit_button(
     match fields::button_value(field, cb) {
         Some(value) => {
             if let Some(m) = message {
-                ctx.edit(m, &fields::answered(ctx, field, &value), None)
-                    .await?;
+                let echo = fields::answered(ctx, field, &value);
+                super::best_effort(ctx.edit(m, &echo, None).await, "echo an answer");
             }
             save(ctx, id, field, value).await
         }
@@ -249,9 +249,13 @@ async fn save(ctx: &Ctx<'_>, id: SiteId, field: Field, value: Value) -> HandlerR
                 "site-edit-saved",
                 args!["field" => ctx.t(field.label_id()), "value" => value.display(ctx)],
             );
-            // With the menu: a location keyboard may have to go away.
-            ctx.send_with_menu(&text).await?;
-            send_card(ctx, &site).await?;
+            // With the menu: a location keyboard may have to go away. The change is stored, so
+            // the dialogue ends even if these messages fail.
+            let shown = match ctx.send_with_menu(&text).await {
+                Ok(_) => send_card(ctx, &site).await,
+                Err(e) => Err(e),
+            };
+            super::best_effort(shown, "show a saved site");
             Ok(State::Idle)
         }
         Err(AppError::Invalid(e)) => match ctx.app().managed_site(&ctx.user, id).await {

@@ -9,7 +9,7 @@ use domain::{
     Coordinates, Currency, LocationFix, Money, OpeningHours, PlannedWindow, RecordedLocation,
     ShiftStatus, Site, SiteTimeZone, User,
 };
-use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser, Incoming};
+use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser, Fault, Incoming};
 
 /// The last message of a batch (the question asked).
 fn last(out: &[BotMessage]) -> &BotMessage {
@@ -80,8 +80,8 @@ async fn create_site_step_by_step(backend: Backend) {
     let out = h.text(&anna, "Кофейня <Центр> & Co").await;
     let q = last(&out).clone();
     assert!(q.text().contains("шаг 2 из 7"), "{}", q.text());
-    // Step 2: the address may be skipped; the question turns into the answer.
-    let out = h.tap(&anna, &q, "Пропустить").await;
+    // Step 2: the address may be left out; the question turns into the answer.
+    let out = h.tap(&anna, &q, "Без адреса").await;
     assert_eq!(now_(&h, &q).text(), "✔️ Адрес: без адреса");
     assert!(now_(&h, &q).inline_rows().is_empty());
     let q = last(&out).clone();
@@ -360,7 +360,7 @@ async fn cancel_midway_stores_nothing() {
 }
 
 #[tokio::test]
-async fn the_dialogue_continues_after_a_restart() {
+async fn the_dialogue_continues_after_a_restart_and_create_happens_once() {
     let mut h = Harness::start(Backend::Sqlite).await;
     let anna = FakeUser::ru(2301);
     let owner = h.owner(&anna, "Анна").await;
@@ -377,7 +377,23 @@ async fn the_dialogue_continues_after_a_restart() {
     let out = h.text(&anna, "Europe/Moscow").await;
     assert!(last(&out).text().contains("шаг 7 из 7"), "{}", joined(&out));
     let out = h.text(&anna, "400").await;
-    h.tap(&anna, last(&out), "✅ Создать объект").await;
+    let summary = last(&out).clone();
+    // Telegram refuses the messages after Create: the site is stored all the same and the
+    // dialogue is over, so tapping Create again cannot make a second one.
+    h.tg.fail_next_in_chat(
+        "editMessageText",
+        anna.id,
+        Fault::BadRequest("Bad Request: message can't be edited".into()),
+    );
+    h.tg.fail_next_in_chat(
+        "sendMessage",
+        anna.id,
+        Fault::BadRequest("Bad Request: chat not found".into()),
+    );
+    h.tap(&anna, &summary, "✅ Создать объект").await;
+    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    let answer = forged_tap(&h, &anna, summary.message_id, "1oc").await;
+    assert!(answer.text.unwrap().contains("устарела"));
     let sites = sites_of(&h, &owner).await;
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0].settings.name.as_str(), "Пекарня");
