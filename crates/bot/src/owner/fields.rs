@@ -328,9 +328,11 @@ fn parse_hours(text: &str) -> Result<(String, String), Invalid> {
         .ok_or(Invalid::Format("site-fmt-hours"))?;
     let time = |field: &'static str, raw: &str| {
         let raw = raw.trim();
-        // "9.00" is how some people type times.
+        // "9.00" and "9" (as in "9-21") are how people often type times.
         let raw = if raw.contains(':') {
             raw.to_owned()
+        } else if !raw.is_empty() && raw.len() <= 2 && raw.chars().all(|c| c.is_ascii_digit()) {
+            format!("{raw}:00")
         } else {
             raw.replace('.', ":")
         };
@@ -669,12 +671,21 @@ mod tests {
             parse_hours("20.00-6.00"),
             Ok(("20:00".into(), "06:00".into()))
         );
+        assert_eq!(parse_hours("9-21"), Ok(("09:00".into(), "21:00".into())));
+        assert_eq!(parse_hours("22-6"), Ok(("22:00".into(), "06:00".into())));
         assert_eq!(parse_hours("24/7"), Ok(("00:00".into(), "00:00".into())));
         assert_eq!(
             parse_hours("Круглосуточно"),
             Ok(("00:00".into(), "00:00".into()))
         );
         assert_eq!(parse_hours("09:00"), Err(Invalid::Format("site-fmt-hours")));
+        assert!(matches!(
+            parse_hours("25-21"),
+            Err(Invalid::Value(ValueError::TimeOfDay {
+                field: "opens_at",
+                ..
+            }))
+        ));
         assert!(matches!(
             parse_hours("25:00-21:00"),
             Err(Invalid::Value(ValueError::TimeOfDay {
