@@ -118,7 +118,11 @@ async fn scope_title(ctx: &Ctx<'_>, scope: Scope) -> Result<Result<String, Strin
 pub async fn pick_scope(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), BotError> {
     let sites = ctx.app().sites_for(&ctx.user).await?;
     if sites.is_empty() {
-        return show(ctx, message, &ctx.t("now-no-sites"), inline(vec![])).await;
+        let text = ctx.t("now-no-sites");
+        return match message {
+            Some(m) => ctx.edit(m, &text, None).await,
+            None => ctx.send_with_menu(&text).await.map(|_| ()),
+        };
     }
     let mut rows = Vec::new();
     if sites.len() > 1 {

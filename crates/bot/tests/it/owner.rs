@@ -1068,3 +1068,29 @@ async fn non_owners_and_managers() {
     assert!(answer.show_alert);
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_owner_without_sites_is_shown_the_way() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(3101);
+    h.owner(&anna, "Анна").await;
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "👀 Сейчас на сменах").await;
+    assert!(
+        last(&out).text().contains("У вас пока нет объектов"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.press(&anna, "📊 Отчёты").await;
+    assert!(
+        last(&out).text().contains("У вас пока нет объектов"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.press(&anna, "🏢 Мои объекты").await;
+    let list = last(&out).clone();
+    assert!(list.text().contains("Создайте первый"), "{}", list.text());
+    let out = h.tap(&anna, &list, "➕ Новый объект").await;
+    assert!(last(&out).text().contains("шаг 1 из 7"), "{}", joined(&out));
+    h.shutdown().await;
+}
