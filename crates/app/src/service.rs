@@ -458,6 +458,18 @@ impl StaffPro {
         site_id: SiteId,
         fix: LocationFix,
     ) -> Result<Shift, OpenShiftError> {
+        self.open_shift_at(employee, site_id, fix)
+            .await
+            .map(|(shift, _)| shift)
+    }
+
+    /// `open_shift`, also returning the site (what the answer to the person shows).
+    pub async fn open_shift_at(
+        &self,
+        employee: &User,
+        site_id: SiteId,
+        fix: LocationFix,
+    ) -> Result<(Shift, Site), OpenShiftError> {
         let now = self.now();
         let site = self
             .store
@@ -528,7 +540,7 @@ impl StaffPro {
                 employee_id: employee.id,
             })
             .await;
-        Ok(shift)
+        Ok((shift, site))
     }
 
     /// Closes the employee's active shift from a reported location; pay is settled here.

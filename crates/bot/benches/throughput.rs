@@ -21,12 +21,21 @@ const LON: f64 = 37.6208;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let url = store_postgres::test_support::fresh_database().await.unwrap();
-    let pg = store_postgres::PgStore::connect_with(&url, 16).await.unwrap();
+    let url = store_postgres::test_support::fresh_database()
+        .await
+        .unwrap();
+    let pg = store_postgres::PgStore::connect_with(&url, 16)
+        .await
+        .unwrap();
     pg.migrate().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(pg);
     let bus = Arc::new(EventBus::new());
-    let app = StaffPro::new(store.clone(), Arc::new(SystemClock), bus.clone(), Policy::default());
+    let app = StaffPro::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        bus.clone(),
+        Policy::default(),
+    );
     let tg = FakeTelegram::start().await;
 
     let owner = app.add_owner(1, "Owner", Language::Ru).await.unwrap();
@@ -47,23 +56,35 @@ async fn main() {
         .unwrap();
     // Owner notifications would double the messages; they are measured as part of the path
     // anyway, but keep the reply count per update predictable.
-    app.update_site(&owner, site.id, SitePatch::default(), None, Some(false)).await.unwrap();
+    app.update_site(&owner, site.id, SitePatch::default(), None, Some(false))
+        .await
+        .unwrap();
     let mut people = Vec::new();
     for i in 0..EMPLOYEES {
         let id = 10_000 + i;
         let user = FakeUser::ru(id);
         tg.add_user(&user);
-        app.register_user(id, &format!("Сотрудник {i}"), Language::Ru).await.unwrap();
+        app.register_user(id, &format!("Сотрудник {i}"), Language::Ru)
+            .await
+            .unwrap();
         app.add_employee(&owner, site.id, id, None).await.unwrap();
         people.push(user);
     }
 
-    let config = BotConfig { token: tg.token().to_owned(), api_url: Some(tg.api_url().parse().unwrap()), webhook: None };
-    let bot = TelegramBot::connect(app.clone(), &bus, config).await.unwrap();
+    let config = BotConfig {
+        token: tg.token().to_owned(),
+        api_url: Some(tg.api_url().parse().unwrap()),
+        webhook: None,
+    };
+    let bot = TelegramBot::connect(app.clone(), &bus, config)
+        .await
+        .unwrap();
     let progress = bot.progress();
     let stop = CancellationToken::new();
     let running = tokio::spawn(bot.run(stop.clone()));
-    tg.wait_for_requests("getUpdates", 1, Duration::from_secs(5)).await.unwrap();
+    tg.wait_for_requests("getUpdates", 1, Duration::from_secs(5))
+        .await
+        .unwrap();
 
     // Throughput: every employee sends the mix, all at once.
     let location = || Incoming::location(LAT + 0.0001, LON).accuracy(10.0);
@@ -86,11 +107,15 @@ async fn main() {
         }
     }
     // Updates are handled per chat in order; wait for every chat's last one.
-    tg.wait_for_all_updates_taken(Duration::from_secs(120)).await.unwrap();
+    tg.wait_for_all_updates_taken(Duration::from_secs(120))
+        .await
+        .unwrap();
     assert!(progress.wait_for(last, Duration::from_secs(120)).await);
     for p in &people {
         let want = 6 * ROUNDS;
-        tg.wait_for_messages(p.id, want, Duration::from_secs(120)).await.unwrap();
+        tg.wait_for_messages(p.id, want, Duration::from_secs(120))
+            .await
+            .unwrap();
     }
     let elapsed = started.elapsed();
     println!(
@@ -107,7 +132,9 @@ async fn main() {
         let before = tg.messages(p.id).len();
         let t0 = Instant::now();
         tg.send(p, location());
-        tg.wait_for_messages(p.id, before + 1, Duration::from_secs(10)).await.unwrap();
+        tg.wait_for_messages(p.id, before + 1, Duration::from_secs(10))
+            .await
+            .unwrap();
         samples.push(t0.elapsed());
         let id = tg.send(p, Incoming::text("🔴 Закрыть смену"));
         assert!(progress.wait_for(id, Duration::from_secs(10)).await);

@@ -34,10 +34,15 @@ pub async fn set_defaults(bot: &Bot, texts: &Texts) -> Result<(), teloxide::Requ
     Ok(())
 }
 
-/// The commands of this person's chat: their role and language. Failures only log: a missing
-/// command list never stops a flow.
-pub async fn set_for(ctx: &Ctx<'_>) {
+/// The commands of this person's chat: their role and language. Employees see the defaults
+/// (set per Telegram language at start), so unless they picked a language themselves
+/// (`language_chosen`) nothing is sent for them. Failures only log: a missing command list never
+/// stops a flow.
+pub async fn set_for(ctx: &Ctx<'_>, language_chosen: bool) {
     let owner = ctx.manages_sites().await.unwrap_or(false);
+    if !owner && !language_chosen {
+        return;
+    }
     let scope = BotCommandScope::Chat {
         chat_id: Recipient::Id(ChatId(ctx.chat)),
     };

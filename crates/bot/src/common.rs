@@ -23,7 +23,7 @@ pub async fn start(ctx: &Ctx<'_>, payload: Option<&str>) -> HandlerResult {
     } else {
         text.push_str(&ctx.t("welcome-employee"));
     }
-    crate::commands::set_for(ctx).await;
+    crate::commands::set_for(ctx, false).await;
     ctx.send_with_menu(&text).await?;
     Ok(State::Idle)
 }
@@ -81,7 +81,7 @@ pub async fn on_callback(
             if let Some(m) = message {
                 ctx.edit(m, &ctx.t("language-set"), None).await?;
             }
-            crate::commands::set_for(&ctx).await;
+            crate::commands::set_for(&ctx, true).await;
             ctx.send_with_menu(&ctx.t("menu-title")).await?;
             Ok(state)
         }

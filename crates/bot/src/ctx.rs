@@ -18,6 +18,24 @@ pub struct Deps {
     pub messenger: Messenger,
     /// The bot's @username, for join links.
     pub username: String,
+    /// Menu labels in both languages → their action (a reply keyboard sends labels as text).
+    pub labels: std::collections::HashMap<String, MenuAction>,
+    /// Whether a non-owner manages sites, remembered briefly: nearly every answer shows the menu,
+    /// whose owner half depends on it, and manager grants change rarely.
+    pub manager_flags: Mutex<std::collections::HashMap<domain::UserId, (bool, std::time::Instant)>>,
+}
+
+/// How long a remembered manager flag is trusted.
+const MANAGER_FLAG_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// Flags remembered at most (a bound on memory; the map is cleared when full).
+const MANAGER_FLAGS_MAX: usize = 100_000;
+
+/// Every menu label, in both languages, with its action.
+pub fn menu_labels(texts: &Texts) -> std::collections::HashMap<String, MenuAction> {
+    MenuAction::ALL
+        .into_iter()
+        .flat_map(|a| [Language::Ru, Language::En].map(|l| (texts.get(l, a.text_id()), a)))
+        .collect()
 }
 
 /// What a person sent, reduced to what the flows need.
@@ -67,6 +85,8 @@ pub struct Ctx<'a> {
     pub chat: i64,
     /// Set by a handler to answer the button tap with a toast (or an alert).
     notice: Mutex<Option<(String, bool)>>,
+    /// Whether the person manages any site, asked once per update (menus ask it often).
+    manages: tokio::sync::OnceCell<bool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,6 +96,7 @@ impl<'a> Ctx<'a> {
             user,
             chat,
             notice: Mutex::new(None),
+            manages: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -144,7 +165,31 @@ impl<'a> Ctx<'a> {
 
     /// Whether the person owns or manages any site (shows the owner menu).
     pub async fn manages_sites(&self) -> Result<bool, BotError> {
-        Ok(self.user.is_owner || !self.app().sites_for(&self.user).await?.is_empty())
+        if self.user.is_owner {
+            return Ok(true);
+        }
+        let manages = self
+            .manages
+            .get_or_try_init(|| async {
+                let remembered = self.deps.manager_flags.lock().ok().and_then(|m| {
+                    m.get(&self.user.id)
+                        .filter(|(_, at)| at.elapsed() < MANAGER_FLAG_TTL)
+                        .map(|(v, _)| *v)
+                });
+                if let Some(v) = remembered {
+                    return Ok::<_, BotError>(v);
+                }
+                let v = !self.app().sites_for(&self.user).await?.is_empty();
+                if let Ok(mut m) = self.deps.manager_flags.lock() {
+                    if m.len() >= MANAGER_FLAGS_MAX {
+                        m.clear();
+                    }
+                    m.insert(self.user.id, (v, std::time::Instant::now()));
+                }
+                Ok(v)
+            })
+            .await?;
+        Ok(*manages)
     }
 }
 
@@ -193,15 +238,5 @@ impl MenuAction {
             MenuAction::Reports => "menu-reports",
             MenuAction::NewSite => "menu-new-site",
         }
-    }
-
-    /// The action whose label (in either language) is `text`.
-    pub fn from_label(texts: &Texts, text: &str) -> Option<MenuAction> {
-        let text = text.trim();
-        MenuAction::ALL.into_iter().find(|a| {
-            [Language::Ru, Language::En]
-                .into_iter()
-                .any(|l| texts.get(l, a.text_id()) == text)
-        })
     }
 }

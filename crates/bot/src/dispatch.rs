@@ -37,7 +37,10 @@ impl Progress {
     }
 
     pub fn is_done(&self, update_id: i64) -> bool {
-        self.done.lock().map(|d| d.contains(&update_id)).unwrap_or(false)
+        self.done
+            .lock()
+            .map(|d| d.contains(&update_id))
+            .unwrap_or(false)
     }
 
     /// Waits until the update has been handled; false on timeout.

@@ -20,7 +20,12 @@ struct Incoming {
 
 pub async fn handle_update(deps: &Deps, update: Update) {
     let update_id = i64::from(update.id.0);
-    match deps.app.store().claim_update(update_id, deps.app.now()).await {
+    match deps
+        .app
+        .store()
+        .claim_update(update_id, deps.app.now())
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             tracing::debug!(update_id, "duplicate delivery ignored");
@@ -29,7 +34,9 @@ pub async fn handle_update(deps: &Deps, update: Update) {
         // The database is down: handle it anyway (at worst twice) rather than drop it.
         Err(e) => tracing::warn!(update_id, error = %e, "could not record the update id"),
     }
-    let Some(incoming) = parse(update) else { return };
+    let Some(incoming) = parse(update) else {
+        return;
+    };
     let (chat, language_code) = (incoming.chat, incoming.language_code.clone());
     let callback = match &incoming.input {
         Input::Callback { id, .. } => Some(id.clone()),
@@ -63,14 +70,20 @@ enum Failure {
 
 async fn handle(deps: &Deps, incoming: Incoming) -> Result<(), Failure> {
     let (ctx, state) = prepare(deps, &incoming).await.map_err(Failure::Untold)?;
-    respond(&ctx, state, &incoming.input).await.map_err(Failure::Told)
+    respond(&ctx, state, &incoming.input)
+        .await
+        .map_err(Failure::Told)
 }
 
 /// The person (registered on first contact) and their chat's dialogue state.
 async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, State), BotError> {
     let user = deps
         .app
-        .ensure_user(incoming.telegram_id, &incoming.name, incoming.language_code.as_deref())
+        .ensure_user(
+            incoming.telegram_id,
+            &incoming.name,
+            incoming.language_code.as_deref(),
+        )
         .await?;
     if !user.reachable {
         deps.app.set_reachable(&user, true).await?;
@@ -131,8 +144,8 @@ async fn route(ctx: &Ctx<'_>, state: State, input: &Input) -> HandlerResult {
             _ => common::unknown(ctx).await,
         },
         Input::Text(text) if is_cancel_label(ctx, text) => common::cancel(ctx, &state).await,
-        Input::Text(text) if MenuAction::from_label(&ctx.deps.texts, text).is_some() => {
-            let Some(action) = MenuAction::from_label(&ctx.deps.texts, text) else {
+        Input::Text(text) if ctx.deps.labels.contains_key(text.trim()) => {
+            let Some(action) = ctx.deps.labels.get(text.trim()).copied() else {
                 return common::unknown(ctx).await;
             };
             on_menu(ctx, action).await

@@ -17,7 +17,12 @@ pub async fn main_menu(ctx: &Ctx<'_>) -> Result<ReplyMarkup, BotError> {
     ];
     if ctx.manages_sites().await? {
         rows.push(vec![label(MenuAction::MySites), label(MenuAction::Now)]);
-        rows.push(vec![label(MenuAction::Reports), label(MenuAction::NewSite)]);
+        // Only owners create sites; managers work on the ones they were given.
+        if ctx.user.is_owner {
+            rows.push(vec![label(MenuAction::Reports), label(MenuAction::NewSite)]);
+        } else {
+            rows.push(vec![label(MenuAction::Reports)]);
+        }
     }
     rows.push(vec![label(MenuAction::Help)]);
     Ok(ReplyMarkup::Keyboard(

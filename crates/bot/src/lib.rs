@@ -83,6 +83,8 @@ impl TelegramBot {
             tracing::warn!(error = %e, "could not register the command list");
         }
         let deps = Arc::new(Deps {
+            labels: ctx::menu_labels(&texts),
+            manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
             app,
             texts,

@@ -22,7 +22,12 @@ fn server_url() -> String {
 }
 
 fn service(store: Arc<dyn Store>) -> StaffPro {
-    StaffPro::new(store, Arc::new(SystemClock), Arc::new(NoEvents), Policy::default())
+    StaffPro::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(NoEvents),
+        Policy::default(),
+    )
 }
 
 /// An owner with one site and one employee with access to it.
@@ -43,7 +48,10 @@ async fn one_site(app: &StaffPro) -> (domain::User, domain::SiteId) {
         )
         .await
         .unwrap();
-    let employee = app.register_user(2, "Employee", Language::Ru).await.unwrap();
+    let employee = app
+        .register_user(2, "Employee", Language::Ru)
+        .await
+        .unwrap();
     app.add_employee(&owner, site.id, 2, None).await.unwrap();
     (employee, site.id)
 }
@@ -61,11 +69,22 @@ fn open_close(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let stores: Vec<(&str, Arc<dyn Store>)> = rt.block_on(async {
-        let pg = PgStore::connect(&store_postgres::test_support::fresh_database().await.unwrap()).await.unwrap();
+        let pg = PgStore::connect(
+            &store_postgres::test_support::fresh_database()
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
         pg.migrate().await.unwrap();
-        let lite = SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
+        let lite = SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.path().display()))
+            .await
+            .unwrap();
         lite.migrate().await.unwrap();
-        vec![("postgres", Arc::new(pg) as Arc<dyn Store>), ("sqlite", Arc::new(lite) as Arc<dyn Store>)]
+        vec![
+            ("postgres", Arc::new(pg) as Arc<dyn Store>),
+            ("sqlite", Arc::new(lite) as Arc<dyn Store>),
+        ]
     });
     let mut group = c.benchmark_group("open_close_shift");
     for (name, store) in stores {
@@ -84,33 +103,63 @@ fn open_close(c: &mut Criterion) {
 /// Connects to the benchmark database, loading the scaled demo data the first time.
 async fn million_shift_store() -> Arc<dyn Store> {
     let server = server_url();
-    let admin = PgStore::connect(&format!("{server}/postgres")).await.unwrap();
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(BENCH_DB)
-        .fetch_one(admin.pool())
+    let admin = PgStore::connect(&format!("{server}/postgres"))
         .await
         .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(BENCH_DB)
+            .fetch_one(admin.pool())
+            .await
+            .unwrap();
     if !exists {
-        sqlx::query("CREATE DATABASE staffprobot_bench_1m").execute(admin.pool()).await.unwrap();
+        sqlx::query("CREATE DATABASE staffprobot_bench_1m")
+            .execute(admin.pool())
+            .await
+            .unwrap();
     }
-    let store = PgStore::connect(&format!("{server}/{BENCH_DB}")).await.unwrap();
+    let store = PgStore::connect(&format!("{server}/{BENCH_DB}"))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
-    let shifts: i64 = sqlx::query_scalar("SELECT count(*) FROM shifts").fetch_one(store.pool()).await.unwrap();
+    let shifts: i64 = sqlx::query_scalar("SELECT count(*) FROM shifts")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     if shifts == 0 {
         eprintln!("loading ~1,000,000 demo shifts into {BENCH_DB} (once)…");
         let app = service(Arc::new(store.clone()));
-        let opts = DemoOptions { seed: 7, history_days: HISTORY_DAYS, copies: COPIES, live_data: false };
+        let opts = DemoOptions {
+            seed: 7,
+            history_days: HISTORY_DAYS,
+            copies: COPIES,
+            live_data: false,
+        };
         let summary = testkit::demo::seed(&app, opts).await.unwrap();
         eprintln!("loaded {} shifts", summary.finished_shifts);
         sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
     }
     // A regional manager of every site: the heaviest report one person can ask for.
-    if store.user_by_telegram_id(CHAIN_MANAGER_TELEGRAM_ID).await.unwrap().is_none() {
+    if store
+        .user_by_telegram_id(CHAIN_MANAGER_TELEGRAM_ID)
+        .await
+        .unwrap()
+        .is_none()
+    {
         let app = service(Arc::new(store.clone()));
-        let manager = app.register_user(CHAIN_MANAGER_TELEGRAM_ID, "Chain manager", Language::Ru).await.unwrap();
-        let site_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites").fetch_all(store.pool()).await.unwrap();
+        let manager = app
+            .register_user(CHAIN_MANAGER_TELEGRAM_ID, "Chain manager", Language::Ru)
+            .await
+            .unwrap();
+        let site_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
         for id in site_ids {
-            store.grant_manager(domain::SiteId(id), manager.id).await.unwrap();
+            store
+                .grant_manager(domain::SiteId(id), manager.id)
+                .await
+                .unwrap();
         }
     }
     Arc::new(store)
@@ -133,19 +182,31 @@ fn monthly_report(c: &mut Criterion) {
         .expect("the demo owner exists");
     let (from, to) = last_full_month(Utc::now().date_naive());
     let report = rt.block_on(app.summary(&owner, from, to, None)).unwrap();
-    eprintln!("report {from}..{to}: {} shifts, {} employees, {} sites", report.shifts, report.employees.len(), report.sites.len());
+    eprintln!(
+        "report {from}..{to}: {} shifts, {} employees, {} sites",
+        report.shifts,
+        report.employees.len(),
+        report.sites.len()
+    );
     assert!(report.shifts > 0);
     c.bench_function("monthly_summary_1m_shifts/postgres", |b| {
-        b.to_async(&rt).iter(|| async { app.summary(&owner, from, to, None).await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { app.summary(&owner, from, to, None).await.unwrap() })
     });
     let manager = rt
         .block_on(app.store().user_by_telegram_id(CHAIN_MANAGER_TELEGRAM_ID))
         .unwrap()
         .expect("the chain manager exists");
     let all = rt.block_on(app.summary(&manager, from, to, None)).unwrap();
-    eprintln!("every site {from}..{to}: {} shifts, {} employees, {} sites", all.shifts, all.employees.len(), all.sites.len());
+    eprintln!(
+        "every site {from}..{to}: {} shifts, {} employees, {} sites",
+        all.shifts,
+        all.employees.len(),
+        all.sites.len()
+    );
     c.bench_function("monthly_summary_1m_shifts_every_site/postgres", |b| {
-        b.to_async(&rt).iter(|| async { app.summary(&manager, from, to, None).await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { app.summary(&manager, from, to, None).await.unwrap() })
     });
 }
 

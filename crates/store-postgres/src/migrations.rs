@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bot support",
         include_str!("../migrations/20261126000001_bot_support.sql"),
     ),
+    (
+        20261126000002,
+        "unlogged bot state",
+        include_str!("../migrations/20261126000002_unlogged_bot_state.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

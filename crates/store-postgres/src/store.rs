@@ -431,6 +431,29 @@ impl Store for PgStore {
     /// another employee or site, is not linked: the shift still opens, because the employee is
     /// at the site now, and `planned_shift_id` of the result says whether the link was made.
     async fn insert_shift(&self, s: &NewShift) -> StoreResult<Shift> {
+        if s.planned_shift_id.is_none() {
+            // Nothing to link: one statement, no transaction round trips (the common case).
+            let row: ShiftRow = sqlx::query_as(concat!(
+                "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
+                 start_longitude, start_accuracy_m, start_distance_m, hourly_rate_minor, currency, \
+                 planned_shift_id) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, NULL) \
+                 RETURNING ",
+                shift_columns!()
+            ))
+            .bind(s.employee_id.0)
+            .bind(s.site_id.0)
+            .bind(s.started_at)
+            .bind(s.start_location.coordinates.latitude())
+            .bind(s.start_location.coordinates.longitude())
+            .bind(s.start_location.accuracy_m)
+            .bind(s.start_location.distance_m)
+            .bind(s.hourly_rate.minor)
+            .bind(s.hourly_rate.currency.code())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map)?;
+            return row.try_into();
+        }
         let mut tx = self.pool.begin().await.map_err(map)?;
         let plan_id: Option<i64> = match s.planned_shift_id {
             Some(plan) => sqlx::query_scalar(

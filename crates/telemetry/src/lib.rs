@@ -27,9 +27,13 @@ impl LogFormat {
 /// crates, warn for libraries). Calling it twice is harmless (the second call does nothing).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("warn,staffprobot=info,api=info,app=info,store_postgres=info,store_sqlite=info")
+        EnvFilter::new(
+            "warn,staffprobot=info,api=info,app=info,store_postgres=info,store_sqlite=info",
+        )
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -14,7 +14,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.token(&token);
     }
     let tg = builder.start().await?;
-    println!("fake Telegram Bot API at {} with token {}", tg.api_url(), tg.token());
+    println!(
+        "fake Telegram Bot API at {} with token {}",
+        tg.api_url(),
+        tg.token()
+    );
     println!("control API: {}control", tg.api_url());
     tokio::signal::ctrl_c().await?;
     Ok(())

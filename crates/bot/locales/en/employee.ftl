@@ -114,3 +114,4 @@ earn-shifts = { $n ->
     [one] { $n } shift
    *[other] { $n } shifts
 }
+shift-already-open = Your shift at “{ $site }” is already open since { $time }. To close it, tap “🔴 Close shift”.

@@ -76,8 +76,29 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input)
 }
 
 /// A location sent outside a dialogue: close the active shift, or open one where it fits.
+/// A location this soon after opening does not close the shift.
+const DOUBLE_TAP_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
+
 pub async fn on_idle_location(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
-    if ctx.app().store().active_shift(ctx.user.id).await?.is_some() {
+    if let Some(active) = ctx.app().store().active_shift(ctx.user.id).await? {
+        // A second tap on "send location" right after opening is a double tap, not a request
+        // to close the shift that just started.
+        if ctx.app().now() - active.started_at < DOUBLE_TAP_WINDOW {
+            let site = ctx.app().store().site(active.site_id).await?;
+            let (name, time) = match &site {
+                Some(s) => (
+                    crate::format::html(s.settings.name.as_str()),
+                    crate::format::local_time(&s.settings.time_zone, active.started_at),
+                ),
+                None => (String::new(), String::new()),
+            };
+            ctx.send_with_menu(&ctx.tf(
+                "shift-already-open",
+                crate::args!["site" => name, "time" => time],
+            ))
+            .await?;
+            return Ok(State::Idle);
+        }
         return close_with(ctx, fix).await;
     }
     let sites = ctx.app().workplaces(&ctx.user).await?;
@@ -189,16 +210,10 @@ pub(super) async fn start_close(ctx: &Ctx<'_>) -> HandlerResult {
 }
 
 async fn open_at(ctx: &Ctx<'_>, site_id: SiteId, fix: LocationFix) -> HandlerResult {
-    match ctx.app().open_shift(&ctx.user, site_id, fix).await {
-        Ok(shift) => {
-            let site = ctx.app().store().site(site_id).await?;
-            let (name, time) = match &site {
-                Some(s) => (
-                    html(s.settings.name.as_str()),
-                    local_time(&s.settings.time_zone, shift.started_at),
-                ),
-                None => (String::new(), String::new()),
-            };
+    match ctx.app().open_shift_at(&ctx.user, site_id, fix).await {
+        Ok((shift, site)) => {
+            let name = html(site.settings.name.as_str());
+            let time = local_time(&site.settings.time_zone, shift.started_at);
             ctx.send_with_menu(&ctx.tf("open-done", args!["time" => time, "site" => name]))
                 .await?;
             Ok(State::Idle)

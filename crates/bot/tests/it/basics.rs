@@ -379,7 +379,9 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
 /// bot recovers by itself when it is back.
 #[tokio::test]
 async fn a_database_outage_gets_an_apology_and_the_bot_recovers() {
-    let url = store_postgres::test_support::fresh_database().await.unwrap();
+    let url = store_postgres::test_support::fresh_database()
+        .await
+        .unwrap();
     let pg = store_postgres::PgStore::connect(&url).await.unwrap();
     pg.migrate().await.unwrap();
     let h = Harness::start_on(Arc::new(pg), None).await;
@@ -388,21 +390,69 @@ async fn a_database_outage_gets_an_apology_and_the_bot_recovers() {
     assert!(joined(&out).contains("Здравствуйте"));
 
     let (server, db) = url.rsplit_once('/').unwrap();
-    let admin = store_postgres::PgStore::connect(&format!("{server}/postgres")).await.unwrap();
+    let admin = store_postgres::PgStore::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
     let set_allowed = |allowed: bool| {
-        sqlx::AssertSqlSafe(format!("ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS {allowed}"))
+        sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS {allowed}"
+        ))
     };
-    sqlx::query(set_allowed(false)).execute(admin.pool()).await.unwrap();
+    sqlx::query(set_allowed(false))
+        .execute(admin.pool())
+        .await
+        .unwrap();
     sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
         .bind(db)
         .execute(admin.pool())
         .await
         .unwrap();
     let out = h.command(&ivan, "help", None).await;
-    assert!(joined(&out).contains("Что-то пошло не так"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("Что-то пошло не так"),
+        "{}",
+        joined(&out)
+    );
 
-    sqlx::query(set_allowed(true)).execute(admin.pool()).await.unwrap();
+    sqlx::query(set_allowed(true))
+        .execute(admin.pool())
+        .await
+        .unwrap();
     let out = h.command(&ivan, "help", None).await;
     assert!(joined(&out).contains("Что я умею"), "{}", joined(&out));
+    h.shutdown().await;
+}
+
+/// A double tap on "send location": the second location neither opens a second shift nor
+/// closes the one that just opened.
+#[tokio::test]
+async fn a_double_location_tap_opens_one_shift() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let owner = h.owner(&FakeUser::ru(1400), "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    let ivan = FakeUser::ru(1401);
+    let user = h.employee(&ivan, "Иван", &owner, &site).await;
+    h.press(&ivan, "🟢 Открыть смену").await;
+    let loc =
+        || Incoming::location(crate::support::SITE_LAT, crate::support::SITE_LON).accuracy(5.0);
+    let first = h.tg.send(&ivan, loc());
+    let second = h.tg.send(&ivan, loc());
+    h.processed(first).await;
+    h.processed(second).await;
+    let texts = h.tg.texts(1401).join("\n");
+    assert!(texts.contains("Смена открыта"), "{texts}");
+    assert!(texts.contains("Смена уже открыта"), "{texts}");
+    let shifts = h
+        .store
+        .list_shifts(&ShiftFilter {
+            site_ids: vec![site.id],
+            limit: 10,
+            ..ShiftFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(shifts.len(), 1);
+    assert_eq!(shifts[0].status, ShiftStatus::Active);
+    assert_eq!(shifts[0].employee_id, user.id);
     h.shutdown().await;
 }

@@ -3,6 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod basics;
-mod owner;
 mod employee;
+mod owner;
 mod support;

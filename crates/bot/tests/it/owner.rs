@@ -1046,7 +1046,10 @@ async fn non_owners_and_managers() {
         "{}",
         card.text()
     );
-    let out = h.press(&maria, "➕ New site").await;
+    // Managers get no "New site" button; typing the label is refused with the reason.
+    let menu = h.tg.reply_keyboard(maria.id).unwrap().texts().concat();
+    assert!(!menu.contains(&"➕ New site".to_owned()), "{menu:?}");
+    let out = h.text(&maria, "➕ New site").await;
     assert!(last(&out).text().contains("Only owners can create sites"));
     // Access taken away: the old card's buttons answer with a notice.
     let maria_id = h
