@@ -24,7 +24,7 @@ async fn main() {
     let url = store_postgres::test_support::fresh_database()
         .await
         .unwrap();
-    let pg = store_postgres::PgStore::connect_with(&url, 16)
+    let pg = store_postgres::PgStore::connect_with(&url, 8)
         .await
         .unwrap();
     pg.migrate().await.unwrap();
