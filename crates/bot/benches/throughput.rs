@@ -24,9 +24,7 @@ async fn main() {
     let url = store_postgres::test_support::fresh_database()
         .await
         .unwrap();
-    let pg = store_postgres::PgStore::connect_with(&url, 8)
-        .await
-        .unwrap();
+    let pg = store_postgres::PgStore::connect(&url).await.unwrap();
     pg.migrate().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(pg);
     let bus = Arc::new(EventBus::new());

@@ -133,7 +133,7 @@ impl Config {
                 },
             }
         };
-        let database_max_connections = number("DATABASE_MAX_CONNECTIONS", 32, 1, 1000) as u32;
+        let database_max_connections = number("DATABASE_MAX_CONNECTIONS", 10, 1, 1000) as u32;
         let defaults = Policy::default();
         let mut policy = defaults;
         policy.location.max_accuracy_m = number("LOCATION_MAX_ACCURACY_M", 100, 1, 10_000) as f64;
