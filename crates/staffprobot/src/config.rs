@@ -282,20 +282,6 @@ mod tests {
         assert_eq!(c.policy.plan_cancel_cutoff, Duration::minutes(120));
         assert_eq!(c.log_format, LogFormat::Json);
     }
-}
-
-#[cfg(test)]
-mod telegram_tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn with(pairs: &[(&str, &str)]) -> Result<Config, Vec<ConfigError>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
-    }
 
     #[test]
     fn telegram_settings() {

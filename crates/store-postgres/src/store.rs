@@ -326,49 +326,21 @@ impl Store for PgStore {
     }
 
     async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO site_managers (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(site_id.0)
-        .bind(user_id.0)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(done.rows_affected() == 1)
+        self.grant(Grant::Manager, site_id, user_id).await
     }
 
     async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM site_managers WHERE site_id = $1 AND user_id = $2")
-            .bind(site_id.0)
-            .bind(user_id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(map)?;
-        Ok(done.rows_affected() == 1)
+        self.revoke(Grant::Manager, site_id, user_id).await
     }
 
     // ---- employee access -----------------------------------------------------------------------
 
     async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO site_access (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(site_id.0)
-        .bind(user_id.0)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(done.rows_affected() == 1)
+        self.grant(Grant::Access, site_id, user_id).await
     }
 
     async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM site_access WHERE site_id = $1 AND user_id = $2")
-            .bind(site_id.0)
-            .bind(user_id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(map)?;
-        Ok(done.rows_affected() == 1)
+        self.revoke(Grant::Access, site_id, user_id).await
     }
 
     async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
@@ -431,64 +403,30 @@ impl Store for PgStore {
     /// another employee or site, is not linked: the shift still opens, because the employee is
     /// at the site now, and `planned_shift_id` of the result says whether the link was made.
     async fn insert_shift(&self, s: &NewShift) -> StoreResult<Shift> {
-        if s.planned_shift_id.is_none() {
+        let Some(plan) = s.planned_shift_id else {
             // Nothing to link: one statement, no transaction round trips (the common case).
-            let row: ShiftRow = sqlx::query_as(concat!(
-                "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
-                 start_longitude, start_accuracy_m, start_distance_m, hourly_rate_minor, currency, \
-                 planned_shift_id) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, NULL) \
-                 RETURNING ",
-                shift_columns!()
-            ))
-            .bind(s.employee_id.0)
-            .bind(s.site_id.0)
-            .bind(s.started_at)
-            .bind(s.start_location.coordinates.latitude())
-            .bind(s.start_location.coordinates.longitude())
-            .bind(s.start_location.accuracy_m)
-            .bind(s.start_location.distance_m)
-            .bind(s.hourly_rate.minor)
-            .bind(s.hourly_rate.currency.code())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map)?;
-            return row.try_into();
-        }
-        let mut tx = self.pool.begin().await.map_err(map)?;
-        let plan_id: Option<i64> = match s.planned_shift_id {
-            Some(plan) => sqlx::query_scalar(
-                "UPDATE planned_shifts SET status = 'done' \
-                 WHERE id = $1 AND employee_id = $2 AND site_id = $3 AND status = 'planned' \
-                 RETURNING id",
-            )
-            .bind(plan.0)
-            .bind(s.employee_id.0)
-            .bind(s.site_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map)?,
-            None => None,
+            return bind_new_shift(sqlx::query_as(INSERT_SHIFT), s, None)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map)?
+                .try_into();
         };
-        let row: ShiftRow = sqlx::query_as(concat!(
-            "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
-             start_longitude, start_accuracy_m, start_distance_m, hourly_rate_minor, currency, \
-             planned_shift_id) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10) \
-             RETURNING ",
-            shift_columns!()
-        ))
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        let plan_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE planned_shifts SET status = 'done' \
+             WHERE id = $1 AND employee_id = $2 AND site_id = $3 AND status = 'planned' \
+             RETURNING id",
+        )
+        .bind(plan.0)
         .bind(s.employee_id.0)
         .bind(s.site_id.0)
-        .bind(s.started_at)
-        .bind(s.start_location.coordinates.latitude())
-        .bind(s.start_location.coordinates.longitude())
-        .bind(s.start_location.accuracy_m)
-        .bind(s.start_location.distance_m)
-        .bind(s.hourly_rate.minor)
-        .bind(s.hourly_rate.currency.code())
-        .bind(plan_id)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map)?;
+        let row: ShiftRow = bind_new_shift(sqlx::query_as(INSERT_SHIFT), s, plan_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map)?;
         if let Some(plan) = plan_id {
             sqlx::query("UPDATE planned_shifts SET shift_id = $1 WHERE id = $2")
                 .bind(row.id())
@@ -1055,4 +993,81 @@ mod tests {
             );
         }
     }
+}
+
+/// The two grant tables: who may manage a site, and who may work at it.
+#[derive(Debug, Clone, Copy)]
+enum Grant {
+    Manager,
+    Access,
+}
+
+impl Grant {
+    fn insert_sql(self) -> &'static str {
+        match self {
+            Grant::Manager => {
+                "INSERT INTO site_managers (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            }
+            Grant::Access => {
+                "INSERT INTO site_access (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            }
+        }
+    }
+
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Grant::Manager => "DELETE FROM site_managers WHERE site_id = $1 AND user_id = $2",
+            Grant::Access => "DELETE FROM site_access WHERE site_id = $1 AND user_id = $2",
+        }
+    }
+}
+
+impl PgStore {
+    /// Returns false when the grant already existed.
+    async fn grant(&self, kind: Grant, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let done = sqlx::query(kind.insert_sql())
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Returns false when there was no grant.
+    async fn revoke(&self, kind: Grant, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let done = sqlx::query(kind.delete_sql())
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Inserts an active shift; `$10` is the plan it fulfils (or NULL).
+const INSERT_SHIFT: &str = concat!(
+    "INSERT INTO shifts (employee_id, site_id, status, started_at, start_latitude, \
+     start_longitude, start_accuracy_m, start_distance_m, hourly_rate_minor, currency, \
+     planned_shift_id) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10) \
+     RETURNING ",
+    shift_columns!()
+);
+
+fn bind_new_shift<'q>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, ShiftRow, sqlx::postgres::PgArguments>,
+    s: &NewShift,
+    plan_id: Option<i64>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, ShiftRow, sqlx::postgres::PgArguments> {
+    q.bind(s.employee_id.0)
+        .bind(s.site_id.0)
+        .bind(s.started_at)
+        .bind(s.start_location.coordinates.latitude())
+        .bind(s.start_location.coordinates.longitude())
+        .bind(s.start_location.accuracy_m)
+        .bind(s.start_location.distance_m)
+        .bind(s.hourly_rate.minor)
+        .bind(s.hourly_rate.currency.code().to_owned())
+        .bind(plan_id)
 }

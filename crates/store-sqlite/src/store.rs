@@ -520,73 +520,21 @@ impl Store for SqliteStore {
     }
 
     async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "INSERT INTO site_managers (site_id, user_id, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(site_id.0)
-        .bind(user_id.0)
-        .bind(now_micros())
-        .execute(tx.conn())
-        .await;
-        let done = match done {
-            Ok(done) => done,
-            Err(e) => {
-                let refs = [Ref::Site(site_id), Ref::User(user_id)];
-                return Err(write_error(tx.conn(), e, &refs).await);
-            }
-        };
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.grant(Grant::Manager, site_id, user_id).await
     }
 
     async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM site_managers WHERE site_id = ? AND user_id = ?")
-            .bind(site_id.0)
-            .bind(user_id.0)
-            .execute(tx.conn())
-            .await
-            .map_err(from_sqlx)?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.revoke(Grant::Manager, site_id, user_id).await
     }
 
     // ---- employee access ---------------------------------------------------------------------
 
     async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "INSERT INTO site_access (site_id, user_id, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(site_id.0)
-        .bind(user_id.0)
-        .bind(now_micros())
-        .execute(tx.conn())
-        .await;
-        let done = match done {
-            Ok(done) => done,
-            Err(e) => {
-                let refs = [Ref::Site(site_id), Ref::User(user_id)];
-                return Err(write_error(tx.conn(), e, &refs).await);
-            }
-        };
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.grant(Grant::Access, site_id, user_id).await
     }
 
     async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM site_access WHERE site_id = ? AND user_id = ?")
-            .bind(site_id.0)
-            .bind(user_id.0)
-            .execute(tx.conn())
-            .await
-            .map_err(from_sqlx)?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.revoke(Grant::Access, site_id, user_id).await
     }
 
     async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
@@ -1192,5 +1140,69 @@ mod tests {
             );
             assert!(!plan.iter().any(|d| d.starts_with("SCAN s")), "{plan:?}");
         }
+    }
+}
+
+/// The two grant tables: who may manage a site, and who may work at it.
+#[derive(Debug, Clone, Copy)]
+enum Grant {
+    Manager,
+    Access,
+}
+
+impl Grant {
+    fn insert_sql(self) -> &'static str {
+        match self {
+            Grant::Manager => {
+                "INSERT INTO site_managers (site_id, user_id, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT DO NOTHING"
+            }
+            Grant::Access => {
+                "INSERT INTO site_access (site_id, user_id, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT DO NOTHING"
+            }
+        }
+    }
+
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Grant::Manager => "DELETE FROM site_managers WHERE site_id = ? AND user_id = ?",
+            Grant::Access => "DELETE FROM site_access WHERE site_id = ? AND user_id = ?",
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Returns false when the grant already existed.
+    async fn grant(&self, kind: Grant, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(kind.insert_sql())
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .bind(now_micros())
+            .execute(tx.conn())
+            .await;
+        let done = match done {
+            Ok(done) => done,
+            Err(e) => {
+                let refs = [Ref::Site(site_id), Ref::User(user_id)];
+                return Err(write_error(tx.conn(), e, &refs).await);
+            }
+        };
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Returns false when there was no grant.
+    async fn revoke(&self, kind: Grant, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(kind.delete_sql())
+            .bind(site_id.0)
+            .bind(user_id.0)
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 }
