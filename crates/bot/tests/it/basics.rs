@@ -456,3 +456,19 @@ async fn a_double_location_tap_opens_one_shift() {
     assert_eq!(shifts[0].employee_id, user.id);
     h.shutdown().await;
 }
+
+/// A dropped connection to Telegram is retried: the person gets the answer exactly once.
+#[tokio::test]
+async fn a_dropped_connection_is_retried() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let ivan = FakeUser::ru(1501);
+    h.tg.fail_next_in_chat("sendMessage", 1501, Fault::DropConnection);
+    let out = h.command(&ivan, "start", None).await;
+    assert_eq!(out.len(), 1, "{}", joined(&out));
+    assert!(out[0].text().contains("Здравствуйте"));
+    assert!(
+        h.tg.request_count("sendMessage") >= 2,
+        "the first attempt failed and was retried"
+    );
+    h.shutdown().await;
+}

@@ -4,5 +4,6 @@
 
 mod basics;
 mod employee;
+mod journey;
 mod owner;
 mod support;
