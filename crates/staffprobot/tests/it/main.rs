@@ -163,6 +163,7 @@ fn every_command_has_help_with_examples() {
     for args in [
         vec!["run", "--help"],
         vec!["api", "--help"],
+        vec!["bot", "--help"],
         vec!["migrate", "--help"],
         vec!["owner", "add", "--help"],
         vec!["token", "issue", "--help"],
@@ -381,4 +382,12 @@ fn run_in_webhook_mode_refuses_a_wrong_secret() {
     rt.block_on(tg.wait_for_messages(5151, 1, Duration::from_secs(10)))
         .unwrap();
     stop(child);
+}
+
+#[test]
+fn the_bot_alone_needs_a_token_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = staffprobot(dir.path(), &[]).arg("bot").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TELEGRAM_BOT_TOKEN is not set"));
 }
