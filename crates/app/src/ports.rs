@@ -169,6 +169,12 @@ pub trait Store: Send + Sync + 'static {
     async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool>;
     /// Sites the user may work at, by id.
     async fn sites_of_employee(&self, user_id: UserId) -> StoreResult<Vec<Site>>;
+    /// Sites where the person has shifts that started at or after `since` (access or not).
+    async fn sites_worked_at(
+        &self,
+        user_id: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Site>>;
     /// Everyone with access to any of the sites, ordered by name then id.
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>>;
 

@@ -103,7 +103,22 @@ impl StaffPro {
     /// Finished shifts of the employee in the period, per site; each site's dates in its zone.
     pub async fn earnings(&self, employee: &User, period: Period) -> Result<Earnings, AppError> {
         let now = self.now();
-        let sites = self.store().sites_of_employee(employee.id).await?;
+        // Current workplaces, and any site worked at in the period even if access was revoked
+        // since: money earned does not disappear with the access. Two days of slack cover the
+        // widest time-zone difference before the period's first local day.
+        let mut sites = self.store().sites_of_employee(employee.id).await?;
+        let (earliest, _) = period.dates(now.date_naive());
+        let since = earliest
+            .pred_opt()
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(earliest)
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        for site in self.store().sites_worked_at(employee.id, since).await? {
+            if !sites.iter().any(|s| s.id == site.id) {
+                sites.push(site);
+            }
+        }
         let mut ranges = Vec::with_capacity(sites.len());
         for s in &sites {
             let tz = s.settings.time_zone;

@@ -368,6 +368,25 @@ impl Store for PgStore {
         convert(rows)
     }
 
+    async fn sites_worked_at(
+        &self,
+        user_id: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Site>> {
+        let rows: Vec<SiteRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE id IN (SELECT DISTINCT site_id FROM shifts \
+             WHERE employee_id = $1 AND started_at >= $2) ORDER BY id"
+        ))
+        .bind(user_id.0)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        convert(rows)
+    }
+
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>> {
         if site_ids.is_empty() {
             return Ok(Vec::new());

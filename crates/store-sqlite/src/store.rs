@@ -562,6 +562,25 @@ impl Store for SqliteStore {
         all(found, rows::site)
     }
 
+    async fn sites_worked_at(
+        &self,
+        user_id: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Site>> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE id IN (SELECT DISTINCT site_id FROM shifts \
+             WHERE employee_id = ? AND started_at >= ?) ORDER BY id"
+        ))
+        .bind(user_id.0)
+        .bind(micros(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        all(found, rows::site)
+    }
+
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>> {
         if site_ids.is_empty() {
             return Ok(Vec::new());

@@ -3397,6 +3397,45 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
     assert!(none.per_site.is_empty());
     assert_eq!((none.shifts, none.worked_minutes), (0, 0));
     assert!(none.totals.is_empty());
+
+    // Access taken away: what was earned there this month still counts.
+    w.app
+        .revoke_employee(&w.owner, port.id, ivan.id)
+        .await
+        .unwrap();
+    check(
+        w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
+        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+    );
+    // The store lists the sites worked at since a moment, with or without access.
+    let since = |at: &str| utc(at);
+    let ids = |sites: Vec<Site>| sites.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    let mut both = vec![msk.id, port.id];
+    both.sort();
+    assert_eq!(
+        ids(w
+            .store
+            .sites_worked_at(ivan.id, since("2026-12-01 00:00"))
+            .await
+            .unwrap()),
+        both
+    );
+    assert_eq!(
+        ids(w
+            .store
+            .sites_worked_at(ivan.id, since("2027-01-04 14:30"))
+            .await
+            .unwrap()),
+        vec![msk.id],
+        "only the running shift at the Moscow site started after that"
+    );
+    assert!(
+        w.store
+            .sites_worked_at(newcomer.id, since("2026-01-01 00:00"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn live_status_shows_who_is_on_shift_and_who_is_late(store: Arc<dyn Store>) {
