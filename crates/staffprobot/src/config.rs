@@ -156,7 +156,21 @@ impl Config {
                 }
             };
         let api_url = url_of("TELEGRAM_API_URL", &mut bad);
-        let webhook_url = url_of("TELEGRAM_WEBHOOK_URL", &mut bad);
+        let webhook_url = url_of("TELEGRAM_WEBHOOK_URL", &mut bad).filter(|u| {
+            // The webhook shares the HTTP server with the API: its path must be its own.
+            let path = u.path();
+            let taken = ["/api", "/health", "/ready", "/docs", "/openapi.json", "/metrics"]
+                .iter()
+                .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+            if path == "/" || taken {
+                bad(
+                    "TELEGRAM_WEBHOOK_URL",
+                    format!("its path {path:?} is taken by the HTTP API; use one such as /telegram/webhook"),
+                );
+                return false;
+            }
+            true
+        });
         let telegram = match value("TELEGRAM_BOT_TOKEN") {
             None => None,
             Some(token) => {
@@ -309,5 +323,22 @@ mod tests {
                 "TELEGRAM_WEBHOOK_SECRET"
             ]
         );
+        for taken in [
+            "https://bot.example.com/",
+            "https://bot.example.com/api/v1/hook",
+            "https://x.org/health",
+        ] {
+            let errs = with(&[
+                ("TELEGRAM_BOT_TOKEN", "123:abc"),
+                ("TELEGRAM_WEBHOOK_URL", taken),
+            ])
+            .unwrap_err();
+            assert_eq!(errs[0].variable, "TELEGRAM_WEBHOOK_URL", "{taken}");
+        }
+        let ok = with(&[
+            ("TELEGRAM_BOT_TOKEN", "123:abc"),
+            ("TELEGRAM_WEBHOOK_URL", "https://x.org/telegram/webhook"),
+        ]);
+        assert!(ok.is_ok());
     }
 }
