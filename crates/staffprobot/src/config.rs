@@ -177,7 +177,11 @@ impl Config {
                 let token = token.trim().to_owned();
                 // Telegram tokens look like 123456:ABC-DEF…; catch a pasted wrong value early.
                 let well_formed = token.split_once(':').is_some_and(|(id, rest)| {
-                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()
+                    !id.is_empty()
+                        && id.bytes().all(|b| b.is_ascii_digit())
+                        && !rest.is_empty()
+                        // It becomes part of every request URL.
+                        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
                 });
                 if !well_formed {
                     bad(
