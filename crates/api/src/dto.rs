@@ -545,7 +545,8 @@ impl PlanParams {
 
 // ---- reports ---------------------------------------------------------------------------------
 
-/// The period (local dates, inclusive; at most 366 days) and optionally one site.
+/// The period (local dates, inclusive; at most 366 days) and optionally one site and/or one
+/// employee.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -555,6 +556,8 @@ pub struct SummaryParams {
     #[param(value_type = NaiveDate)]
     pub to: String,
     pub site_id: Option<i64>,
+    /// Only this employee's shifts.
+    pub employee_id: Option<i64>,
 }
 
 /// Finished shifts, time and pay over a period.

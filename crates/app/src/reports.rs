@@ -40,6 +40,13 @@ pub struct Summary {
     pub pay: Vec<Money>,
 }
 
+/// What a report covers: all the actor's sites or one, all employees or one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub site_id: Option<SiteId>,
+    pub employee_id: Option<UserId>,
+}
+
 impl StaffPro {
     /// The summary of every site the actor owns or manages (or one of them) from `from` to `to`
     /// inclusive.
@@ -50,6 +57,27 @@ impl StaffPro {
         to: NaiveDate,
         site_id: Option<SiteId>,
     ) -> Result<Summary, AppError> {
+        self.summary_filtered(
+            actor,
+            from,
+            to,
+            ReportFilter {
+                site_id,
+                employee_id: None,
+            },
+        )
+        .await
+    }
+
+    /// The summary narrowed to one site and/or one employee (their shifts only).
+    pub async fn summary_filtered(
+        &self,
+        actor: &User,
+        from: NaiveDate,
+        to: NaiveDate,
+        filter: ReportFilter,
+    ) -> Result<Summary, AppError> {
+        let site_id = filter.site_id;
         if to < from {
             return Err(AppError::BadRequest {
                 field: "to",
@@ -81,7 +109,9 @@ impl StaffPro {
         let rows = if ranges.is_empty() {
             Vec::new()
         } else {
-            self.store().shift_totals(&ranges, None).await?
+            self.store()
+                .shift_totals(&ranges, filter.employee_id)
+                .await?
         };
 
         let currency_of: BTreeMap<SiteId, Currency> = sites

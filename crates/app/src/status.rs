@@ -1,7 +1,7 @@
 //! What people ask the bot most: an employee's status and earnings, the owner's live view of who
 //! is on shift (and who is late), and reports for a named period.
 
-use crate::reports::Summary;
+use crate::reports::{ReportFilter, Summary};
 use crate::service::local_range;
 use crate::{AppError, PlanFilter, ShiftFilter, SiteRange, StaffPro};
 use chrono::Duration;
@@ -245,9 +245,9 @@ impl StaffPro {
         &self,
         actor: &User,
         period: Period,
-        site_id: Option<SiteId>,
+        filter: ReportFilter,
     ) -> Result<Summary, AppError> {
-        let zone = match site_id {
+        let zone = match filter.site_id {
             Some(id) => self.managed_site(actor, id).await?.settings.time_zone,
             None => self
                 .sites_for(actor)
@@ -257,6 +257,6 @@ impl StaffPro {
                 .unwrap_or_default(),
         };
         let (from, to) = period.dates(zone.local_date(self.now()));
-        self.summary(actor, from, to, site_id).await
+        self.summary_filtered(actor, from, to, filter).await
     }
 }

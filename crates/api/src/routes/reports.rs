@@ -4,7 +4,7 @@ use crate::dto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Actor, AppState, Json, Query};
 use axum::extract::State;
-use domain::SiteId;
+use domain::{SiteId, UserId};
 
 /// Finished shifts, worked time and pay per site and per employee over local dates `from` to
 /// `to` (inclusive), each site's days in its own time zone.
@@ -27,6 +27,10 @@ pub async fn summary(
 ) -> Result<Json<dto::Summary>, ApiError> {
     let from = dto::parse_date("from", &q.from)?;
     let to = dto::parse_date("to", &q.to)?;
-    let summary = app.summary(&actor, from, to, q.site_id.map(SiteId)).await?;
+    let filter = app::reports::ReportFilter {
+        site_id: q.site_id.map(SiteId),
+        employee_id: q.employee_id.map(UserId),
+    };
+    let summary = app.summary_filtered(&actor, from, to, filter).await?;
     Ok(Json(summary.into()))
 }

@@ -605,6 +605,25 @@ async fn summary_adds_up_finished_shifts(backend: Backend) {
     assert_eq!(r.json["totals"]["shifts"], 1);
     assert_eq!(r.json["sites"].as_array().unwrap().len(), 1);
     assert_eq!(r.json["employees"][0]["employee_id"], ivan.id.0);
+    // One employee only: Anna's shifts, per site.
+    let r = s
+        .get(
+            &format!(
+                "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30&employee_id={}",
+                anna.id.0
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.json["totals"],
+        json!({"shifts": 1, "worked_minutes": 120, "pay": [{"minor": 70_000, "currency": "RUB"}]})
+    );
+    assert_eq!(r.json["sites"][0]["shifts"], 1);
+    assert_eq!(r.json["sites"][1]["shifts"], 0);
+    assert_eq!(r.json["employees"].as_array().unwrap().len(), 1);
+    assert_eq!(r.json["employees"][0]["employee_id"], anna.id.0);
     // A period with no work.
     let r = s
         .get(

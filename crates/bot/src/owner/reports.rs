@@ -10,8 +10,7 @@ use crate::format::{date, duration_long, html, money_list};
 use crate::keyboards::{cancel_row, inline};
 use crate::state::State;
 use app::AppError;
-use app::reports::MAX_REPORT_DAYS;
-use chrono::NaiveDate;
+use app::reports::{MAX_REPORT_DAYS, ReportFilter};
 use domain::period::{Period, parse_date_range};
 use domain::{Money, SiteId, UserId};
 use serde::{Deserialize, Serialize};
@@ -295,14 +294,23 @@ async fn report(
         Ok(t) => t,
         Err(why) => return Ok(Err(why)),
     };
-    let summary = |site: Option<SiteId>| ctx.app().summary_for(&ctx.user, period, site);
+    let summary = |site_id: Option<SiteId>, employee_id: Option<UserId>| {
+        ctx.app().summary_for(
+            &ctx.user,
+            period,
+            ReportFilter {
+                site_id,
+                employee_id,
+            },
+        )
+    };
     let (from, to, by_site, by_employee) = match scope {
         Scope::All | Scope::Site(_) => {
             let site = match scope {
                 Scope::Site(id) => Some(id),
                 _ => None,
             };
-            let s = match summary(site).await {
+            let s = match summary(site, None).await {
                 Ok(s) => s,
                 Err(e) => return refusal(ctx, e),
             };
@@ -329,29 +337,23 @@ async fn report(
             (s.from, s.to, sites, employees)
         }
         Scope::Employee(id) => {
-            // The employee's line of each site's summary: their hours per site, each site's
-            // days counted in its own zone.
-            let mut lines = Vec::new();
-            let mut dates: Option<(NaiveDate, NaiveDate)> = None;
-            for site in ctx.app().sites_for(&ctx.user).await? {
-                let s = match summary(Some(site.id)).await {
-                    Ok(s) => s,
-                    Err(AppError::NotFound(_)) => continue,
-                    Err(e) => return refusal(ctx, e),
-                };
-                dates.get_or_insert((s.from, s.to));
-                if let Some(e) = s.employees.iter().find(|e| e.employee_id == id) {
-                    lines.push(Line {
-                        name: site.settings.name.as_str().to_owned(),
-                        shifts: e.shifts,
-                        minutes: e.worked_minutes,
-                        pay: e.pay.clone(),
-                    });
-                }
-            }
-            let today = ctx.app().now().date_naive();
-            let (from, to) = dates.unwrap_or_else(|| period.dates(today));
-            (from, to, lines, Vec::new())
+            // Their shifts only, per site: one query over all the owner's sites.
+            let s = match summary(None, Some(id)).await {
+                Ok(s) => s,
+                Err(e) => return refusal(ctx, e),
+            };
+            let lines: Vec<Line> = s
+                .sites
+                .iter()
+                .filter(|l| l.shifts > 0)
+                .map(|l| Line {
+                    name: l.name.clone(),
+                    shifts: l.shifts,
+                    minutes: l.worked_minutes,
+                    pay: vec![l.pay],
+                })
+                .collect();
+            (s.from, s.to, lines, Vec::new())
         }
     };
     let (mut shifts, mut minutes, mut pay) = (0, 0, Vec::new());
