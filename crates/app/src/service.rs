@@ -41,29 +41,35 @@ impl Default for Policy {
 /// Largest page a listing returns.
 pub const MAX_PAGE: u32 = 500;
 
-/// Filters for listing shifts; dates are local dates of each site.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShiftQuery {
+/// Filters for listing shifts or plans (`S` is their status); dates are local dates of each
+/// site, both inclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery<S> {
     pub site_id: Option<SiteId>,
     pub employee_id: Option<UserId>,
-    pub status: Option<ShiftStatus>,
+    pub status: Option<S>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
 
-/// Filters for listing plans; dates are local dates of each site.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlanQuery {
-    pub site_id: Option<SiteId>,
-    pub employee_id: Option<UserId>,
-    pub status: Option<PlanStatus>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub limit: Option<u32>,
-    pub offset: Option<u32>,
+impl<S> Default for ListQuery<S> {
+    fn default() -> Self {
+        Self {
+            site_id: None,
+            employee_id: None,
+            status: None,
+            from: None,
+            to: None,
+            limit: None,
+            offset: None,
+        }
+    }
 }
+
+pub type ShiftQuery = ListQuery<ShiftStatus>;
+pub type PlanQuery = ListQuery<PlanStatus>;
 
 /// A shift plan as asked: the site's local date and wall-clock times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -641,23 +647,48 @@ impl StaffPro {
 
     /// Shifts at the actor's sites, newest first.
     pub async fn shifts_for(&self, actor: &User, q: &ShiftQuery) -> Result<Vec<Shift>, AppError> {
+        let store = &self.store;
+        self.list_per_zone(
+            actor,
+            q,
+            |site_ids, (started_from, started_before), limit| async move {
+                let filter = ShiftFilter {
+                    site_ids,
+                    employee_id: q.employee_id,
+                    status: q.status,
+                    started_from,
+                    started_before,
+                    limit,
+                    offset: 0,
+                };
+                store.list_shifts(&filter).await
+            },
+            |a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)),
+        )
+        .await
+    }
+
+    /// A listing over the actor's sites (or one): one store query per time zone, since local
+    /// dates mean different instants in each, merged in `order` and paged.
+    async fn list_per_zone<S, T, F, Fut>(
+        &self,
+        actor: &User,
+        q: &ListQuery<S>,
+        fetch: F,
+        order: impl Fn(&T, &T) -> std::cmp::Ordering,
+    ) -> Result<Vec<T>, AppError>
+    where
+        F: Fn(Vec<SiteId>, InstantRange, u32) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+    {
         let sites = self.query_sites(actor, q.site_id).await?;
         let (limit, offset) = page(q.limit, q.offset);
         let mut out = Vec::new();
         for (tz, site_ids) in group_by_zone(&sites) {
-            let (from, before) = local_range(&tz, q.from, q.to)?;
-            let filter = ShiftFilter {
-                site_ids,
-                employee_id: q.employee_id,
-                status: q.status,
-                started_from: from,
-                started_before: before,
-                limit: limit + offset,
-                offset: 0,
-            };
-            out.extend(self.store.list_shifts(&filter).await?);
+            let range = local_range(&tz, q.from, q.to)?;
+            out.extend(fetch(site_ids, range, limit + offset).await?);
         }
-        out.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+        out.sort_by(order);
         Ok(out
             .into_iter()
             .skip(offset as usize)
@@ -785,29 +816,26 @@ impl StaffPro {
         actor: &User,
         q: &PlanQuery,
     ) -> Result<Vec<PlannedShift>, AppError> {
-        let sites = self.query_sites(actor, q.site_id).await?;
-        let (limit, offset) = page(q.limit, q.offset);
-        let mut out = Vec::new();
-        for (tz, site_ids) in group_by_zone(&sites) {
-            let (from, before) = local_range(&tz, q.from, q.to)?;
-            let filter = PlanFilter {
-                site_ids,
-                employee_id: q.employee_id,
-                status: q.status,
-                starts_from: from,
-                starts_before: before,
-                ends_after: None,
-                limit: limit + offset,
-                offset: 0,
-            };
-            out.extend(self.store.list_planned(&filter).await?);
-        }
-        out.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
-        Ok(out
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect())
+        let store = &self.store;
+        self.list_per_zone(
+            actor,
+            q,
+            |site_ids, (starts_from, starts_before), limit| async move {
+                let filter = PlanFilter {
+                    site_ids,
+                    employee_id: q.employee_id,
+                    status: q.status,
+                    starts_from,
+                    starts_before,
+                    ends_after: None,
+                    limit,
+                    offset: 0,
+                };
+                store.list_planned(&filter).await
+            },
+            |a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)),
+        )
+        .await
     }
 
     /// An employee's own upcoming plans (status planned, not yet ended).

@@ -260,3 +260,53 @@ impl StaffPro {
         self.summary_filtered(actor, from, to, filter).await
     }
 }
+
+/// A location sent outside any dialogue within this long of opening a shift is a double tap,
+/// not a request to close the shift that just started.
+pub const DOUBLE_TAP_WINDOW: Duration = Duration::minutes(2);
+
+/// What a location sent without a request means for its employee.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocationIntent {
+    /// No shift running: open one at this site (the only one, or the nearest).
+    Open { site_id: SiteId },
+    /// Close the running shift.
+    Close,
+    /// The shift was opened moments ago: a repeated tap; nothing to do.
+    AlreadyOpen { shift: Box<Shift>, site: Box<Site> },
+    /// The employee works nowhere yet.
+    NoWorkplace,
+}
+
+impl StaffPro {
+    /// Reads a bare location: close the running shift, or open one where the employee is.
+    pub async fn intent_of_location(
+        &self,
+        employee: &User,
+        fix: &domain::LocationFix,
+    ) -> Result<LocationIntent, AppError> {
+        if let Some(shift) = self.store().active_shift(employee.id).await? {
+            if self.now() - shift.started_at < DOUBLE_TAP_WINDOW {
+                let site = self
+                    .store()
+                    .site(shift.site_id)
+                    .await?
+                    .ok_or(AppError::NotFound("site"))?;
+                return Ok(LocationIntent::AlreadyOpen {
+                    shift: Box::new(shift),
+                    site: Box::new(site),
+                });
+            }
+            return Ok(LocationIntent::Close);
+        }
+        let nearest = self.workplaces(employee).await?.into_iter().min_by(|a, b| {
+            let da = a.settings.location.distance_m(&fix.coordinates);
+            let db = b.settings.location.distance_m(&fix.coordinates);
+            da.total_cmp(&db)
+        });
+        Ok(match nearest {
+            Some(site) => LocationIntent::Open { site_id: site.id },
+            None => LocationIntent::NoWorkplace,
+        })
+    }
+}

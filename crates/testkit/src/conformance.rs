@@ -13,7 +13,7 @@
 use app::clock::{Clock, SetClock};
 use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
-use app::status::{Earnings, EmployeeStatus, RunningShift, SiteLive};
+use app::status::{Earnings, EmployeeStatus, LocationIntent, RunningShift, SiteLive};
 use app::{
     AppError, CloseShiftError, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
     NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
@@ -91,6 +91,7 @@ macro_rules! conformance_tests {
             earnings_count_days_in_each_site_zone,
             live_status_shows_who_is_on_shift_and_who_is_late,
             employee_status_shows_running_pay_and_next_plan,
+            a_bare_location_opens_at_the_nearest_site_or_closes,
         );
     };
 }
@@ -3623,5 +3624,84 @@ pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Stor
             active: None,
             next_plan: None,
         }
+    );
+}
+
+pub async fn a_bare_location_opens_at_the_nearest_site_or_closes(store: Arc<dyn Store>) {
+    let w = World::new(store, local(MSK, "2026-12-01 10:00")).await;
+    // A second site 5 km north; the employee works at both.
+    let far = w
+        .app
+        .create_site(&w.owner, site_patch("Склад №2", MSK, "09:00", "21:00"))
+        .await
+        .unwrap();
+    let far = w
+        .app
+        .update_site(
+            &w.owner,
+            far.id,
+            SitePatch {
+                latitude: Some(55.80),
+                ..SitePatch::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    w.app
+        .add_employee(&w.owner, far.id, w.employee.telegram_id, None)
+        .await
+        .unwrap();
+    let intent = |fix: LocationFix| {
+        let app = w.app.clone();
+        let employee = w.employee.clone();
+        async move { app.intent_of_location(&employee, &fix).await.unwrap() }
+    };
+    assert_eq!(
+        intent(w.near()).await,
+        LocationIntent::Open { site_id: w.site.id }
+    );
+    assert_eq!(
+        intent(w.fix((55.7999, 37.62), Some(10.0))).await,
+        LocationIntent::Open { site_id: far.id }
+    );
+
+    let shift = w
+        .app
+        .open_shift(&w.employee, w.site.id, w.near())
+        .await
+        .unwrap();
+    // Moments later the same tap again: not a request to close.
+    w.set(local(MSK, "2026-12-01 10:01"));
+    assert_eq!(
+        intent(w.near()).await,
+        LocationIntent::AlreadyOpen {
+            shift: Box::new(shift.clone()),
+            site: Box::new(w.site.clone())
+        }
+    );
+    w.set(local(MSK, "2026-12-01 10:02"));
+    assert_eq!(intent(w.near()).await, LocationIntent::Close);
+
+    // Someone with no workplace.
+    let loner = w
+        .app
+        .register_user(4242, "Никто", Language::Ru)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.app.intent_of_location(&loner, &w.near()).await.unwrap(),
+        LocationIntent::NoWorkplace
+    );
+    // An inactive site is not a workplace.
+    w.app
+        .update_site(&w.owner, far.id, SitePatch::default(), Some(false), None)
+        .await
+        .unwrap();
+    w.app.close_shift(&w.employee, w.near()).await.unwrap();
+    assert_eq!(
+        intent(w.fix((55.7999, 37.62), Some(10.0))).await,
+        LocationIntent::Open { site_id: w.site.id }
     );
 }

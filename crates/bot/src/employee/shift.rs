@@ -1,13 +1,14 @@
 //! Opening and closing a shift by location, and joining a site from its link.
 
 use super::{EmployeeCb, EmployeeState};
+use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
 use crate::format::{duration_short, html, local_time, money, money_list};
 use crate::keyboards::{cancel_row, inline, location_request};
 use crate::state::State;
-use crate::{args, common};
 use app::joining::JoinError;
+use app::status::LocationIntent;
 use app::{CloseShiftError, OpenShiftError};
 use domain::period::Period;
 use domain::{LocationFix, LocationRejection, Money, SiteId};
@@ -75,53 +76,24 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input)
     }
 }
 
-/// A location sent outside a dialogue: close the active shift, or open one where it fits.
-/// A location this soon after opening does not close the shift.
-const DOUBLE_TAP_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
-
+/// A location sent outside a dialogue: the use-case says whether it opens (at the nearest
+/// workplace) or closes a shift, or is a repeated tap.
 pub async fn on_idle_location(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
-    if let Some(active) = ctx.app().store().active_shift(ctx.user.id).await? {
-        // A second tap on "send location" right after opening is a double tap, not a request
-        // to close the shift that just started.
-        if ctx.app().now() - active.started_at < DOUBLE_TAP_WINDOW {
-            let site = ctx.app().store().site(active.site_id).await?;
-            let (name, time) = match &site {
-                Some(s) => (
-                    crate::format::html(s.settings.name.as_str()),
-                    crate::format::local_time(&s.settings.time_zone, active.started_at),
-                ),
-                None => (String::new(), String::new()),
-            };
-            ctx.send_with_menu(&ctx.tf(
-                "shift-already-open",
-                crate::args!["site" => name, "time" => time],
-            ))
+    match ctx.app().intent_of_location(&ctx.user, &fix).await? {
+        LocationIntent::Open { site_id } => open_at(ctx, site_id, fix).await,
+        LocationIntent::Close => close_with(ctx, fix).await,
+        LocationIntent::AlreadyOpen { shift, site } => {
+            let name = html(site.settings.name.as_str());
+            let time = local_time(&site.settings.time_zone, shift.started_at);
+            ctx.send_with_menu(
+                &ctx.tf("shift-already-open", args!["site" => name, "time" => time]),
+            )
             .await?;
-            return Ok(State::Idle);
-        }
-        return close_with(ctx, fix).await;
-    }
-    let sites = ctx.app().workplaces(&ctx.user).await?;
-    match sites.as_slice() {
-        [] => {
-            ctx.send_with_menu(&ctx.t("no-sites")).await?;
             Ok(State::Idle)
         }
-        [only] => open_at(ctx, only.id, fix).await,
-        _ => {
-            // Several sites: the nearest one is meant.
-            let nearest = sites
-                .iter()
-                .min_by(|a, b| {
-                    let da = a.settings.location.distance_m(&fix.coordinates);
-                    let db = b.settings.location.distance_m(&fix.coordinates);
-                    da.total_cmp(&db)
-                })
-                .map(|s| s.id);
-            match nearest {
-                Some(id) => open_at(ctx, id, fix).await,
-                None => common::unknown(ctx).await,
-            }
+        LocationIntent::NoWorkplace => {
+            ctx.send_with_menu(&ctx.t("no-sites")).await?;
+            Ok(State::Idle)
         }
     }
 }
