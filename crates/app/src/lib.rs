@@ -10,6 +10,7 @@ pub mod reports;
 pub mod service;
 pub mod status;
 pub mod tokens;
+pub mod workplaces;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};

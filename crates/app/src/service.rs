@@ -717,28 +717,8 @@ impl StaffPro {
         req: PlanRequest,
     ) -> Result<PlannedShift, PlanShiftError> {
         let site = self
-            .store
-            .site(req.site_id)
-            .await?
-            .ok_or(PlanShiftError::SiteNotFound)?;
-        let manages = site.owner_id == actor.id || self.store.is_manager(site.id, actor.id).await?;
-        if actor.id != req.employee_id && !manages {
-            // Someone else's site and someone else's plan: reveal nothing.
-            return Err(PlanShiftError::SiteNotFound);
-        }
-        if actor.id != req.employee_id && self.store.user(req.employee_id).await?.is_none() {
-            return Err(PlanShiftError::EmployeeNotFound);
-        }
-        if !self.store.has_access(site.id, req.employee_id).await? {
-            return Err(if manages {
-                PlanShiftError::NoAccess
-            } else {
-                PlanShiftError::SiteNotFound
-            });
-        }
-        if !site.active {
-            return Err(PlanShiftError::SiteInactive);
-        }
+            .plan_target(actor, req.site_id, req.employee_id)
+            .await?;
         let tz = site.settings.time_zone;
         let window = PlannedWindow::from_local(req.date, req.start, req.end, &tz)?;
         window.validate(&site.settings.hours, &tz, self.now())?;
