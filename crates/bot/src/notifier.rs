@@ -4,10 +4,10 @@
 
 use crate::args;
 use crate::ctx::Deps;
-use crate::format::{duration_short, html, local_time, money};
+use crate::format::{duration, html, local_time, money};
 use app::{DomainEvent, EventSink};
 use async_trait::async_trait;
-use domain::{Money, ShiftId, SiteId, User};
+use domain::{Money, ShiftId, User};
 use std::sync::Arc;
 
 pub struct Notifier {
@@ -23,21 +23,18 @@ impl Notifier {
 #[async_trait]
 impl EventSink for Notifier {
     async fn publish(&self, event: DomainEvent) {
-        let (shift_id, site_id, automatically) = match event {
-            DomainEvent::ShiftOpened {
-                shift_id, site_id, ..
-            } => (shift_id, site_id, None),
+        let (shift_id, automatically) = match event {
+            DomainEvent::ShiftOpened { shift_id, .. } => (shift_id, None),
             DomainEvent::ShiftClosed {
                 shift_id,
-                site_id,
                 automatically,
                 ..
-            } => (shift_id, site_id, Some(automatically)),
+            } => (shift_id, Some(automatically)),
             _ => return,
         };
         let deps = self.deps.clone();
         tokio::spawn(async move {
-            if let Err(e) = notify(&deps, shift_id, site_id, automatically).await {
+            if let Err(e) = notify(&deps, shift_id, automatically).await {
                 tracing::warn!(shift = shift_id.0, error = %e, "could not notify about a shift");
             }
         });
@@ -47,27 +44,17 @@ impl EventSink for Notifier {
 async fn notify(
     deps: &Deps,
     shift_id: ShiftId,
-    site_id: SiteId,
     closed: Option<bool>,
 ) -> Result<(), crate::ctx::BotError> {
-    let store = deps.app.store();
-    let Some(site) = store.site(site_id).await? else {
+    let Some(parties) = deps.app.shift_parties(shift_id).await? else {
         return Ok(());
     };
-    // Most sites leave owner notifications on, but when they are off a manual open or close
-    // needs nothing more: skip the lookups.
-    if closed != Some(true) && !site.notify_owner {
-        return Ok(());
-    }
-    let Some(shift) = store.shift(shift_id).await? else {
-        return Ok(());
-    };
-    let Some(employee) = store.user(shift.employee_id).await? else {
-        return Ok(());
-    };
-    let Some(owner) = store.user(site.owner_id).await? else {
-        return Ok(());
-    };
+    let app::workplaces::ShiftParties {
+        shift,
+        site,
+        employee,
+        owner,
+    } = parties;
     let tz = site.settings.time_zone;
     let site_name = html(site.settings.name.as_str());
     let employee_name = html(employee.name.as_str());
@@ -83,7 +70,7 @@ async fn notify(
                 "site" => site_name.as_str(),
                 "started" => local_time(&tz, shift.started_at),
                 "ended" => shift.ended_at.map(|t| local_time(&tz, t)).unwrap_or_default(),
-                "worked" => duration_short(&deps.texts, lang, minutes),
+                "worked" => duration(&deps.texts, lang, minutes),
                 "pay" => money(lang, pay),
             ]),
         )

@@ -16,7 +16,7 @@ use crate::callback::{CallbackCodec, button, fields as split};
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
 use crate::format::html;
 use crate::messenger::SendError;
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use crate::{args, common};
 use app::AppError;
 use app::joining::{JoinAsked, JoinError};
@@ -199,6 +199,16 @@ pub enum OwnerState {
     ReportRange { scope: Scope },
 }
 
+impl OwnerState {
+    pub fn dialogue(&self) -> Dialogue {
+        match self {
+            OwnerState::NewSite(_) => Dialogue::NewSite,
+            OwnerState::Edit { .. } => Dialogue::EditSite,
+            OwnerState::ReportRange { .. } => Dialogue::Report,
+        }
+    }
+}
+
 pub async fn on_menu(ctx: &Ctx<'_>, action: MenuAction) -> HandlerResult {
     match action {
         MenuAction::NewSite => create::start(ctx).await,
@@ -330,34 +340,39 @@ pub(crate) async fn managed_site_or_notice(
 
 /// Why a value was refused, in the person's language, with the same limits the HTTP API names.
 pub(crate) fn value_error_text(ctx: &Ctx<'_>, e: &ValueError) -> String {
+    value_error_in(&ctx.deps.texts, ctx.lang(), e)
+}
+
+fn value_error_in(texts: &crate::texts::Texts, lang: domain::Language, e: &ValueError) -> String {
+    let tf = |id: &str, args: fluent_bundle::FluentArgs| texts.format(lang, id, Some(&args));
     match e {
-        ValueError::SiteNameLength { len } => ctx.tf("site-err-name-length", args!["len" => *len]),
-        ValueError::AddressTooLong { len } => {
-            ctx.tf("site-err-address-length", args!["len" => *len])
-        }
+        // Names are trimmed first: one made of spaces is simply empty.
+        ValueError::SiteNameLength { len: 0 } => texts.get(lang, "site-err-name-empty"),
+        ValueError::PersonNameLength { len: 0 } => texts.get(lang, "person-err-name-empty"),
+        ValueError::SiteNameLength { len } => tf("site-err-name-length", args!["len" => *len]),
+        ValueError::PersonNameLength { len } => tf("person-err-name-length", args!["len" => *len]),
+        ValueError::AddressTooLong { len } => tf("site-err-address-length", args!["len" => *len]),
         ValueError::Latitude { value } => {
-            ctx.tf("site-err-latitude", args!["value" => value.to_string()])
+            tf("site-err-latitude", args!["value" => value.to_string()])
         }
         ValueError::Longitude { value } => {
-            ctx.tf("site-err-longitude", args!["value" => value.to_string()])
+            tf("site-err-longitude", args!["value" => value.to_string()])
         }
         ValueError::GeofenceRadius { value } => {
-            ctx.tf("site-err-radius", args!["value" => value.to_string()])
+            tf("site-err-radius", args!["value" => value.to_string()])
         }
         ValueError::TimeOfDay { value, .. } => {
-            ctx.tf("site-err-time-of-day", args!["value" => html(value)])
+            tf("site-err-time-of-day", args!["value" => html(value)])
         }
-        ValueError::TimeZone { value } => {
-            ctx.tf("site-err-time-zone", args!["value" => html(value)])
-        }
+        ValueError::TimeZone { value } => tf("site-err-time-zone", args!["value" => html(value)]),
         ValueError::HourlyRate { max, .. } => {
             let max = domain::Money::new(*max, domain::Currency::RUB);
-            ctx.tf(
+            tf(
                 "site-err-rate",
-                args!["max" => crate::format::money(ctx.lang(), max)],
+                args!["max" => crate::format::money(lang, max)],
             )
         }
-        other => ctx.tf(
+        other => tf(
             "site-err-other",
             args!["message" => html(&other.to_string())],
         ),
@@ -670,6 +685,39 @@ mod tests {
         fn arbitrary_data_never_panics(data in "1o[a-z:0-9-]{0,62}") {
             let _ = Callback::decode(&data);
         }
+    }
+
+    #[test]
+    fn a_name_of_spaces_is_said_to_be_empty() {
+        let texts = crate::texts::Texts::load().unwrap();
+        let text = |lang, e| value_error_in(&texts, lang, &e);
+        let (ru, en) = (domain::Language::Ru, domain::Language::En);
+        let (site, person) = (
+            || ValueError::SiteNameLength { len: 0 },
+            || ValueError::PersonNameLength { len: 0 },
+        );
+        assert_eq!(
+            text(ru, site()),
+            "Название пустое: напишите его буквами или цифрами."
+        );
+        assert_eq!(
+            text(ru, person()),
+            "Имя пустое: напишите его буквами или цифрами."
+        );
+        for e in [site(), person()] {
+            assert_eq!(
+                text(en, e),
+                "The name is empty: type it in letters or digits."
+            );
+        }
+        assert_eq!(
+            value_error_in(
+                &texts,
+                domain::Language::En,
+                &ValueError::PersonNameLength { len: 129 }
+            ),
+            "A person's name must be 1 to 128 characters; this one has 129."
+        );
     }
 
     #[test]

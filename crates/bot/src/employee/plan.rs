@@ -7,11 +7,11 @@ use super::{EmployeeCb, EmployeeState, leave_if, show};
 use crate::args;
 use crate::callback::{CommonCb, button};
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{date, duration_long, html};
+use crate::format::{date, duration, html};
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
-use app::PlanShiftError;
+use crate::state::{Dialogue, State};
 use app::service::PlanRequest;
+use app::{AppError, PlanShiftError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use domain::site::{format_time_of_day, parse_time_of_day};
 use domain::{OpeningHours, PlanRuleError, PlannedWindow, Site, SiteId};
@@ -314,13 +314,13 @@ async fn confirm(
     };
     let refusal = match ctx.app().plan_shift(&ctx.user, request).await {
         Ok(plan) => {
-            let site = ctx.app().store().site(plan.site_id).await?;
-            let text = match &site {
-                Some(site) => ctx.tf(
+            let text = match ctx.app().site_of_plan(&ctx.user, &plan).await {
+                Ok(site) => ctx.tf(
                     "plan-done",
-                    args!["summary" => summary(ctx, site, plan.starts_at, plan.ends_at)],
+                    args!["summary" => summary(ctx, &site, plan.starts_at, plan.ends_at)],
                 ),
-                None => ctx.t("plan-done-short"),
+                Err(AppError::NotFound(_)) => ctx.t("plan-done-short"),
+                Err(e) => return Err(e.into()),
             };
             show(ctx, message, &text, None).await?;
             return Ok(leave_if(state, EmployeeState::is_plan));
@@ -358,7 +358,7 @@ async fn confirm(
             });
             match other {
                 Some(p) => {
-                    let sites = ctx.app().store().sites_of_employee(ctx.user.id).await?;
+                    let sites = ctx.app().employee_sites(&ctx.user).await?;
                     match sites.iter().find(|s| s.id == p.site_id) {
                         Some(s) => ctx.tf(
                             "plan-err-overlap",
@@ -392,11 +392,11 @@ async fn plannable_site(
     ctx: &Ctx<'_>,
     site: SiteId,
 ) -> Result<Result<Site, &'static str>, BotError> {
-    let sites = ctx.app().store().sites_of_employee(ctx.user.id).await?;
-    Ok(match sites.into_iter().find(|s| s.id == site) {
-        Some(s) if s.active => Ok(s),
-        Some(_) => Err("plan-site-inactive"),
-        None => Err("no-access-site"),
+    Ok(match ctx.app().plannable_site(&ctx.user, site).await {
+        Ok(s) => Ok(s),
+        Err(PlanShiftError::SiteInactive) => Err("plan-site-inactive"),
+        Err(PlanShiftError::Store(e)) => return Err(e.into()),
+        Err(_) => Err("no-access-site"),
     })
 }
 
@@ -415,7 +415,10 @@ fn in_range(site: &Site, day: NaiveDate, now: DateTime<Utc>) -> bool {
 fn range_text(ctx: &Ctx<'_>, site: &Site, now: DateTime<Utc>) -> String {
     ctx.tf(
         "plan-date-out-of-range",
-        args!["from" => date(today(site, now)), "to" => date(last_day(site, now))],
+        args![
+            "from" => date(ctx.lang(), today(site, now)),
+            "to" => date(ctx.lang(), last_day(site, now)),
+        ],
     )
 }
 
@@ -487,8 +490,8 @@ fn day_label(ctx: &Ctx<'_>, d: NaiveDate) -> String {
     let names = ctx.t("calendar-weekdays");
     let index = d.weekday().num_days_from_monday() as usize;
     match names.split_whitespace().nth(index) {
-        Some(name) => format!("{} ({name})", date(d)),
-        None => date(d),
+        Some(name) => format!("{} ({name})", date(ctx.lang(), d)),
+        None => date(ctx.lang(), d),
     }
 }
 
@@ -550,7 +553,7 @@ fn summary(ctx: &Ctx<'_>, site: &Site, starts_at: DateTime<Utc>, ends_at: DateTi
             "date" => day_label(ctx, day),
             "from" => from,
             "to" => to,
-            "length" => duration_long(&ctx.deps.texts, ctx.lang(), minutes),
+            "length" => duration(&ctx.deps.texts, ctx.lang(), minutes),
         ],
     )
 }
@@ -562,20 +565,20 @@ fn rule_text(ctx: &Ctx<'_>, site: &Site, e: &PlanRuleError) -> String {
     match e {
         PlanRuleError::NonexistentLocalTime { local, .. } => ctx.tf(
             "plan-err-nonexistent",
-            args!["time" => hm(local.time()), "date" => date(local.date())],
+            args!["time" => hm(local.time()), "date" => date(lang, local.date())],
         ),
         PlanRuleError::TooShort { minutes } => ctx.tf(
             "plan-err-too-short",
             args![
-                "length" => duration_long(texts, lang, *minutes),
-                "min" => duration_long(texts, lang, PlannedWindow::MIN_LENGTH.num_minutes()),
+                "length" => duration(texts, lang, *minutes),
+                "min" => duration(texts, lang, PlannedWindow::MIN_LENGTH.num_minutes()),
             ],
         ),
         PlanRuleError::TooLong { minutes } => ctx.tf(
             "plan-err-too-long",
             args![
-                "length" => duration_long(texts, lang, *minutes),
-                "max" => duration_long(texts, lang, PlannedWindow::MAX_LENGTH.num_minutes()),
+                "length" => duration(texts, lang, *minutes),
+                "max" => duration(texts, lang, PlannedWindow::MAX_LENGTH.num_minutes()),
             ],
         ),
         PlanRuleError::InThePast => ctx.t("plan-err-past"),
@@ -602,7 +605,7 @@ fn time_rows(
 
 fn back_and_cancel(ctx: &Ctx<'_>, back: EmployeeCb) -> Vec<InlineKeyboardButton> {
     let mut row = vec![button(ctx.t("button-back"), back)];
-    row.extend(cancel_row(ctx));
+    row.extend(cancel_row(ctx, Dialogue::Plan));
     row
 }
 
@@ -621,7 +624,7 @@ fn site_picker(
             )]
         })
         .collect();
-    rows.push(cancel_row(ctx));
+    rows.push(cancel_row(ctx, Dialogue::Plan));
     let mut text = String::new();
     if let Some(h) = hint {
         text.push_str(&ctx.t(h));
@@ -705,13 +708,13 @@ fn calendar(
         week.resize_with(7, blank);
         rows.push(week);
     }
-    rows.push(cancel_row(ctx));
+    rows.push(cancel_row(ctx, Dialogue::Plan));
     let text = ctx.tf(
         "plan-pick-date",
         args![
             "site" => html(site.settings.name.as_str()),
-            "from" => date(first_day),
-            "to" => date(last),
+            "from" => date(ctx.lang(), first_day),
+            "to" => date(ctx.lang(), last),
         ],
     );
     (text, inline(rows))

@@ -9,7 +9,7 @@ use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
 use crate::format::html;
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::AppError;
 use domain::SitePatch;
 use serde::{Deserialize, Serialize};
@@ -207,7 +207,16 @@ async fn ask(ctx: &Ctx<'_>, draft: &Draft, reason: Option<String>) -> Result<(),
                 "new-site-step",
                 args!["step" => step, "of" => Field::ALL.len()],
             );
-            fields::ask(ctx, field, &header, None, draft.longitude, reason).await
+            fields::ask(
+                ctx,
+                Dialogue::NewSite,
+                field,
+                &header,
+                None,
+                draft.longitude,
+                reason,
+            )
+            .await
         }
         Step::Confirm => {
             let settings = match draft.patch().create() {
@@ -234,7 +243,7 @@ async fn ask(ctx: &Ctx<'_>, draft: &Draft, reason: Option<String>) -> Result<(),
             ));
             let rows = vec![
                 vec![button(ctx.t("site-button-create"), OwnerCb::Create)],
-                cancel_row(ctx),
+                cancel_row(ctx, Dialogue::NewSite),
             ];
             ctx.send_inline(&text, inline(rows)).await?;
             Ok(())

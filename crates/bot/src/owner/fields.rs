@@ -9,6 +9,7 @@ use crate::callback::button;
 use crate::ctx::{BotError, Ctx, Input};
 use crate::format::{html, money};
 use crate::keyboards::{cancel_row, inline, location_request};
+use crate::state::Dialogue;
 use crate::texts::Texts;
 use chrono::{Offset, Utc};
 use domain::site::{format_time_of_day, parse_time_of_day};
@@ -529,6 +530,7 @@ pub fn settings_text(ctx: &Ctx<'_>, s: &SiteSettings) -> String {
 /// `longitude` picks the suggested time zone.
 pub async fn ask(
     ctx: &Ctx<'_>,
+    dialogue: Dialogue,
     field: Field,
     header: &str,
     current: Option<String>,
@@ -596,7 +598,7 @@ pub async fn ask(
         }
         Field::Name | Field::Location | Field::Rate => {}
     }
-    rows.push(cancel_row(ctx));
+    rows.push(cancel_row(ctx, dialogue));
     ctx.send(&text, Some(ReplyMarkup::InlineKeyboard(inline(rows))))
         .await?;
     Ok(())

@@ -9,7 +9,7 @@ use crate::common::JOIN_PREFIX;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
 use crate::format::html;
 use crate::keyboards::inline;
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::AppError;
 use domain::{Site, SiteId, SitePatch, UserId};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -192,7 +192,16 @@ async fn ask_edit(
     );
     let current = fields::current_value(ctx, &site.settings, field);
     let longitude = site.settings.location.longitude();
-    fields::ask(ctx, field, &header, Some(current), Some(longitude), reason).await
+    fields::ask(
+        ctx,
+        Dialogue::EditSite,
+        field,
+        &header,
+        Some(current),
+        Some(longitude),
+        reason,
+    )
+    .await
 }
 
 pub async fn on_edit_input(
