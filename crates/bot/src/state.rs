@@ -4,7 +4,7 @@
 
 use crate::employee::EmployeeState;
 use crate::owner::OwnerState;
-use app::{AppError, Store};
+use app::{AppError, BotStateStore};
 use serde::{Deserialize, Serialize};
 use teloxide::types::MessageId;
 
@@ -101,7 +101,7 @@ impl Saved {
 
     /// The saved state of a chat; a state saved by an older version that no longer parses
     /// starts over (the person sees the menu) instead of failing.
-    pub async fn load(store: &dyn Store, chat: i64) -> Result<Saved, AppError> {
+    pub async fn load(store: &dyn BotStateStore, chat: i64) -> Result<Saved, AppError> {
         Ok(match store.load_dialogue(chat).await? {
             None => Saved::default(),
             Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
@@ -111,7 +111,7 @@ impl Saved {
         })
     }
 
-    pub async fn save(&self, store: &dyn Store, chat: i64) -> Result<(), AppError> {
+    pub async fn save(&self, store: &dyn BotStateStore, chat: i64) -> Result<(), AppError> {
         match self.state {
             State::Idle => store.delete_dialogue(chat).await?,
             _ => {

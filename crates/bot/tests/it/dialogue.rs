@@ -150,7 +150,7 @@ async fn a_menu_button_or_a_location_midway_says_what_it_cancelled() {
         "{}",
         out[1].text()
     );
-    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
     assert_eq!(h.app.sites_for(&owner).await.unwrap().len(), 1);
 
     // A location in the middle of a question about earnings opens the shift, and says so.
@@ -179,7 +179,7 @@ async fn a_command_midway_says_what_it_cancelled_in_english() {
     let out = h.command(&tom, "help", None).await;
     assert_eq!(out[0].text(), "Planning the shift was cancelled.");
     assert!(out[1].text().contains("What I can do"), "{}", out[1].text());
-    assert!(h.store.load_dialogue(tom.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(tom.id).await.unwrap().is_none());
     // /cancel names the dialogue too.
     h.press(&tom, "🟢 Open shift").await;
     let out = h.command(&tom, "cancel", None).await;
@@ -241,14 +241,14 @@ async fn a_cancel_of_a_finished_dialogue_has_expired() {
     h.employee(&anna, "Анна", &owner, &site).await;
     let out = h.press(&anna, "💰 Заработок").await;
     h.tap(&anna, &out[0], "Период…").await;
-    let waiting = h.store.load_dialogue(anna.id).await.unwrap();
+    let waiting = h.bot_state.load_dialogue(anna.id).await.unwrap();
     assert!(waiting.is_some());
     let (_, answer) = tap_data(&h, &anna, &question, &cancel).await;
     assert_eq!(
         answer.text.as_deref(),
         Some("Эта кнопка устарела. Откройте меню заново.")
     );
-    assert_eq!(h.store.load_dialogue(anna.id).await.unwrap(), waiting);
+    assert_eq!(h.bot_state.load_dialogue(anna.id).await.unwrap(), waiting);
 
     // In English.
     h.app
