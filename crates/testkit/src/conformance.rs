@@ -35,7 +35,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod bot_state;
+mod workplaces;
 pub use bot_state::*;
+pub use workplaces::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
 /// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
@@ -95,6 +97,7 @@ macro_rules! conformance_tests {
             live_status_shows_who_is_on_shift_and_who_is_late,
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
+            employee_views_through_staffpro,
         );
         // The bot state port.
         $crate::__conformance_cases!(
