@@ -5,6 +5,7 @@
 mod buttons;
 mod earnings;
 mod plan;
+mod plan_steps;
 mod plans;
 mod shift;
 mod status;

@@ -2,7 +2,7 @@
 //! place after a cancel, and a refused cancel says why with the numbers.
 
 use super::EmployeeCb;
-use super::plan::plan_line;
+use super::plan_steps::plan_line;
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult};

@@ -1,6 +1,6 @@
 //! "Status": the running shift (where, since when, how long, earned so far) and the next plan.
 
-use super::plan::plan_line;
+use super::plan_steps::plan_line;
 use crate::args;
 use crate::ctx::{Ctx, HandlerResult};
 use crate::format::{duration, html, local_date_time, local_time, money};
