@@ -475,7 +475,7 @@ mod tests {
             active: true,
             notify_owner: true,
             join_code: "x".into(),
-            created_at: Utc::now(),
+            created_at: now(),
         }
     }
 
