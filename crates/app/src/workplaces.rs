@@ -1,18 +1,23 @@
 //! What an employee may see of the sites they work at: every site they have access to, their
 //! running shift with its site, whether they may plan at a site now, and the site of a plan.
-//! Also who is involved in a shift (for notices) and marking a person who blocked the bot.
+//! Also who is told about a shift, and marking a person who blocked the bot.
 
 use crate::status::RunningShift;
 use crate::{AppError, PlanShiftError, StaffPro};
 use domain::{PlannedShift, Shift, ShiftId, Site, SiteId, User, UserId};
 
-/// A shift with everyone a notice about it concerns.
+/// A notice about a shift that opened or closed: the shift, its site and people, and who is to
+/// be told.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShiftParties {
+pub struct ShiftNotice {
     pub shift: Shift,
     pub site: Site,
     pub employee: User,
     pub owner: User,
+    /// The site's owner (never about their own shift).
+    pub tell_owner: bool,
+    /// The employee (only when the shift was closed for them).
+    pub tell_employee: bool,
 }
 
 impl StaffPro {
@@ -103,25 +108,47 @@ impl StaffPro {
         }
     }
 
-    /// The shift, its site, its employee and the site's owner; None when any is gone.
-    pub async fn shift_parties(&self, shift_id: ShiftId) -> Result<Option<ShiftParties>, AppError> {
+    /// Who is to be told that a shift at `site_id` opened (`closed_automatically: None`) or
+    /// closed: the owner of a site that wants notifications hears of shifts opened and closed
+    /// there; a shift closed automatically is told to its employee and to the owner whatever
+    /// the site's setting; nobody hears of their own shift from the bot. None when nobody is to
+    /// be told (checked before anything but the site is read) or something is gone.
+    pub async fn shift_notice(
+        &self,
+        shift_id: ShiftId,
+        site_id: SiteId,
+        closed_automatically: Option<bool>,
+    ) -> Result<Option<ShiftNotice>, AppError> {
         let store = self.store();
+        let automatic = closed_automatically == Some(true);
+        let Some(site) = store.site(site_id).await? else {
+            return Ok(None);
+        };
+        if !automatic && !site.notify_owner {
+            return Ok(None);
+        }
         let Some(shift) = store.shift(shift_id).await? else {
             return Ok(None);
         };
-        let Some(site) = store.site(shift.site_id).await? else {
+        if shift.site_id != site.id {
             return Ok(None);
-        };
+        }
         let people = store.users(&[shift.employee_id, site.owner_id]).await?;
         let find = |id: UserId| people.iter().find(|u| u.id == id).cloned();
         let (Some(employee), Some(owner)) = (find(shift.employee_id), find(site.owner_id)) else {
             return Ok(None);
         };
-        Ok(Some(ShiftParties {
+        let tell_owner = owner.id != employee.id;
+        if !tell_owner && !automatic {
+            return Ok(None);
+        }
+        Ok(Some(ShiftNotice {
             shift,
             site,
             employee,
             owner,
+            tell_owner,
+            tell_employee: automatic,
         }))
     }
 

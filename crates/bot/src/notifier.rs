@@ -7,7 +7,7 @@ use crate::ctx::Deps;
 use crate::format::{duration, html, local_time, money};
 use app::{DomainEvent, EventSink};
 use async_trait::async_trait;
-use domain::{Money, ShiftId, User};
+use domain::{Money, ShiftId, SiteId, User};
 use std::sync::Arc;
 
 pub struct Notifier {
@@ -23,18 +23,21 @@ impl Notifier {
 #[async_trait]
 impl EventSink for Notifier {
     async fn publish(&self, event: DomainEvent) {
-        let (shift_id, automatically) = match event {
-            DomainEvent::ShiftOpened { shift_id, .. } => (shift_id, None),
+        let (shift_id, site_id, automatically) = match event {
+            DomainEvent::ShiftOpened {
+                shift_id, site_id, ..
+            } => (shift_id, site_id, None),
             DomainEvent::ShiftClosed {
                 shift_id,
+                site_id,
                 automatically,
                 ..
-            } => (shift_id, Some(automatically)),
+            } => (shift_id, site_id, Some(automatically)),
             _ => return,
         };
         let deps = self.deps.clone();
         tokio::spawn(async move {
-            if let Err(e) = notify(&deps, shift_id, automatically).await {
+            if let Err(e) = notify(&deps, shift_id, site_id, automatically).await {
                 tracing::warn!(shift = shift_id.0, error = %e, "could not notify about a shift");
             }
         });
@@ -44,17 +47,21 @@ impl EventSink for Notifier {
 async fn notify(
     deps: &Deps,
     shift_id: ShiftId,
+    site_id: SiteId,
     closed: Option<bool>,
 ) -> Result<(), crate::ctx::BotError> {
-    let Some(parties) = deps.app.shift_parties(shift_id).await? else {
+    // Who is told is the use-case's rule; this only writes the messages.
+    let Some(notice) = deps.app.shift_notice(shift_id, site_id, closed).await? else {
         return Ok(());
     };
-    let app::workplaces::ShiftParties {
+    let app::workplaces::ShiftNotice {
         shift,
         site,
         employee,
         owner,
-    } = parties;
+        tell_owner,
+        tell_employee,
+    } = notice;
     let tz = site.settings.time_zone;
     let site_name = html(site.settings.name.as_str());
     let employee_name = html(employee.name.as_str());
@@ -75,24 +82,20 @@ async fn notify(
             ]),
         )
     };
+    let (to_owner, to_employee) = match closed {
+        None => ("notify-shift-opened", None),
+        Some(false) => ("notify-shift-closed", None),
+        Some(true) => (
+            "notify-auto-closed-owner",
+            Some("notify-auto-closed-employee"),
+        ),
+    };
     let mut messages: Vec<(&User, String)> = Vec::new();
-    match closed {
-        None if site.notify_owner && owner.id != employee.id => {
-            messages.push((&owner, text_for(&owner, "notify-shift-opened")));
-        }
-        Some(false) if site.notify_owner && owner.id != employee.id => {
-            messages.push((&owner, text_for(&owner, "notify-shift-closed")));
-        }
-        Some(true) => {
-            messages.push((
-                &employee,
-                text_for(&employee, "notify-auto-closed-employee"),
-            ));
-            if owner.id != employee.id {
-                messages.push((&owner, text_for(&owner, "notify-auto-closed-owner")));
-            }
-        }
-        _ => {}
+    if let (true, Some(id)) = (tell_employee, to_employee) {
+        messages.push((&employee, text_for(&employee, id)));
+    }
+    if tell_owner {
+        messages.push((&owner, text_for(&owner, to_owner)));
     }
     for (to, text) in messages {
         if !to.reachable {

@@ -78,7 +78,13 @@ pub async fn on_callback(
         OwnerCb::Join { request, approve } => decide_join(ctx, request, approve, message)
             .await
             .map(|()| state),
-        OwnerCb::NewSite => create::start(ctx).await,
+        OwnerCb::NewSite => {
+            // Starting over drops the draft: say so, as for any dialogue left midway.
+            if let State::Owner(OwnerState::NewSite(_)) = state {
+                ctx.notice(ctx.t(Dialogue::NewSite.cancelled_text_id()), false);
+            }
+            create::start(ctx).await
+        }
         OwnerCb::Radius(_)
         | OwnerCb::AroundTheClock
         | OwnerCb::Zone(_)

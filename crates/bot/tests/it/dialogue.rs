@@ -400,3 +400,57 @@ async fn a_name_of_spaces_is_empty_in_both_languages() {
     );
     h.shutdown().await;
 }
+
+/// Who hears of a shift is the use-case's rule; the notices write the duration the one way too.
+#[tokio::test]
+async fn who_is_told_about_a_shift_and_how_long_it_was() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(5800);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    h.app
+        .update_site(&owner, site.id, SitePatch::default(), None, Some(false))
+        .await
+        .unwrap();
+    // Notifications off: a shift opened by hand is not announced.
+    let petr = FakeUser::ru(5801);
+    h.employee(&petr, "Пётр", &owner, &site).await;
+    let out = h.location(&petr, 0.0, 5.0).await;
+    assert!(joined(&out).contains("Смена открыта"), "{}", joined(&out));
+
+    // A forgotten shift closed automatically after 16 hours: both are told, whatever the
+    // setting, each in their language.
+    let tom_tg = FakeUser::en(5802);
+    let tom = h.employee(&tom_tg, "Tom", &owner, &site).await;
+    h.store
+        .insert_shift(&NewShift {
+            employee_id: tom.id,
+            site_id: site.id,
+            started_at: Utc::now() - Duration::hours(17),
+            start_location: here(),
+            hourly_rate: Money::new(35_000, domain::Currency::RUB),
+            planned_shift_id: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(h.app.auto_close_due().await.unwrap().len(), 1);
+    h.tg.wait_until(WAIT, |tg| {
+        !tg.texts(tom_tg.id).is_empty() && !tg.texts(anna.id).is_empty()
+    })
+    .await
+    .unwrap();
+    let to_tom = h.tg.texts(tom_tg.id).join("\n");
+    assert!(
+        to_tom.contains("was closed automatically at")
+            && to_tom.contains(": 16 h 00 min, 5,600.00\u{a0}₽."),
+        "{to_tom}"
+    );
+    let to_anna = h.tg.texts(anna.id);
+    assert_eq!(to_anna.len(), 1, "only the automatic close: {to_anna:?}");
+    assert!(
+        to_anna[0].contains("закрыта автоматически")
+            && to_anna[0].contains(": 16 ч 00 мин, 5\u{a0}600,00\u{a0}₽."),
+        "{to_anna:?}"
+    );
+    h.shutdown().await;
+}

@@ -77,14 +77,92 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
         })
     );
 
-    // Who the shift concerns.
-    let parties = w.app.shift_parties(shift.id).await.unwrap().unwrap();
-    assert_eq!(parties.shift, shift);
+    // Who is told about the shift: the owner of a site that wants it; nobody of their own shift;
+    // an automatic close to both, whatever the site's setting.
+    let notice = w
+        .app
+        .shift_notice(shift.id, w.site.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(notice.shift, shift);
     assert_eq!(
-        (parties.site.id, parties.employee.id, parties.owner.id),
+        (notice.site.id, notice.employee.id, notice.owner.id),
         (w.site.id, w.employee.id, w.owner.id)
     );
-    assert_eq!(w.app.shift_parties(ShiftId(999_999)).await.unwrap(), None);
+    assert_eq!((notice.tell_owner, notice.tell_employee), (true, false));
+    let told = |n: Option<app::workplaces::ShiftNotice>| n.map(|n| (n.tell_owner, n.tell_employee));
+    assert_eq!(
+        told(
+            w.app
+                .shift_notice(shift.id, w.site.id, Some(true))
+                .await
+                .unwrap()
+        ),
+        Some((true, true))
+    );
+    assert_eq!(
+        w.app
+            .shift_notice(ShiftId(999_999), w.site.id, None)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        w.app.shift_notice(shift.id, other.id, None).await.unwrap(),
+        None,
+        "the shift is not at that site"
+    );
+    w.app
+        .update_site(&w.owner, w.site.id, SitePatch::default(), None, Some(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        told(
+            w.app
+                .shift_notice(shift.id, w.site.id, Some(false))
+                .await
+                .unwrap()
+        ),
+        None
+    );
+    assert_eq!(
+        told(
+            w.app
+                .shift_notice(shift.id, w.site.id, Some(true))
+                .await
+                .unwrap()
+        ),
+        Some((true, true))
+    );
+    // The owner working a shift of their own at their site hears of it only when it is closed
+    // for them.
+    w.app
+        .update_site(&w.owner, w.site.id, SitePatch::default(), None, Some(true))
+        .await
+        .unwrap();
+    w.app
+        .add_employee(&w.owner, w.site.id, w.owner.telegram_id, None)
+        .await
+        .unwrap();
+    let own = w
+        .app
+        .open_shift(&w.owner, w.site.id, w.near())
+        .await
+        .unwrap();
+    assert_eq!(
+        told(w.app.shift_notice(own.id, w.site.id, None).await.unwrap()),
+        None
+    );
+    assert_eq!(
+        told(
+            w.app
+                .shift_notice(own.id, w.site.id, Some(true))
+                .await
+                .unwrap()
+        ),
+        Some((false, true))
+    );
 
     // The site of a plan: for its employee and the site's owner, not for anyone else.
     let plan = w
