@@ -125,18 +125,27 @@ impl StaffPro {
         name: &str,
         language: Language,
     ) -> Result<User, AppError> {
-        let user = self
+        let user = self.upsert_person(telegram_id, name, language).await?;
+        self.events
+            .publish(DomainEvent::UserChanged { user_id: user.id })
+            .await;
+        Ok(user)
+    }
+
+    async fn upsert_person(
+        &self,
+        telegram_id: i64,
+        name: &str,
+        language: Language,
+    ) -> Result<User, AppError> {
+        Ok(self
             .store
             .upsert_user(&NewUser {
                 telegram_id,
                 name: PersonName::new(name)?,
                 language,
             })
-            .await?;
-        self.events
-            .publish(DomainEvent::UserChanged { user_id: user.id })
-            .await;
-        Ok(user)
+            .await?)
     }
 
     /// Makes a person an owner, registering them if needed.
@@ -146,8 +155,13 @@ impl StaffPro {
         name: &str,
         language: Language,
     ) -> Result<User, AppError> {
-        let user = self.register_user(telegram_id, name, language).await?;
-        self.store.set_owner(user.id, true).await?;
+        let user = self.upsert_person(telegram_id, name, language).await?;
+        let flagged = self.store.set_owner(user.id, true).await;
+        // The person is stored (or refreshed) even if the flag failed: tell either way.
+        self.events
+            .publish(DomainEvent::UserChanged { user_id: user.id })
+            .await;
+        flagged?;
         Ok(User {
             is_owner: true,
             ..user
@@ -171,6 +185,9 @@ impl StaffPro {
         self.store
             .insert_api_token(user.id, &tokens::hash(&token), label)
             .await?;
+        self.events
+            .publish(DomainEvent::TokenIssued { user_id: user.id })
+            .await;
         Ok((user, token))
     }
 
@@ -181,7 +198,13 @@ impl StaffPro {
             .user_by_telegram_id(telegram_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        Ok(self.store.revoke_api_tokens(user.id).await?)
+        let revoked = self.store.revoke_api_tokens(user.id).await?;
+        if revoked > 0 {
+            self.events
+                .publish(DomainEvent::TokensRevoked { user_id: user.id })
+                .await;
+        }
+        Ok(revoked)
     }
 
     /// The holder of a live token, or None.
@@ -351,7 +374,14 @@ impl StaffPro {
             .user_by_telegram_id(telegram_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        self.store.grant_manager(site_id, user.id).await?;
+        if self.store.grant_manager(site_id, user.id).await? {
+            self.events
+                .publish(DomainEvent::ManagerChanged {
+                    site_id,
+                    user_id: user.id,
+                })
+                .await;
+        }
         Ok(user)
     }
 
@@ -365,6 +395,9 @@ impl StaffPro {
         if !self.store.revoke_manager(site_id, user_id).await? {
             return Err(AppError::NotFound("manager"));
         }
+        self.events
+            .publish(DomainEvent::ManagerChanged { site_id, user_id })
+            .await;
         Ok(())
     }
 
@@ -384,22 +417,17 @@ impl StaffPro {
             Some(u) => u,
             None => {
                 let name = name.ok_or(domain::ValueError::Missing { field: "name" })?;
-                self.store
-                    .upsert_user(&NewUser {
-                        telegram_id,
-                        name: PersonName::new(name)?,
-                        language: Language::Ru,
-                    })
-                    .await?
+                self.register_user(telegram_id, name, Language::Ru).await?
             }
         };
-        self.store.grant_access(site_id, user.id).await?;
-        self.events
-            .publish(DomainEvent::AccessChanged {
-                site_id,
-                employee_id: user.id,
-            })
-            .await;
+        if self.store.grant_access(site_id, user.id).await? {
+            self.events
+                .publish(DomainEvent::AccessChanged {
+                    site_id,
+                    employee_id: user.id,
+                })
+                .await;
+        }
         let site_ids = self.scope(actor).await?;
         let employee = self
             .store
@@ -546,6 +574,16 @@ impl StaffPro {
                 employee_id: employee.id,
             })
             .await;
+        // The store marked the plan this shift fulfils done in the same transaction.
+        if let Some(plan_id) = shift.planned_shift_id {
+            self.events
+                .publish(DomainEvent::PlanChanged {
+                    plan_id,
+                    site_id,
+                    employee_id: employee.id,
+                })
+                .await;
+        }
         Ok((shift, site))
     }
 
@@ -860,9 +898,19 @@ impl StaffPro {
             .await?)
     }
 
-    /// Marks plans that ended without a shift as missed.
-    pub async fn mark_missed_plans(&self) -> Result<u64, AppError> {
-        Ok(self.store.mark_missed_plans(self.now()).await?)
+    /// Marks plans that ended without a shift as missed; returns them.
+    pub async fn mark_missed_plans(&self) -> Result<Vec<PlannedShift>, AppError> {
+        let missed = self.store.mark_missed_plans(self.now()).await?;
+        for plan in &missed {
+            self.events
+                .publish(DomainEvent::PlanMissed {
+                    plan_id: plan.id,
+                    site_id: plan.site_id,
+                    employee_id: plan.employee_id,
+                })
+                .await;
+        }
+        Ok(missed)
     }
 }
 

@@ -18,8 +18,8 @@ use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
 use app::status::{Earnings, EmployeeStatus, LocationIntent, RunningShift, SiteLive};
 use app::{
-    AppError, CloseShiftError, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
-    NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
+    AppError, CloseShiftError, Employee, EventSink, FinishedShift, NewPlannedShift, NewShift,
+    NewUser, NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
     ShiftTotals, SiteRange, StaffPro, Store, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
@@ -35,15 +35,21 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod bot_state;
+mod events;
+mod listing;
 pub use bot_state::*;
+pub use events::*;
+pub use listing::{assert_all_cases_run, written_cases};
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
-/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
+/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`), and one more test
+/// that fails when a case written in the suite is in none of these lists, so not run on this
+/// store (see `assert_all_cases_run`). The lists below are the only place a case is named.
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::__conformance_cases!(
-            $make; run;
+            $make; run, STORE_CASES;
             ping_answers,
             users_round_trip,
             api_tokens_round_trip,
@@ -98,7 +104,7 @@ macro_rules! conformance_tests {
         );
         // The bot state port.
         $crate::__conformance_cases!(
-            $make; run_bot_state;
+            $make; run_bot_state, BOT_STATE_CASES;
             dialogues_save_load_delete,
             claim_update_only_once,
             a_finished_claim_is_never_taken_again,
@@ -106,19 +112,46 @@ macro_rules! conformance_tests {
             an_unfinished_claim_older_than_the_lease_is_taken_again,
             forget_updates_before_frees_old_ids,
         );
+        // The events the use-cases publish (conformance/events.rs).
+        $crate::__conformance_cases!(
+            $make; run, EVENT_CASES;
+            register_user_publishes_user_changed,
+            add_owner_publishes_user_changed_after_the_flag,
+            ensure_user_publishes_only_when_registering,
+            language_and_reachability_publish_user_changed,
+            issuing_a_token_publishes_token_issued,
+            revoking_tokens_publishes_tokens_revoked_after_the_revoke,
+            creating_and_editing_a_site_publish_site_changed,
+            granting_and_revoking_a_manager_publish_manager_changed,
+            adding_and_revoking_an_employee_publish_access_changed,
+            opening_and_closing_a_shift_publish_their_events,
+            opening_a_planned_shift_also_publishes_plan_changed,
+            auto_close_publishes_shift_closed_automatically,
+            planning_and_cancelling_publish_plan_changed,
+            missed_plans_publish_one_plan_missed_each,
+            join_requests_publish_requested_and_decided,
+        );
+        #[test]
+        fn every_conformance_case_runs_here() {
+            $crate::conformance::assert_all_cases_run(
+                &[STORE_CASES, BOT_STATE_CASES, EVENT_CASES].concat(),
+            );
+        }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_cases {
-    ($make:expr; $runner:ident; $($case:ident),* $(,)?) => {
+    ($make:expr; $runner:ident, $names:ident; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
                 $crate::conformance::$runner($make, $crate::conformance::$case);
             }
         )*
+        /// The cases this list generated a test for.
+        const $names: &[&str] = &[$(stringify!($case)),*];
     };
 }
 
@@ -1628,8 +1661,18 @@ pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
         .insert_planned_shift(&ins(b.e2.id, "2026-12-01 22:00", "2026-12-02 06:00"))
         .await
         .unwrap();
+    // Inserted last but starts first: the answer is ordered by start.
+    let earlier = store
+        .insert_planned_shift(&ins(b.e2.id, "2026-11-30 10:00", "2026-11-30 12:00"))
+        .await
+        .unwrap();
 
-    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), 1);
+    let missed = store.mark_missed_plans(cutoff).await.unwrap();
+    let as_missed = |p: &PlannedShift| PlannedShift {
+        status: PlanStatus::Missed,
+        ..p.clone()
+    };
+    assert_eq!(missed, vec![as_missed(&earlier), as_missed(&ended)]);
     let status = |p: PlannedShiftId| {
         let store = store.clone();
         async move { store.planned_shift(p).await.unwrap().unwrap().status }
@@ -1639,7 +1682,7 @@ pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
     assert_eq!(status(cancelled.id).await, PlanStatus::Cancelled);
     assert_eq!(status(done.id).await, PlanStatus::Done);
     assert_eq!(status(running.id).await, PlanStatus::Planned);
-    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), 0);
+    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), vec![]);
 }
 
 // ---- people: language and reachability ---------------------------------------------------------
@@ -2119,13 +2162,17 @@ struct World {
 
 impl World {
     async fn new(store: Arc<dyn Store>, now: DateTime<Utc>) -> World {
+        World::with_events(store, now, Arc::new(NoEvents)).await
+    }
+
+    /// A world whose use-cases publish to `events`.
+    async fn with_events(
+        store: Arc<dyn Store>,
+        now: DateTime<Utc>,
+        events: Arc<dyn EventSink>,
+    ) -> World {
         let clock = Arc::new(SetClock::new(now));
-        let app = StaffPro::new(
-            store.clone(),
-            clock.clone(),
-            Arc::new(NoEvents),
-            Policy::default(),
-        );
+        let app = StaffPro::new(store.clone(), clock.clone(), events, Policy::default());
         let owner = app
             .add_owner(1001, "Ольга Владелица", Language::Ru)
             .await
@@ -2667,11 +2714,14 @@ pub async fn mark_missed_plans_through_staffpro(store: Arc<dyn Store>) {
     w.set(local(MSK, "2026-12-01 14:00"));
     assert_eq!(
         w.app.mark_missed_plans().await.unwrap(),
-        0,
+        vec![],
         "ends_at is not before now"
     );
     w.set(local(MSK, "2026-12-01 14:01"));
-    assert_eq!(w.app.mark_missed_plans().await.unwrap(), 1);
+    assert_eq!(
+        plan_ids(&w.app.mark_missed_plans().await.unwrap()),
+        vec![plan.id]
+    );
     assert_eq!(
         w.store
             .planned_shift(plan.id)
@@ -2682,7 +2732,7 @@ pub async fn mark_missed_plans_through_staffpro(store: Arc<dyn Store>) {
         PlanStatus::Missed
     );
     assert!(w.app.my_plans(&w.employee).await.unwrap().is_empty());
-    assert_eq!(w.app.mark_missed_plans().await.unwrap(), 0);
+    assert_eq!(w.app.mark_missed_plans().await.unwrap(), vec![]);
 }
 
 pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
