@@ -1308,28 +1308,30 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
 
     let mut totals = store.shift_totals(&[r2, r1], None).await.unwrap();
     totals.sort_by_key(|t| (t.site_id, t.employee_id));
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Each shift is paid minutes × 350.00 / 60, rounded half up, then summed:
+    // 1 min 583 (583.33), 2 min 1 167 (1 166.67), 4 min 2 333 (2 333.33), 8 min 4 667, 64 min
+    // 37 333 (37 333.33).
     let mut expected = vec![
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e1.id,
             shifts: 3,
             worked_minutes: 1 + 2 + 4,
-            pay_minor: pay(&[1, 2, 4]),
+            pay_minor: 4_083, // 583 + 1 167 + 2 333
         },
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e2.id,
             shifts: 1,
             worked_minutes: 8,
-            pay_minor: pay(&[8]),
+            pay_minor: 4_667,
         },
         ShiftTotals {
             site_id: b.s2.id,
             employee_id: b.e1.id,
             shifts: 1,
             worked_minutes: 64,
-            pay_minor: pay(&[64]),
+            pay_minor: 37_333,
         },
     ];
     expected.sort_by_key(|t| (t.site_id, t.employee_id));
@@ -2110,12 +2112,12 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
             t
         }
     };
-    let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64]| ShiftTotals {
+    let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64], pay_minor: i64| ShiftTotals {
         site_id: site.id,
         employee_id: e.id,
         shifts,
         worked_minutes: minutes.iter().sum(),
-        pay_minor: minutes.iter().map(|m| pay_minor(*m, RATE)).sum(),
+        pay_minor,
     };
     let sorted = |mut v: Vec<ShiftTotals>| {
         v.sort_by_key(|t| (t.site_id, t.employee_id));
@@ -2124,15 +2126,16 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
     assert_eq!(
         totals(Some(b.e1.id)).await,
         sorted(vec![
-            row(&b.s1, &b.e1, 2, &[2, 4]),
-            row(&b.s2, &b.e1, 1, &[16])
+            // 2 min 1 167 + 4 min 2 333 at 350.00 per hour.
+            row(&b.s1, &b.e1, 2, &[2, 4], 3_500),
+            row(&b.s2, &b.e1, 1, &[16], 9_333) // 16 × 35 000 / 60 = 9 333.33
         ])
     );
     assert_eq!(
         totals(Some(b.e2.id)).await,
         sorted(vec![
-            row(&b.s1, &b.e2, 1, &[8]),
-            row(&b.s2, &b.e2, 1, &[32])
+            row(&b.s1, &b.e2, 1, &[8], 4_667),   // 4 666.67
+            row(&b.s2, &b.e2, 1, &[32], 18_667)  // 18 666.67
         ])
     );
     assert_eq!(totals(None).await.len(), 4, "everyone without a filter");
@@ -2775,7 +2778,8 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Pay per shift at 350.00 per hour (minutes × 35 000 / 60, rounded half up): 64 min 37 333,
+    // 128 min 74 667, 256 min 149 333, 512 min 298 667, 1 024 min 597 333.
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
     let s = w
         .app
@@ -2790,8 +2794,10 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     assert_eq!(
         sites,
         vec![
-            (msk_site.id, 3, 64 + 128 + 256, rub(pay(&[64, 128, 256]))),
-            (far_east.id, 2, 512 + 1024, rub(pay(&[512, 1024]))),
+            // 37 333 + 74 667 + 149 333
+            (msk_site.id, 3, 64 + 128 + 256, rub(261_333)),
+            // 298 667 + 597 333
+            (far_east.id, 2, 512 + 1024, rub(896_000)),
         ]
     );
     assert_eq!(s.sites[0].name, "Склад №1");
@@ -2811,19 +2817,20 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     assert_eq!(
         employees,
         vec![
-            (maria.id, "Анна Морская", 1, 256, vec![rub(pay(&[256]))]),
+            (maria.id, "Анна Морская", 1, 256, vec![rub(149_333)]),
             (
                 ivan.id,
                 "Иван Петров",
                 4,
                 64 + 128 + 512 + 1024,
-                vec![rub(pay(&[64, 128, 512, 1024]))]
+                // 37 333 + 74 667 + 298 667 + 597 333
+                vec![rub(1_008_000)]
             ),
         ]
     );
     assert_eq!(s.shifts, 5);
     assert_eq!(s.worked_minutes, 64 + 128 + 256 + 512 + 1024);
-    assert_eq!(s.pay, vec![rub(pay(&[64, 128, 256, 512, 1024]))]);
+    assert_eq!(s.pay, vec![rub(1_157_333)], "261 333 + 896 000");
 
     // One site only.
     let one = w
@@ -3306,9 +3313,11 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Pay per shift at 350.00 per hour (minutes × 35 000 / 60, rounded half up): 1 min 583,
+    // 4 min 2 333, 8 min 4 667, 16 min 9 333, 64 min 37 333, 128 min 74 667, 512 min 298 667,
+    // 1 024 min 597 333. `expected` is (site, minutes of its shifts, its pay); `total` the sum.
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
-    let check = |e: Earnings, expected: &[(&Site, &[i64])]| {
+    let check = |e: Earnings, expected: &[(&Site, &[i64], i64)], total: i64| {
         let got: Vec<(SiteId, i64, i64, Money)> = e
             .per_site
             .iter()
@@ -3316,16 +3325,16 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
             .collect();
         let want: Vec<(SiteId, i64, i64, Money)> = expected
             .iter()
-            .map(|(site, m)| (site.id, m.len() as i64, m.iter().sum::<i64>(), rub(pay(m))))
+            .map(|(site, m, pay)| (site.id, m.len() as i64, m.iter().sum::<i64>(), rub(*pay)))
             .collect();
         assert_eq!(got, want);
         let all: Vec<i64> = expected
             .iter()
-            .flat_map(|(_, m)| m.iter().copied())
+            .flat_map(|(_, m, _)| m.iter().copied())
             .collect();
         assert_eq!(e.shifts, all.len() as i64);
         assert_eq!(e.worked_minutes, all.iter().sum::<i64>());
-        assert_eq!(e.totals, vec![rub(pay(&all))]);
+        assert_eq!(e.totals, vec![rub(total)]);
         for s in &e.per_site {
             assert_eq!(
                 Some(&s.site),
@@ -3336,15 +3345,23 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
     };
     check(
         w.app.earnings(ivan, Period::Today).await.unwrap(),
-        &[(msk, &[64]), (&port, &[16])],
+        &[(msk, &[64], 37_333), (&port, &[16], 9_333)],
+        46_666,
     );
     check(
         w.app.earnings(ivan, Period::ThisWeek).await.unwrap(),
-        &[(msk, &[64]), (&port, &[16, 512])],
+        // 9 333 + 298 667
+        &[(msk, &[64], 37_333), (&port, &[16, 512], 308_000)],
+        345_333,
     );
     check(
         w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
-        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+        // 37 333 + 74 667; 9 333 + 298 667 + 597 333
+        &[
+            (msk, &[64, 128], 112_000),
+            (&port, &[16, 512, 1024], 905_333),
+        ],
+        1_017_333,
     );
     check(
         w.app
@@ -3357,11 +3374,13 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
             )
             .await
             .unwrap(),
-        &[(msk, &[1]), (&port, &[4])],
+        &[(msk, &[1], 583), (&port, &[4], 2_333)],
+        2_916,
     );
     check(
         w.app.earnings(&maria, Period::Today).await.unwrap(),
-        &[(msk, &[8])],
+        &[(msk, &[8], 4_667)],
+        4_667,
     );
     // Nothing worked, nothing listed.
     let newcomer = w.hire(2003, "Новенький", port.id).await;
@@ -3377,7 +3396,12 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
         .unwrap();
     check(
         w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
-        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+        // 37 333 + 74 667; 9 333 + 298 667 + 597 333
+        &[
+            (msk, &[64, 128], 112_000),
+            (&port, &[16, 512, 1024], 905_333),
+        ],
+        1_017_333,
     );
     // The store lists the sites worked at since a moment, with or without access.
     let since = |at: &str| utc(at);
@@ -3572,7 +3596,7 @@ pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Stor
                 shift: shift.clone(),
                 site: w.site.clone(),
                 worked_minutes: 150,
-                earned_minor: pay_minor(150, RATE),
+                earned_minor: 87_500, // 150 × 35 000 / 60
             }),
             next_plan: Some((first.clone(), w.site.clone())),
         }
@@ -3584,7 +3608,7 @@ pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Stor
     let running = status.active.unwrap();
     assert_eq!(
         (running.worked_minutes, running.earned_minor),
-        (210, pay_minor(210, RATE))
+        (210, 122_500) // 210 × 35 000 / 60
     );
 
     // Someone with neither a shift nor a plan.

@@ -7,7 +7,6 @@ use app::service::PlanRequest;
 use app::{FinishedShift, NewShift, ShiftEnd};
 use bot::format::money;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
-use domain::money::pay_minor;
 use domain::{
     Coordinates, Currency, Language, Money, PlanStatus, PlannedShift, RecordedLocation,
     ShiftStatus, Site, SitePatch, SiteTimeZone, User,
@@ -173,7 +172,8 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     assert!(text.contains("Смена идёт на объекте «Кофейня»"), "{text}");
     assert!(text.contains(&since), "{since} in {text}");
     assert!(text.contains("2 часа 5 минут"), "{text}");
-    let earned = money(Language::Ru, rub(pay_minor(125, 35_000)));
+    // 125 min × 350.00 / 60 = 729.166… → 729.17
+    let earned = money(Language::Ru, rub(72_917));
     assert!(text.contains(&earned), "{earned} in {text}");
     assert!(
         text.contains(&format!(
@@ -202,7 +202,8 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     assert!(text.contains("On shift at “Кофейня” since"), "{text}");
     assert!(text.contains("1 hour 1 minute so far"), "{text}");
     assert!(
-        text.contains(&money(Language::En, rub(pay_minor(61, 35_000)))),
+        // 61 min × 350.00 / 60 = 355.833… → 355.83
+        text.contains(&money(Language::En, rub(35_583))),
         "{text}"
     );
     assert!(text.contains("You have no planned shifts"), "{text}");
@@ -841,7 +842,12 @@ async fn worked(h: &Harness, employee: &User, site: &Site) -> (NaiveDate, i64, i
     let first_this = today().with_day(1).unwrap();
     let last_month = (first_this - Duration::days(1)).with_day(10).unwrap();
     let mut finished = Vec::new();
-    for (start, minutes) in [(at(today(), t(0, 0)), 510), (at(last_month, t(9, 0)), 125)] {
+    // Pay at 350.00 per hour: 510 min → 2 975.00; 125 min → 729.166… → 729.17.
+    let (today_pay, old_pay) = (297_500, 72_917);
+    for (start, minutes, pay_minor) in [
+        (at(today(), t(0, 0)), 510, today_pay),
+        (at(last_month, t(9, 0)), 125, old_pay),
+    ] {
         finished.push(FinishedShift {
             shift: NewShift {
                 employee_id: employee.id,
@@ -856,13 +862,13 @@ async fn worked(h: &Harness, employee: &User, site: &Site) -> (NaiveDate, i64, i
                 ended_at: start + Duration::minutes(minutes),
                 end_location: Some(here()),
                 worked_minutes: minutes,
-                pay_minor: pay_minor(minutes, 35_000),
+                pay_minor,
                 needs_review: false,
             },
         });
     }
     h.store.import_finished_shifts(&finished).await.unwrap();
-    (last_month, pay_minor(510, 35_000), pay_minor(125, 35_000))
+    (last_month, today_pay, old_pay)
 }
 
 async fn earnings_today_month_and_period(backend: Backend) {
