@@ -7,7 +7,11 @@
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
-//! bot state port's cases are in `bot_state`.
+//! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`.
+//!
+//! A case is a `pub async fn name(store: Arc<dyn Store>)` (or `Arc<dyn BotStateStore>`) named
+//! in one of the lists in `conformance_tests!`; each store's `every_conformance_case_runs_here`
+//! fails while a written case is missing from the lists (`listing`).
 
 // A test suite: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
