@@ -4,8 +4,8 @@ use crate::config::Config;
 use crate::wiring::{self, Migrations};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use domain::Language;
-use testkit::demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -189,7 +189,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
                 live_data: !args.no_live,
             };
             let started = std::time::Instant::now();
-            let s = testkit::demo::seed(&app, opts).await?;
+            let s = demo::seed(&app, opts).await?;
             println!(
                 "Demo data loaded in {:.1} s: {} sites, {} employees, {} finished shifts, {} running, {} planned.",
                 started.elapsed().as_secs_f64(),

@@ -5,6 +5,7 @@ mod error;
 mod migrations;
 mod rows;
 mod store;
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
 use app::StoreError;
