@@ -3,6 +3,7 @@
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
 use app::{EventBus, StaffPro, Store, SystemClock};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use store_postgres::PgStore;
 use store_sqlite::SqliteStore;
@@ -21,7 +22,7 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
     let apply = migrations == Migrations::Apply;
     let store: Arc<dyn Store> = match &config.database_url {
         DatabaseUrl::Postgres(url) => {
-            let store = PgStore::connect_with(url, config.database_max_connections)
+            let store = PgStore::connect_with(url.expose_secret(), config.database_max_connections)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
             if apply {
@@ -66,11 +67,11 @@ pub async fn telegram_bot(
         return Ok(None);
     };
     let bot_config = bot::BotConfig {
-        token: t.token.clone(),
+        token: t.token.expose_secret().to_owned(),
         api_url: t.api_url.clone(),
         webhook: t.webhook_url.clone().map(|url| bot::WebhookConfig {
             url,
-            secret: t.webhook_secret.clone(),
+            secret: t.webhook_secret.expose_secret().to_owned(),
         }),
     };
     let bot = bot::TelegramBot::connect(app.clone(), bus, bot_config)
