@@ -117,11 +117,13 @@ impl TelegramBot {
             .map(|w| webhook::router(w.url.path(), &w.secret, self.dispatcher.clone()))
     }
 
-    /// Serves until `shutdown`, then finishes the updates already taken.
-    pub async fn run(self, shutdown: CancellationToken) {
+    /// Serves until `shutdown`, then finishes the updates already taken. Returns an error when
+    /// the bot cannot go on at all (Telegram no longer accepts its token): the process that runs
+    /// it stops, rather than looking alive while serving nobody.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), BotError> {
         let bot = self.deps.messenger.bot().clone();
         let maintenance = tokio::spawn(forget_old_updates(self.deps.clone(), shutdown.clone()));
-        match &self.config.webhook {
+        let result = match &self.config.webhook {
             Some(w) => {
                 let set = bot
                     .set_webhook(w.url.clone())
@@ -135,18 +137,23 @@ impl TelegramBot {
                     }
                 }
                 shutdown.cancelled().await;
+                Ok(())
             }
             None => poll(&bot, &self.dispatcher, &shutdown).await,
-        }
+        };
         self.dispatcher.shutdown().await;
         maintenance.abort();
         tracing::info!("telegram bot stopped");
+        result
     }
 }
 
-/// Long polling: hands each update to the dispatcher; on shutdown tells Telegram what was taken
-/// so nothing is delivered twice after a restart.
-async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) {
+/// Long polling until `shutdown`; an error only when Telegram refuses the token.
+async fn poll(
+    bot: &Bot,
+    dispatcher: &Dispatcher,
+    shutdown: &CancellationToken,
+) -> Result<(), BotError> {
     match bot.get_webhook_info().await {
         Ok(info) if info.url.is_some() => {
             if let Err(e) = bot.delete_webhook().await {
@@ -181,6 +188,13 @@ async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) 
             Err(teloxide::RequestError::RetryAfter(s)) => {
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(s.duration()) => {} }
             }
+            // The token was revoked or replaced in @BotFather: retrying cannot help.
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                return Err(BotError::Other(
+                    "Telegram no longer accepts the bot token (revoked or replaced in @BotFather?)"
+                        .into(),
+                ));
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "getUpdates failed; retrying");
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(backoff) => {} }
@@ -191,6 +205,7 @@ async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) 
     if offset != 0 {
         let _ = bot.get_updates().offset(offset).limit(1).timeout(0).await;
     }
+    Ok(())
 }
 
 async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {

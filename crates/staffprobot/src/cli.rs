@@ -1,13 +1,12 @@
 //! The command line: `run`, `api`, `migrate` and the operator commands that work without the bot.
 
 use crate::config::Config;
+use crate::serve::{self, Role};
 use crate::wiring::{self, Migrations};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use domain::Language;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// StaffProBot: shift work at several sites, run from Telegram.
 ///
@@ -124,9 +123,9 @@ struct SeedArgs {
 
 pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run => run(config, Role::Everything).await,
-        Command::Api => run(config, Role::Api).await,
-        Command::Bot => run(config, Role::Bot).await,
+        Command::Run => serve::run(config, Role::Everything).await,
+        Command::Api => serve::run(config, Role::Api).await,
+        Command::Bot => serve::run(config, Role::Bot).await,
         Command::Migrate => {
             wiring::open_store(&config, Migrations::Apply).await?;
             println!("Migrations applied to {}", config.database_url.redacted());
@@ -208,139 +207,4 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// What a serving process does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// `run`: migrations, the API and the bot in one process.
-    Everything,
-    /// `api`: the HTTP API only.
-    Api,
-    /// `bot`: the Telegram bot only (an HTTP server only for its webhook).
-    Bot,
-}
-
-/// Serves until SIGTERM or Ctrl-C, then finishes the work in flight.
-async fn run(config: Config, role: Role) -> anyhow::Result<()> {
-    let migrations = if role == Role::Everything {
-        Migrations::Apply
-    } else {
-        Migrations::Skip
-    };
-    let store = wiring::open_store(&config, migrations).await?;
-    let (app, bus) = wiring::service(&config, store);
-    let telegram = match role {
-        Role::Api => None,
-        Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
-        Role::Bot => match wiring::telegram_bot(&config, &app, &bus).await? {
-            Some(b) => Some(b),
-            None => {
-                bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")
-            }
-        },
-    };
-    let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
-    let router = match role {
-        Role::Bot => webhook
-            .clone()
-            .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
-        _ => Some(match webhook.clone() {
-            Some(w) => api::router(app.clone()).merge(w),
-            None => api::router(app.clone()),
-        }),
-    };
-
-    println!(
-        "StaffProBot is running (database: {}).",
-        config.database_url.redacted()
-    );
-    let shutdown = CancellationToken::new();
-    let mut server = None;
-    if let Some(router) = router {
-        let listener = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("cannot listen on HTTP_ADDR={}", config.http_addr))?;
-        let addr = listener.local_addr().context("listener address")?;
-        let base = format!("http://{addr}");
-        if role != Role::Bot {
-            println!("  API:     {base}/api/v1   (Authorization: Bearer <token>)");
-            println!("  Docs:    {base}/docs");
-            println!("  OpenAPI: {base}/openapi.json");
-        }
-        println!("  Health:  {base}/health   Ready: {base}/ready");
-        tracing::info!(%addr, "http server listening");
-        let stop = shutdown.clone();
-        server = Some(tokio::spawn(async move {
-            api::serve(listener, router, stop.cancelled_owned()).await
-        }));
-    }
-    let bot_task = match telegram {
-        Some(b) => {
-            match (&config.telegram, b.webhook_router().is_some()) {
-                (Some(t), true) => println!(
-                    "  Telegram bot: @{} (webhook at {})",
-                    b.username(),
-                    t.webhook_url
-                        .as_ref()
-                        .map(|u| u.as_str())
-                        .unwrap_or_default()
-                ),
-                _ => println!("  Telegram bot: @{} (long polling)", b.username()),
-            }
-            let stop = shutdown.clone();
-            Some(tokio::spawn(async move { b.run(stop).await }))
-        }
-        None => {
-            if role == Role::Everything {
-                println!("  Telegram bot: off (set TELEGRAM_BOT_TOKEN to enable it).");
-            }
-            None
-        }
-    };
-    if role == Role::Everything {
-        println!(
-            "  First time? `staffprobot demo seed` loads demo data; `staffprobot owner add` and `staffprobot token issue` give you access."
-        );
-    }
-    println!("Press Ctrl-C to stop.");
-
-    shutdown_signal().await;
-    shutdown.cancel();
-    if let Some(bot) = bot_task {
-        bot.await.context("the bot task failed")?;
-    }
-    if let Some(server) = server {
-        server
-            .await
-            .context("the HTTP server task failed")?
-            .context("HTTP server failed")?;
-    }
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutdown requested: finishing requests in flight");
 }

@@ -96,6 +96,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub policy: Policy,
     pub telegram: Option<TelegramConfig>,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping process waits for requests and updates in
+    /// flight before it exits anyway.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
@@ -182,6 +185,8 @@ impl Config {
             }
         };
         let database_max_connections = number("DATABASE_MAX_CONNECTIONS", 10, 1, 1000) as u32;
+        let shutdown_timeout =
+            std::time::Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECONDS", 25, 1, 600) as u64);
         let defaults = Policy::default();
         let mut policy = defaults;
         policy.location.max_accuracy_m = number("LOCATION_MAX_ACCURACY_M", 100, 1, 10_000) as f64;
@@ -270,6 +275,7 @@ impl Config {
                 log_format,
                 policy,
                 telegram,
+                shutdown_timeout,
             })
         } else {
             Err(errors)
@@ -308,6 +314,7 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.policy, Policy::default());
         assert!(c.telegram.is_none());
+        assert_eq!(c.shutdown_timeout, std::time::Duration::from_secs(25));
     }
 
     #[test]

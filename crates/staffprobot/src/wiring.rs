@@ -57,6 +57,11 @@ pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBu
     (app, bus)
 }
 
+/// The HTTP API over the use-cases.
+pub fn http_router(app: &StaffPro) -> axum::Router {
+    api::router(app.clone())
+}
+
 /// Connects the Telegram bot when it is configured.
 pub async fn telegram_bot(
     config: &Config,
