@@ -139,7 +139,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             let language = Language::parse(&language).context("--language")?;
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
+                wiring::open_store(&config, Migrations::Apply).await?.store,
             );
             let owner = app.add_owner(telegram_id, &name, language).await?;
             println!(
@@ -153,7 +153,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Issue { telegram_id, label }) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
+                wiring::open_store(&config, Migrations::Apply).await?.store,
             );
             let (user, token) = match app.issue_api_token(telegram_id, &label).await {
                 Err(app::AppError::NotFound(_)) => bail!(
@@ -170,7 +170,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Revoke { telegram_id }) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
+                wiring::open_store(&config, Migrations::Apply).await?.store,
             );
             let n = app.revoke_api_tokens(telegram_id).await?;
             println!("Revoked {n} token(s) of Telegram id {telegram_id}.");
@@ -179,7 +179,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Demo(DemoCommand::Seed(args)) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
+                wiring::open_store(&config, Migrations::Apply).await?.store,
             );
             let opts = DemoOptions {
                 seed: args.seed,

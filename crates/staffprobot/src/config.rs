@@ -92,6 +92,8 @@ impl PartialEq for DatabaseUrl {
 pub struct Config {
     pub database_url: DatabaseUrl,
     pub database_max_connections: u32,
+    /// `DATABASE_STATEMENT_TIMEOUT_MS` (PostgreSQL): `None` when set to 0 (no limit).
+    pub database_statement_timeout: Option<std::time::Duration>,
     pub http_addr: SocketAddr,
     pub log_format: LogFormat,
     pub policy: Policy,
@@ -185,6 +187,11 @@ impl Config {
             }
         };
         let database_max_connections = number("DATABASE_MAX_CONNECTIONS", 10, 1, 1000) as u32;
+        let database_statement_timeout =
+            match number("DATABASE_STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000) {
+                0 => None,
+                ms => Some(std::time::Duration::from_millis(ms as u64)),
+            };
         let shutdown_timeout =
             std::time::Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECONDS", 25, 1, 600) as u64);
         let defaults = Policy::default();
@@ -271,6 +278,7 @@ impl Config {
             Ok(Config {
                 database_url,
                 database_max_connections,
+                database_statement_timeout,
                 http_addr,
                 log_format,
                 policy,
@@ -315,6 +323,10 @@ mod tests {
         assert_eq!(c.policy, Policy::default());
         assert!(c.telegram.is_none());
         assert_eq!(c.shutdown_timeout, std::time::Duration::from_secs(25));
+        assert_eq!(
+            c.database_statement_timeout,
+            Some(std::time::Duration::from_secs(5))
+        );
     }
 
     #[test]
@@ -349,8 +361,10 @@ mod tests {
             ("DATABASE_URL", "postgres://app:secret@db:5432/spb"),
             ("PLAN_CANCEL_CUTOFF_MINUTES", "120"),
             ("LOG_FORMAT", "json"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
         ])
         .unwrap();
+        assert_eq!(c.database_statement_timeout, None);
         assert_eq!(c.database_url.redacted(), "postgres://app:***@db:5432/spb");
         assert_eq!(
             DatabaseUrl::parse("postgres://app@db/spb?sslmode=require&password=p%40ss")

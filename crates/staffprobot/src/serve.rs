@@ -32,8 +32,8 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     } else {
         Migrations::Skip
     };
-    let store = wiring::open_store(&config, migrations).await?;
-    let (app, bus) = wiring::service(&config, store);
+    let database = wiring::open_store(&config, migrations).await?;
+    let (app, bus) = wiring::service(&config, database.store);
     let telegram = match role {
         Role::Api => None,
         Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
@@ -50,8 +50,8 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
             .clone()
             .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
         _ => Some(match webhook.clone() {
-            Some(w) => wiring::http_router(&app).merge(w),
-            None => wiring::http_router(&app),
+            Some(w) => wiring::http_router(&app, &database.schema).merge(w),
+            None => wiring::http_router(&app, &database.schema),
         }),
     };
     // Listen for the stop signals before saying we run, so a signal sent right after the start-up

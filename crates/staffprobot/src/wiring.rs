@@ -2,10 +2,11 @@
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
-use app::{EventBus, StaffPro, Store, SystemClock};
+use app::{EventBus, SchemaStatus, StaffPro, Store, SystemClock};
+use axum::Extension;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
-use store_postgres::PgStore;
+use store_postgres::{PgStore, PoolSettings};
 use store_sqlite::SqliteStore;
 
 /// Whether opening the store also applies pending migrations.
@@ -16,13 +17,23 @@ pub enum Migrations {
     Skip,
 }
 
+/// The configured database: the store the use-cases run on, and its schema check for `/ready`.
+pub struct Database {
+    pub store: Arc<dyn Store>,
+    pub schema: Arc<dyn SchemaStatus>,
+}
+
 /// Connects to the configured database (applying migrations when asked).
-pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Database> {
     let shown = config.database_url.redacted();
     let apply = migrations == Migrations::Apply;
-    let store: Arc<dyn Store> = match &config.database_url {
+    let database = match &config.database_url {
         DatabaseUrl::Postgres(url) => {
-            let store = PgStore::connect_with(url.expose_secret(), config.database_max_connections)
+            let settings = PoolSettings {
+                max_connections: config.database_max_connections,
+                statement_timeout: config.database_statement_timeout,
+            };
+            let store = PgStore::connect_with(url.expose_secret(), settings)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
             if apply {
@@ -31,7 +42,10 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply PostgreSQL migrations")?;
             }
-            Arc::new(store)
+            Database {
+                store: Arc::new(store.clone()),
+                schema: Arc::new(store),
+            }
         }
         DatabaseUrl::Sqlite(url) => {
             let store = SqliteStore::connect(url)
@@ -43,10 +57,13 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply SQLite migrations")?;
             }
-            Arc::new(store)
+            Database {
+                store: Arc::new(store.clone()),
+                schema: Arc::new(store),
+            }
         }
     };
-    Ok(store)
+    Ok(database)
 }
 
 /// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
@@ -57,9 +74,9 @@ pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBu
     (app, bus)
 }
 
-/// The HTTP API over the use-cases.
-pub fn http_router(app: &StaffPro) -> axum::Router {
-    api::router(app.clone())
+/// The HTTP API over the use-cases; `/ready` also checks the schema is current.
+pub fn http_router(app: &StaffPro, schema: &Arc<dyn SchemaStatus>) -> axum::Router {
+    api::router(app.clone()).layer(Extension(schema.clone()))
 }
 
 /// Connects the Telegram bot when it is configured.

@@ -82,7 +82,27 @@ pub async fn empty_database() -> Result<String, StoreError> {
     Ok(with_database(&server, &name))
 }
 
-/// Drops a database made by [`fresh_database`] or [`empty_database`] at once (tests that load
+/// Creates a database whose schema stops at migration `version` (an older binary's schema, for
+/// tests of what a newer one does with it) and returns its URL.
+pub async fn database_at_migration(version: i64) -> Result<String, StoreError> {
+    let url = empty_database().await?;
+    let store = PgStore::connect_with(
+        &url,
+        crate::PoolSettings {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let migrated = migrations::migrator()
+        .run_to(version, store.pool())
+        .await
+        .map_err(crate::error::map_migrate);
+    store.pool().close().await;
+    migrated.map(|()| url)
+}
+
+/// Drops a database made here ([`fresh_database`], [`empty_database`], …) at once (tests that load
 /// a lot of data free the disk instead of waiting for the hourly clean-up). Only test databases
 /// can be dropped this way.
 pub async fn drop_database(url: &str) -> Result<(), StoreError> {
@@ -186,7 +206,14 @@ async fn build_template_locked(
     )
     .await?;
     execute(admin, format!("CREATE DATABASE \"{scratch}\"")).await?;
-    let store = PgStore::connect_with(&with_database(server, &scratch), 1).await?;
+    let store = PgStore::connect_with(
+        &with_database(server, &scratch),
+        crate::PoolSettings {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
     let migrated = store.migrate().await;
     store.pool().close().await;
     migrated?;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commands;
+mod database;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};

@@ -98,7 +98,11 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
     for _ in 0..4 {
         let url = url.clone();
         runs.spawn(async move {
-            let store = PgStore::connect_with(&url, 2).await?;
+            let settings = store_postgres::PoolSettings {
+                max_connections: 2,
+                ..Default::default()
+            };
+            let store = PgStore::connect_with(&url, settings).await?;
             store.migrate().await?;
             Ok::<_, StoreError>(store)
         });
