@@ -10,9 +10,13 @@ use domain::Language;
 
 /// StaffProBot: shift work at several sites, run from Telegram.
 ///
-/// Configuration comes from environment variables (see README): DATABASE_URL (postgres://… or
-/// sqlite://…; default sqlite://./data/staffprobot.db), HTTP_ADDR (default 127.0.0.1:8000),
-/// LOG_FORMAT (text|json).
+/// Configuration comes from environment variables, checked at start (README lists them all):
+/// DATABASE_URL (postgres://… or sqlite://…; default sqlite://./data/staffprobot.db),
+/// DATABASE_MAX_CONNECTIONS, DATABASE_STATEMENT_TIMEOUT_MS, HTTP_ADDR (default 127.0.0.1:8000),
+/// LOG_FORMAT (text|json; level via RUST_LOG), SHUTDOWN_TIMEOUT_SECONDS, TELEGRAM_BOT_TOKEN,
+/// TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET and the shift rules
+/// (LOCATION_MAX_ACCURACY_M, LOCATION_MAX_AGE_SECONDS, AUTO_CLOSE_GRACE_MINUTES, SHIFT_MAX_HOURS,
+/// PLAN_CANCEL_CUTOFF_MINUTES).
 #[derive(Debug, Parser)]
 #[command(name = "staffprobot", version, propagate_version = true)]
 pub struct Cli {
@@ -22,19 +26,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run everything in one process: migrations, then the HTTP API (and, as they arrive, the bot,
-    /// worker and scheduler). With no configuration it uses a SQLite file in ./data.
+    /// Run everything in one process: migrations, the HTTP API and (with a token) the bot.
+    ///
+    /// Applies pending migrations, then serves the HTTP API and, with TELEGRAM_BOT_TOKEN, the
+    /// Telegram bot. With no configuration it uses a SQLite file in ./data. If the HTTP server or
+    /// the bot stops on its own, the process says why and exits non-zero; SIGTERM or Ctrl-C
+    /// finishes the work in flight (up to SHUTDOWN_TIMEOUT_SECONDS) and exits 0.
     #[command(
         after_help = "Examples:\n  staffprobot run\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot HTTP_ADDR=0.0.0.0:8000 staffprobot run"
     )]
     Run,
-    /// Serve the HTTP API only (run several behind a load balancer). Does not migrate.
+    /// Serve the HTTP API only (run several behind a load balancer).
+    ///
+    /// Does not migrate: /ready answers 503 until `staffprobot migrate` has brought the schema up
+    /// to this version. Exits non-zero if the HTTP server stops on its own; SIGTERM or Ctrl-C
+    /// finishes the requests in flight (up to SHUTDOWN_TIMEOUT_SECONDS) and exits 0.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot api"
     )]
     Api,
-    /// Run the Telegram bot alone (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set,
-    /// then it serves the webhook on HTTP_ADDR). Needs TELEGRAM_BOT_TOKEN.
+    /// Run the Telegram bot alone (needs TELEGRAM_BOT_TOKEN).
+    ///
+    /// Long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set (then it serves the webhook
+    /// on HTTP_ADDR). Exits non-zero when the bot cannot go on (Telegram no longer accepts the
+    /// token); SIGTERM or Ctrl-C finishes the updates in flight and exits 0.
     #[command(
         after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot"
     )]
@@ -50,7 +65,7 @@ enum Command {
     /// Issue or revoke HTTP API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Demo data.
+    /// Demo data (the same generator the tests and benchmarks use).
     #[command(subcommand)]
     Demo(DemoCommand),
 }

@@ -467,4 +467,35 @@ mod tests {
         let errs = with(&[("DATABASE_URL", "postgres://app:Pa55word@[db/spb")]).unwrap_err();
         assert!(!errs[0].message.contains("Pa55word"), "{}", errs[0]);
     }
+
+    /// Every variable the configuration reads (the webhook secret only with a token).
+    fn variables_read() -> Vec<String> {
+        let seen = std::cell::RefCell::new(Vec::<String>::new());
+        for token in [None, Some("123:abc")] {
+            let _ = Config::from_lookup(|name| {
+                seen.borrow_mut().push(name.to_owned());
+                (name == "TELEGRAM_BOT_TOKEN").then(|| token.map(str::to_owned))?
+            });
+        }
+        let mut names = seen.into_inner();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_variable_is_in_the_readme_table_and_the_help() {
+        use clap::CommandFactory;
+        let names = variables_read();
+        assert!(names.len() >= 15, "{names:?}");
+        let readme = include_str!("../../../README.md");
+        let help = crate::cli::Cli::command().render_long_help().to_string();
+        for name in &names {
+            assert!(
+                readme.contains(&format!("| `{name}` |")),
+                "README's configuration table lacks {name}"
+            );
+            assert!(help.contains(name.as_str()), "--help does not name {name}");
+        }
+    }
 }

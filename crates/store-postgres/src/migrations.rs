@@ -73,6 +73,7 @@ pub(crate) async fn schema_current(pool: &PgPool) -> Result<bool, StoreError> {
 /// A short fingerprint of the whole migration set (versions and checksums), used to name the
 /// test template database so a schema change gets a fresh template. FNV-1a: this only has to
 /// tell sets apart, not resist tampering.
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) fn fingerprint() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
