@@ -23,6 +23,7 @@ use crate::dispatch::Dispatcher;
 use app::{EventBus, StaffPro};
 use std::sync::Arc;
 use std::time::Duration;
+use telemetry::ErrorChain;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
@@ -133,7 +134,7 @@ impl TelegramBot {
                 match set {
                     Ok(_) => tracing::info!(url = %w.url, "telegram webhook registered"),
                     Err(e) => {
-                        tracing::error!(error = %e, "could not register the telegram webhook")
+                        tracing::error!(error = %ErrorChain(&e), "could not register the telegram webhook")
                     }
                 }
                 shutdown.cancelled().await;
@@ -196,7 +197,7 @@ async fn poll(
                 ));
             }
             Err(e) => {
-                tracing::warn!(error = %e, "getUpdates failed; retrying");
+                tracing::warn!(error = %ErrorChain(&e), "getUpdates failed; retrying");
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(backoff) => {} }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }

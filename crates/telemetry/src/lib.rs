@@ -74,16 +74,23 @@ where
 }
 
 /// Shows an error and every cause under it, `outer: inner: root`, so a log line says why and
-/// not only what (`{:#}` does the same for `anyhow::Error`).
+/// not only what (`{:#}` does the same for `anyhow::Error`). A cause whose text the error above
+/// it already shows (`"A network error: {0}"` with `#[source]` on the same value) is not
+/// repeated.
 #[derive(Clone, Copy)]
 pub struct ErrorChain<'a>(pub &'a (dyn Error + 'static));
 
 impl fmt::Display for ErrorChain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
         let mut cause = self.0.source();
         while let Some(e) = cause {
-            write!(f, ": {e}")?;
+            let text = e.to_string();
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            shown = text;
             cause = e.source();
         }
         Ok(())
@@ -208,6 +215,35 @@ mod tests {
         assert_eq!(
             format!("{:?}", ErrorChain(&e)),
             "cannot load the settings: settings.toml is missing"
+        );
+    }
+
+    /// `#[error("A network error: {0}")] Network(#[source] E)`: the source's own text is shown
+    /// once, its causes after it.
+    #[derive(Debug)]
+    struct Quoting(Outer);
+
+    impl fmt::Display for Quoting {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a request failed: {}", self.0)
+        }
+    }
+
+    impl Error for Quoting {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_quoted_is_not_repeated() {
+        let e = Quoting(Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connection refused",
+        )));
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            "a request failed: cannot load the settings: connection refused"
         );
     }
 }
