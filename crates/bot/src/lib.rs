@@ -20,7 +20,7 @@ pub mod webhook;
 
 use crate::ctx::{BotError, Deps};
 use crate::dispatch::Dispatcher;
-use app::{EventBus, StaffPro};
+use app::{BotStateStore, EventBus, StaffPro};
 use std::sync::Arc;
 use std::time::Duration;
 use telemetry::ErrorChain;
@@ -65,9 +65,10 @@ pub struct TelegramBot {
 
 impl TelegramBot {
     /// Checks the token (getMe), registers the command lists and subscribes the notifier to the
-    /// use-cases' events.
+    /// use-cases' events. `bot_state` keeps dialogue states and update claims.
     pub async fn connect(
         app: StaffPro,
+        bot_state: Arc<dyn BotStateStore>,
         events: &EventBus,
         config: BotConfig,
     ) -> Result<Self, BotError> {
@@ -88,6 +89,7 @@ impl TelegramBot {
             manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
             app,
+            bot_state,
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
@@ -217,7 +219,7 @@ async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {
             _ = tick.tick() => {}
         }
         let before = deps.app.now() - REMEMBER_UPDATES;
-        if let Err(e) = deps.app.store().forget_updates_before(before).await {
+        if let Err(e) = deps.bot_state.forget_updates_before(before).await {
             tracing::warn!(error = %e, "could not forget old update ids");
         }
     }

@@ -154,7 +154,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             let language = Language::parse(&language).context("--language")?;
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?.store,
+                wiring::open_store(&config, Migrations::Apply).await?,
             );
             let owner = app.add_owner(telegram_id, &name, language).await?;
             println!(
@@ -168,7 +168,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Issue { telegram_id, label }) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?.store,
+                wiring::open_store(&config, Migrations::Apply).await?,
             );
             let (user, token) = match app.issue_api_token(telegram_id, &label).await {
                 Err(app::AppError::NotFound(_)) => bail!(
@@ -185,7 +185,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Revoke { telegram_id }) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?.store,
+                wiring::open_store(&config, Migrations::Apply).await?,
             );
             let n = app.revoke_api_tokens(telegram_id).await?;
             println!("Revoked {n} token(s) of Telegram id {telegram_id}.");
@@ -194,7 +194,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Demo(DemoCommand::Seed(args)) => {
             let (app, _) = wiring::service(
                 &config,
-                wiring::open_store(&config, Migrations::Apply).await?.store,
+                wiring::open_store(&config, Migrations::Apply).await?,
             );
             let opts = DemoOptions {
                 seed: args.seed,

@@ -32,12 +32,14 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     } else {
         Migrations::Skip
     };
-    let database = wiring::open_store(&config, migrations).await?;
-    let (app, bus) = wiring::service(&config, database.store);
+    let stores = wiring::open_stores(&config, migrations).await?;
+    let bot_state = stores.bot_state;
+    let schema = stores.schema;
+    let (app, bus) = wiring::service(&config, stores.store);
     let telegram = match role {
         Role::Api => None,
-        Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
-        Role::Bot => match wiring::telegram_bot(&config, &app, &bus).await? {
+        Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await?,
+        Role::Bot => match wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await? {
             Some(b) => Some(b),
             None => {
                 bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")
@@ -50,8 +52,8 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
             .clone()
             .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
         _ => Some(match webhook.clone() {
-            Some(w) => wiring::http_router(&app, &database.schema).merge(w),
-            None => wiring::http_router(&app, &database.schema),
+            Some(w) => wiring::http_router(&app, &schema).merge(w),
+            None => wiring::http_router(&app, &schema),
         }),
     };
     // Listen for the stop signals before saying we run, so a signal sent right after the start-up

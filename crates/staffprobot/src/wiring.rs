@@ -2,7 +2,7 @@
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
-use app::{EventBus, SchemaStatus, StaffPro, Store, SystemClock};
+use app::{BotStateStore, EventBus, SchemaStatus, StaffPro, Store, SystemClock};
 use axum::Extension;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -17,17 +17,35 @@ pub enum Migrations {
     Skip,
 }
 
-/// The configured database: the store the use-cases run on, and its schema check for `/ready`.
-pub struct Database {
+/// The configured database through its ports: the domain's `Store` (for the use-cases), the
+/// bot's own state (dialogues, update claims) and the schema check `/ready` uses.
+pub struct Stores {
     pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
     pub schema: Arc<dyn SchemaStatus>,
 }
 
-/// Connects to the configured database (applying migrations when asked).
-pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Database> {
+impl Stores {
+    fn of<S: Store + BotStateStore + SchemaStatus>(store: S) -> Stores {
+        let store = Arc::new(store);
+        Stores {
+            store: store.clone(),
+            bot_state: store.clone(),
+            schema: store,
+        }
+    }
+}
+
+/// Connects to the configured database (applying migrations when asked), for the use-cases.
+pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_stores(config, migrations).await?.store)
+}
+
+/// Connects to the configured database (applying migrations when asked), through every port.
+pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Result<Stores> {
     let shown = config.database_url.redacted();
     let apply = migrations == Migrations::Apply;
-    let database = match &config.database_url {
+    let stores = match &config.database_url {
         DatabaseUrl::Postgres(url) => {
             let settings = PoolSettings {
                 max_connections: config.database_max_connections,
@@ -42,10 +60,7 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply PostgreSQL migrations")?;
             }
-            Database {
-                store: Arc::new(store.clone()),
-                schema: Arc::new(store),
-            }
+            Stores::of(store)
         }
         DatabaseUrl::Sqlite(url) => {
             let store = SqliteStore::connect(url)
@@ -57,13 +72,10 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply SQLite migrations")?;
             }
-            Database {
-                store: Arc::new(store.clone()),
-                schema: Arc::new(store),
-            }
+            Stores::of(store)
         }
     };
-    Ok(database)
+    Ok(stores)
 }
 
 /// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
@@ -83,6 +95,7 @@ pub fn http_router(app: &StaffPro, schema: &Arc<dyn SchemaStatus>) -> axum::Rout
 pub async fn telegram_bot(
     config: &Config,
     app: &StaffPro,
+    bot_state: Arc<dyn BotStateStore>,
     bus: &EventBus,
 ) -> anyhow::Result<Option<bot::TelegramBot>> {
     let Some(t) = &config.telegram else {
@@ -96,7 +109,7 @@ pub async fn telegram_bot(
             secret: t.webhook_secret.expose_secret().to_owned(),
         }),
     };
-    let bot = bot::TelegramBot::connect(app.clone(), bus, bot_config)
+    let bot = bot::TelegramBot::connect(app.clone(), bot_state, bus, bot_config)
         .await
         .context("cannot start the Telegram bot")?;
     Ok(Some(bot))

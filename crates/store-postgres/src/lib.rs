@@ -1,7 +1,8 @@
-//! `PgStore`: the `app::Store` port on PostgreSQL (sqlx, runtime-checked queries), with its
-//! embedded migrations, the schema check `/ready` uses, and (feature `test-support`, for tests
-//! only) `test_support` for tests that need a fresh database.
+//! `PgStore`: the `app::Store` and `app::BotStateStore` ports on PostgreSQL (sqlx, runtime-checked
+//! queries), with its embedded migrations, the schema check `/ready` uses, and (feature
+//! `test-support`, for tests only) `test_support` for tests that need a fresh database.
 
+mod bot_state;
 mod error;
 mod migrations;
 mod rows;

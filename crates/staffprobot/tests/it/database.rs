@@ -57,7 +57,7 @@ fn a_database_that_is_not_there_answers_503() {
     let api = start(dir.path(), &["api"], &[("DATABASE_URL", &url)]);
     let sites = format!("{}/api/v1/sites", api.base);
     assert_eq!(get(&sites, Some(&token)).0, 200);
-    block_on(store_postgres::test_support::drop_database(&url)).unwrap();
+    block_on(store_postgres::test_support::hide_database(&url)).unwrap();
     assert_unavailable(get(&sites, Some(&token)));
     assert_unavailable(get(&format!("{}/ready", api.base), None));
     assert_eq!(get(&format!("{}/health", api.base), None).0, 200);

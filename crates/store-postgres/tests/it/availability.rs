@@ -3,7 +3,7 @@
 //! limit on every pooled connection (but not on migrations), and the schema check `/ready` uses.
 
 use crate::fresh_store;
-use app::{Store, StoreError};
+use app::{PeopleStore, StoreError, StoreHealth};
 use sqlx::{Connection, PgConnection};
 use std::time::Duration;
 use store_postgres::{PgStore, PoolSettings, migrator, test_support};
@@ -49,8 +49,8 @@ async fn a_database_that_does_not_exist_is_unavailable() {
     let url = test_support::fresh_database().await.unwrap();
     let store = PgStore::connect(&url).await.unwrap();
     assert_eq!(store.user_by_telegram_id(42).await, Ok(None));
-    // Dropped under a running store (its sessions are ended), then never there at all.
-    test_support::drop_database(&url).await.unwrap();
+    // Gone under a running store (its sessions are ended, its name no longer there).
+    test_support::hide_database(&url).await.unwrap();
     let answer = store.user_by_telegram_id(42).await;
     assert!(is_unavailable(&answer), "{answer:?}");
     let answer = store.ping().await;

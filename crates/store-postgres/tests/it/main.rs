@@ -5,7 +5,6 @@
 mod availability;
 mod postgres;
 
-use app::Store;
 use std::sync::Arc;
 use store_postgres::PgStore;
 
@@ -22,7 +21,7 @@ pub async fn fresh_store() -> PgStore {
     store
 }
 
-async fn make_store() -> Arc<dyn Store> {
+async fn make_store() -> Arc<PgStore> {
     Arc::new(fresh_store().await)
 }
 
