@@ -374,7 +374,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
         "{texts:?}"
     );
     stop.cancel();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     server.await.unwrap();
 }
 

@@ -23,17 +23,16 @@ pub enum Backend {
     Postgres,
 }
 
+/// The running bot: `Err` when it stopped on a fatal error.
+type BotTask = JoinHandle<Result<(), bot::ctx::BotError>>;
+
 pub struct Harness {
     pub tg: FakeTelegram,
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
     bus: Arc<EventBus>,
-    running: Option<(
-        CancellationToken,
-        JoinHandle<()>,
-        Arc<bot::dispatch::Progress>,
-    )>,
+    running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -133,7 +132,11 @@ impl Harness {
     pub async fn stop_bot(&mut self) {
         if let Some((stop, task, _)) = self.running.take() {
             stop.cancel();
-            tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+            tokio::time::timeout(WAIT, task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
         }
     }
 
