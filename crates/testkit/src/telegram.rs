@@ -88,8 +88,9 @@ use std::{
     time::Duration,
 };
 
+use app::{Clock, SystemClock};
 use axum::Router;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
@@ -113,9 +114,17 @@ pub(crate) struct Shared {
     pub activity: Notify,
     pub shutdown: watch::Sender<bool>,
     pub http: reqwest::Client,
+    /// Stamps the `date` of messages and edits (the test's clock, so the bot and the fake agree
+    /// on what "now" is).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
+    /// Now, as Unix seconds (Telegram's `date`).
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
     /// A panic elsewhere while holding the lock must not hide every later assertion.
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -123,12 +132,23 @@ impl Shared {
 }
 
 /// Settings for [`FakeTelegram`]; `FakeTelegram::start()` uses the defaults.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FakeTelegramBuilder {
     token: String,
     bot_first_name: String,
     bot_username: String,
     addr: SocketAddr,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for FakeTelegramBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTelegramBuilder")
+            .field("bot_username", &self.bot_username)
+            .field("addr", &self.addr)
+            .field("now", &self.clock.now())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeTelegramBuilder {
@@ -143,6 +163,14 @@ impl FakeTelegramBuilder {
     pub fn bot_name(mut self, first_name: &str, username: &str) -> Self {
         self.bot_first_name = first_name.to_owned();
         self.bot_username = username.to_owned();
+        self
+    }
+
+    /// The clock that stamps message dates; default the system clock. Tests that run the bot on
+    /// a settable clock give the fake the same one.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -180,6 +208,7 @@ impl FakeTelegramBuilder {
             activity: Notify::new(),
             shutdown,
             http,
+            clock: self.clock,
         });
         let telegram = FakeTelegram { shared, addr };
         let app = Router::new()
@@ -218,10 +247,6 @@ impl std::fmt::Debug for FakeTelegram {
     }
 }
 
-fn now() -> i64 {
-    Utc::now().timestamp()
-}
-
 impl FakeTelegram {
     pub const DEFAULT_TOKEN: &'static str = "1234567890:AAFakeTelegramTokenForStaffProBotTests";
 
@@ -231,6 +256,7 @@ impl FakeTelegram {
             bot_first_name: "StaffProBot".to_owned(),
             bot_username: "staffprobot_test_bot".to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -248,6 +274,11 @@ impl FakeTelegram {
     /// Base URL for `Bot::set_api_url` / TELOXIDE_API_URL, e.g. "http://127.0.0.1:41234/".
     pub fn api_url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Now, by the fake's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.clock.now()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -310,7 +341,7 @@ impl FakeTelegram {
         let mut state = self.shared.lock();
         state.register_user(user);
         let message_id = state.next_message_id(user.id);
-        let json = message.message_json(&mut state, user, message_id, now());
+        let json = message.message_json(&mut state, user, message_id, self.shared.now());
         if let Some(chat) = state.chats.get_mut(&user.id) {
             chat.messages
                 .insert(message_id, StoredMessage::User(json.clone()));
@@ -390,7 +421,7 @@ impl FakeTelegram {
                 }
             }
             if let Some(map) = message.as_object_mut() {
-                map.insert("edit_date".into(), json!(now()));
+                map.insert("edit_date".into(), json!(self.shared.now()));
                 map.insert("from".into(), user.to_json());
             }
             let edited = message.clone();
