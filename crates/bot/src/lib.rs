@@ -20,7 +20,7 @@ pub mod webhook;
 
 use crate::ctx::{BotError, Deps};
 use crate::dispatch::{DispatchOptions, Dispatcher, Origin, UpdateHandler};
-use app::{EventBus, StaffPro, Subscription};
+use app::{BotStateStore, EventBus, StaffPro, Subscription};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,9 +98,10 @@ impl UpdateHandler for BotHandler {
 impl TelegramBot {
     /// Checks the token (getMe), registers the command lists and subscribes the notifier to the
     /// use-cases' events (until the bot stops or is dropped: a bot connected again on the same
-    /// bus replaces it, never doubles it).
+    /// bus replaces it, never doubles it). `bot_state` keeps dialogue states and update claims.
     pub async fn connect(
         app: StaffPro,
+        bot_state: Arc<dyn BotStateStore>,
         events: &EventBus,
         config: BotConfig,
     ) -> Result<Self, BotError> {
@@ -121,6 +122,7 @@ impl TelegramBot {
             manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
             app,
+            bot_state,
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
@@ -285,7 +287,7 @@ async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {
             _ = tick.tick() => {}
         }
         let before = deps.app.now() - REMEMBER_UPDATES;
-        if let Err(e) = deps.app.store().forget_updates_before(before).await {
+        if let Err(e) = deps.bot_state.forget_updates_before(before).await {
             tracing::warn!(error = %e, "could not forget old update ids");
         }
     }

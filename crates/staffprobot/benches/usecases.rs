@@ -3,7 +3,7 @@
 //! over demo data scaled to about 1,000,000 shifts on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::{NoEvents, Policy, StaffPro, Store, SystemClock};
+use app::{NoEvents, PeopleStore, Policy, SiteStore, StaffPro, Store, SystemClock};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use domain::{Language, LocationFix, SitePatch};

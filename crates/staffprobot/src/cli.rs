@@ -228,12 +228,13 @@ async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     } else {
         Migrations::Skip
     };
-    let store = wiring::open_store(&config, migrations).await?;
-    let (app, bus) = wiring::service(&config, store);
+    let stores = wiring::open_stores(&config, migrations).await?;
+    let bot_state = stores.bot_state;
+    let (app, bus) = wiring::service(&config, stores.store);
     let telegram = match role {
         Role::Api => None,
-        Role::Everything => wiring::telegram_bot(&config, &app, &bus).await?,
-        Role::Bot => match wiring::telegram_bot(&config, &app, &bus).await? {
+        Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await?,
+        Role::Bot => match wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await? {
             Some(b) => Some(b),
             None => {
                 bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")

@@ -2,7 +2,7 @@
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
-use app::{EventBus, StaffPro, Store, SystemClock};
+use app::{BotStateStore, EventBus, StaffPro, Store, SystemClock};
 use std::sync::Arc;
 use store_postgres::PgStore;
 use store_sqlite::SqliteStore;
@@ -15,11 +15,33 @@ pub enum Migrations {
     Skip,
 }
 
-/// Connects to the configured database (applying migrations when asked).
+/// The configured database through both ports: the domain's `Store` (for the use-cases) and the
+/// bot's own state (dialogues, update claims).
+pub struct Stores {
+    pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
+}
+
+impl Stores {
+    fn of<S: Store + BotStateStore>(store: S) -> Stores {
+        let store = Arc::new(store);
+        Stores {
+            store: store.clone(),
+            bot_state: store,
+        }
+    }
+}
+
+/// Connects to the configured database (applying migrations when asked), for the use-cases.
 pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_stores(config, migrations).await?.store)
+}
+
+/// Connects to the configured database (applying migrations when asked), through both ports.
+pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Result<Stores> {
     let shown = config.database_url.redacted();
     let apply = migrations == Migrations::Apply;
-    let store: Arc<dyn Store> = match &config.database_url {
+    let stores = match &config.database_url {
         DatabaseUrl::Postgres(url) => {
             let store = PgStore::connect_with(url, config.database_max_connections)
                 .await
@@ -30,7 +52,7 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply PostgreSQL migrations")?;
             }
-            Arc::new(store)
+            Stores::of(store)
         }
         DatabaseUrl::Sqlite(url) => {
             let store = SqliteStore::connect(url)
@@ -42,10 +64,10 @@ pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Resu
                     .await
                     .context("cannot apply SQLite migrations")?;
             }
-            Arc::new(store)
+            Stores::of(store)
         }
     };
-    Ok(store)
+    Ok(stores)
 }
 
 /// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
@@ -60,6 +82,7 @@ pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBu
 pub async fn telegram_bot(
     config: &Config,
     app: &StaffPro,
+    bot_state: Arc<dyn BotStateStore>,
     bus: &EventBus,
 ) -> anyhow::Result<Option<bot::TelegramBot>> {
     let Some(t) = &config.telegram else {
@@ -73,7 +96,7 @@ pub async fn telegram_bot(
             secret: t.webhook_secret.clone(),
         }),
     };
-    let bot = bot::TelegramBot::connect(app.clone(), bus, bot_config)
+    let bot = bot::TelegramBot::connect(app.clone(), bot_state, bus, bot_config)
         .await
         .context("cannot start the Telegram bot")?;
     Ok(Some(bot))

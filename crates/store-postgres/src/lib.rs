@@ -1,6 +1,7 @@
-//! `PgStore`: the `app::Store` port on PostgreSQL (sqlx, runtime-checked queries), with its
-//! embedded migrations and `test_support` for tests that need a fresh database.
+//! `PgStore`: the `app::Store` and `app::BotStateStore` ports on PostgreSQL (sqlx, runtime-checked
+//! queries), with its embedded migrations and `test_support` for tests that need a fresh database.
 
+mod bot_state;
 mod error;
 mod migrations;
 mod rows;

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unlogged bot state",
         include_str!("../migrations/20261126000002_unlogged_bot_state.sql"),
     ),
+    (
+        20261201000001,
+        "update claims",
+        include_str!("../migrations/20261201000001_update_claims.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

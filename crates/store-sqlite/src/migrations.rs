@@ -21,6 +21,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bot support",
         include_str!("../migrations/0002_bot_support.sql"),
     ),
+    (
+        3,
+        "update claims",
+        include_str!("../migrations/0003_update_claims.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -156,5 +161,25 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    /// Update ids recorded before claims could be finished were handled under the old rule: the
+    /// migration marks them finished, so a late redelivery is not handled again.
+    #[tokio::test]
+    async fn the_claims_migration_counts_recorded_updates_as_finished() {
+        use app::BotStateStore;
+        let store = crate::SqliteStore::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let pool = store.pool().clone();
+        migrator().run_to(2, &pool).await.unwrap();
+        sqlx::query("INSERT INTO processed_updates (update_id, seen_at) VALUES (5, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        run(&pool).await.unwrap();
+        let later = chrono::DateTime::from_timestamp(3600, 0).unwrap();
+        assert!(!store.claim_update(5, later).await.unwrap());
+        assert!(store.claim_update(6, later).await.unwrap());
     }
 }

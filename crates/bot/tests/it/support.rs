@@ -5,7 +5,7 @@
 //! Everything runs on one settable clock (the use-cases, the bot and the fake's message dates),
 //! standing at [`DEFAULT_NOW`] unless a test moves it, so no test depends on the day it runs.
 
-use app::{Clock, EventBus, Policy, SetClock, StaffPro, Store};
+use app::{BotStateStore, Clock, EventBus, Policy, SetClock, StaffPro, Store};
 use bot::{BotConfig, TelegramBot};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{Language, Site, SitePatch, User};
@@ -37,6 +37,7 @@ pub struct Harness {
     pub tg: FakeTelegram,
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
     /// The clock of the use-cases, the bot and the fake Telegram.
     pub clock: Arc<SetClock>,
     /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
@@ -50,7 +51,24 @@ pub struct Harness {
     _dir: Option<tempfile::TempDir>,
 }
 
-pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+/// One database seen through both ports: the domain's `Store` and the bot's own state.
+#[derive(Clone)]
+pub struct TestStores {
+    pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
+}
+
+impl TestStores {
+    pub fn of<S: Store + BotStateStore>(store: S) -> TestStores {
+        let store = Arc::new(store);
+        TestStores {
+            store: store.clone(),
+            bot_state: store,
+        }
+    }
+}
+
+pub async fn store(backend: Backend) -> (TestStores, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -61,7 +79,7 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
             .await
             .unwrap();
             s.migrate().await.unwrap();
-            (Arc::new(s), Some(dir))
+            (TestStores::of(s), Some(dir))
         }
         Backend::Postgres => {
             let url = store_postgres::test_support::fresh_database()
@@ -69,7 +87,7 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
                 .unwrap();
             let s = store_postgres::PgStore::connect(&url).await.unwrap();
             s.migrate().await.unwrap();
-            (Arc::new(s), None)
+            (TestStores::of(s), None)
         }
     }
 }
@@ -81,7 +99,8 @@ impl Harness {
     }
 
     /// The bot on a store the test made itself.
-    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
+    pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
+        let TestStores { store, bot_state } = stores;
         let clock = Arc::new(SetClock::new(default_now()));
         let tg = FakeTelegram::builder()
             .clock(clock.clone())
@@ -94,6 +113,7 @@ impl Harness {
             tg,
             app,
             store,
+            bot_state,
             clock,
             shutdown_deadline: Duration::from_secs(5),
             bus,
@@ -122,7 +142,7 @@ impl Harness {
             webhook: None,
         };
         let polls = self.tg.request_count("getUpdates");
-        let bot = TelegramBot::connect(self.app.clone(), &self.bus, config)
+        let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), &self.bus, config)
             .await
             .unwrap()
             .with_shutdown_deadline(self.shutdown_deadline);

@@ -4,7 +4,6 @@
 
 mod postgres;
 
-use app::Store;
 use std::sync::Arc;
 use store_postgres::PgStore;
 
@@ -21,7 +20,7 @@ pub async fn fresh_store() -> PgStore {
     store
 }
 
-async fn make_store() -> Arc<dyn Store> {
+async fn make_store() -> Arc<PgStore> {
     Arc::new(fresh_store().await)
 }
 

@@ -3,7 +3,10 @@
 //! monthly report over a million shifts.
 
 use crate::fresh_store;
-use app::{FinishedShift, NewPlannedShift, NewShift, NewUser, ShiftEnd, Store, StoreError};
+use app::{
+    FinishedShift, NewPlannedShift, NewShift, NewUser, PeopleStore, PlanStore, ShiftEnd,
+    ShiftStore, SiteStore, StoreError, StoreHealth,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::join::JoinCode;
 use domain::{
@@ -143,6 +146,15 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
             "users"
         ]
     );
+    // The bot's state tables skip the WAL, also after the update-claims migration.
+    let unlogged: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class WHERE relkind = 'r' AND relpersistence = 'u' \
+         AND relnamespace = 'public'::regnamespace ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(unlogged, ["dialogues", "processed_updates"]);
     // The schema works end to end.
     store.ping().await.unwrap();
     person(store, 1).await;
