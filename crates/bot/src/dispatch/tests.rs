@@ -226,6 +226,46 @@ async fn updates_still_queued_at_the_deadline_are_left_unhandled() {
     assert_eq!(dispatcher.first_pending(), Some(1));
 }
 
+/// Notes the span each update runs in.
+#[derive(Default)]
+struct SpanProbe(Mutex<Vec<String>>);
+
+#[async_trait]
+impl UpdateHandler for SpanProbe {
+    async fn handle(&self, _update: Update) {
+        let span = tracing::Span::current();
+        let seen = match span.metadata() {
+            Some(m) => format!(
+                "{}:{}",
+                m.name(),
+                m.fields()
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            None => "none".to_owned(),
+        };
+        self.0.lock().unwrap().push(seen);
+    }
+
+    async fn apologize(&self, _origin: &Origin) {}
+}
+
+#[tokio::test]
+async fn each_update_runs_in_its_own_span() {
+    let subscriber = tracing_subscriber::fmt().with_test_writer().finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let probe = Arc::new(SpanProbe::default());
+    let dispatcher = Dispatcher::new(probe.clone(), one_lane(4));
+    dispatcher.submit(message(1, 5)).await.unwrap();
+    assert!(dispatcher.shutdown(WAIT).await.is_empty());
+    assert_eq!(
+        *probe.0.lock().unwrap(),
+        ["update:update_id,chat,kind".to_owned()]
+    );
+}
+
 #[test]
 fn origin_names_the_chat_and_kind() {
     let m = Origin::of(&message(4, 42));
