@@ -15,8 +15,6 @@ use domain::{SiteId, UserId};
     request_body = dto::GrantManager,
     responses(
         (status = 201, description = "The manager", body = dto::Person),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 403, description = "The caller manages but does not own the site", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or no such person", body = ErrorBody),
     ),
@@ -43,7 +41,6 @@ pub async fn grant_manager(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 403, description = "The caller manages but does not own the site", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or not a manager", body = ErrorBody),
     ),
@@ -65,8 +62,6 @@ pub async fn revoke_manager(
     params(dto::EmployeeParams),
     responses(
         (status = 200, description = "The employees", body = Vec<dto::Employee>),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -88,8 +83,6 @@ pub async fn list_employees(
     request_body = dto::AddEmployee,
     responses(
         (status = 201, description = "The employee with their sites", body = dto::Employee),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A value is invalid or `name` is missing", body = ErrorBody),
     ),
@@ -116,7 +109,6 @@ pub async fn add_employee(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or no such employee there", body = ErrorBody),
     ),
     security(("bearer" = []))
