@@ -62,8 +62,8 @@ pub fn base() -> Document {
 }
 
 /// Adds to every operation the error answers its kind can give: 400 (malformed JSON, query or
-/// path parameter), 408, 413 and 415 for a body, 401 where a token is needed, and 500 and 503
-/// everywhere. An answer a handler documents itself keeps its description, extended.
+/// path parameter), 408, 413, 415 and 422 for a body, 401 where a token is needed, and 500 and
+/// 503 everywhere. An answer a handler documents itself keeps its description, extended.
 pub fn add_common_responses(doc: &mut Document) {
     for item in doc.paths.paths.values_mut() {
         for op in [
@@ -117,6 +117,11 @@ fn add_to_operation(op: &mut Operation) {
         add(op, "408", "The body did not arrive within 10 s");
         add(op, "413", "The body is larger than 64 KiB");
         add(op, "415", "The body is not sent as `application/json`");
+        add(
+            op,
+            "422",
+            "A value is invalid or missing (see `code` and `field`)",
+        );
     }
     add(
         op,
@@ -181,7 +186,7 @@ mod tests {
                     assert!(text.contains("invalid_path"), "{at}: {text}");
                 }
                 if op.get("requestBody").is_some() {
-                    for s in ["400", "408", "413", "415"] {
+                    for s in ["400", "408", "413", "415", "422"] {
                         assert!(has(s), "{at} lacks {s}");
                     }
                     assert_eq!(
@@ -201,7 +206,10 @@ mod tests {
         let doc = document();
         let schemas = &doc["components"]["schemas"];
         let site = &schemas["CreateSite"]["properties"];
-        assert_eq!(site["name"]["pattern"], domain::text::ALLOWED_PATTERN);
+        assert_eq!(site["name"]["pattern"], domain::text::NAME_PATTERN);
+        assert_eq!(site["address"]["pattern"], domain::text::ALLOWED_PATTERN);
+        let zones: Vec<&str> = domain::SiteTimeZone::names().collect();
+        assert_eq!(schemas["TimeZoneName"]["enum"], json!(zones));
         assert_eq!(site["name"]["maxLength"], domain::SiteName::MAX_CHARS);
         assert_eq!(site["address"]["maxLength"], domain::Address::MAX_CHARS);
         assert_eq!(
@@ -229,7 +237,7 @@ mod tests {
         let codes: Vec<&str> = domain::Currency::active_codes().collect();
         assert_eq!(schemas["CurrencyCode"]["enum"], json!(codes));
         let employee = &schemas["AddEmployee"]["properties"];
-        assert_eq!(employee["name"]["pattern"], domain::text::ALLOWED_PATTERN);
+        assert_eq!(employee["name"]["pattern"], domain::text::NAME_PATTERN);
         assert_eq!(employee["name"]["maxLength"], domain::PersonName::MAX_CHARS);
         assert_eq!(employee["telegram_id"]["minimum"], json!(1));
         let plan = &schemas["CreatePlannedShift"]["properties"];

@@ -15,6 +15,14 @@ pub fn is_refused(c: char) -> bool {
 /// The same rule as a regular expression (ECMA-262, for the OpenAPI document).
 pub const ALLOWED_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$";
 
+/// A name: allowed characters, at least one of them not whitespace (Unicode White_Space, which
+/// is what trimming removes), as a regular expression without look-ahead.
+pub const NAME_PATTERN: &str = concat!(
+    r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*",
+    r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000]",
+    r"[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+);
+
 /// Refuses `raw` when it holds a character `is_refused` names.
 pub fn check(field: &'static str, raw: &str) -> Result<(), ValueError> {
     if raw.chars().any(is_refused) {
@@ -87,5 +95,36 @@ mod tests {
         for (a, b) in ranges {
             assert!(ALLOWED_PATTERN.contains(&format!("\\u{a:04X}-\\u{b:04X}")));
         }
+    }
+
+    #[test]
+    fn the_name_pattern_needs_one_visible_character() {
+        // The middle class of NAME_PATTERN: allowed and not whitespace.
+        let visible = [
+            (0x0000, 0x0020),
+            (0x007F, 0x00A0),
+            (0x1680, 0x1680),
+            (0x2000, 0x200A),
+            (0x2028, 0x202F),
+            (0x205F, 0x205F),
+            (0x2066, 0x2069),
+            (0x3000, 0x3000),
+        ];
+        for cp in 0..=0xFFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let excluded = visible.iter().any(|(a, b)| (*a..=*b).contains(&cp));
+            assert_eq!(excluded, is_refused(c) || c.is_whitespace(), "U+{cp:04X}");
+        }
+        for (a, b) in visible {
+            let range = if a == b {
+                format!("\\u{a:04X}")
+            } else {
+                format!("\\u{a:04X}-\\u{b:04X}")
+            };
+            assert!(NAME_PATTERN.contains(&range), "{range}");
+        }
+        assert!(NAME_PATTERN.starts_with(&ALLOWED_PATTERN[..ALLOWED_PATTERN.len() - 1]));
     }
 }

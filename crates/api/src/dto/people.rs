@@ -58,6 +58,7 @@ impl From<app::Employee> for Employee {
 pub struct GrantManager {
     /// The person's Telegram user id (positive).
     #[schema(example = 123_456_789, minimum = 1)]
+    #[serde(deserialize_with = "integer::required")]
     pub telegram_id: i64,
 }
 
@@ -67,13 +68,14 @@ pub struct GrantManager {
 pub struct AddEmployee {
     /// The person's Telegram user id (positive).
     #[schema(example = 123_456_789, minimum = 1)]
+    #[serde(deserialize_with = "integer::required")]
     pub telegram_id: i64,
     /// 1 to 128 characters, not only spaces, no control characters; checked whenever given.
     #[schema(
         example = "Иван Петров",
         min_length = 1,
         max_length = 128,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000][^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
 }

@@ -68,7 +68,9 @@ impl From<domain::PlannedShift> for PlannedShift {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlannedShift {
+    #[serde(deserialize_with = "integer::required")]
     pub employee_id: i64,
+    #[serde(deserialize_with = "integer::required")]
     pub site_id: i64,
     /// The site's local date, YYYY-MM-DD.
     #[schema(value_type = NaiveDate, example = "2026-12-01", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]

@@ -73,7 +73,7 @@ pub struct CreateSite {
         example = "Кафе «Ромашка»",
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000][^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
     )]
     pub name: String,
     /// At most 300 characters.
@@ -88,6 +88,7 @@ pub struct CreateSite {
     pub longitude: f64,
     /// Allowed distance from the site's point, metres.
     #[schema(example = 100, minimum = 10, maximum = 5000)]
+    #[serde(default, deserialize_with = "integer::optional")]
     pub geofence_radius_m: Option<i64>,
     /// Local opening time, H:MM or HH:MM (24:00 = midnight).
     #[schema(
@@ -102,11 +103,11 @@ pub struct CreateSite {
         pattern = "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$"
     )]
     pub closes_at: String,
-    /// An IANA time zone name.
-    #[schema(example = "Europe/Moscow")]
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
     /// Pay per hour in minor units of `currency`.
     #[schema(example = 35_000, minimum = 0, maximum = 1_000_000_000)]
+    #[serde(deserialize_with = "integer::required")]
     pub hourly_rate_minor: i64,
     #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
@@ -137,7 +138,7 @@ pub struct UpdateSite {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000][^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
     #[schema(
@@ -150,13 +151,16 @@ pub struct UpdateSite {
     #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
     #[schema(minimum = 10, maximum = 5000)]
+    #[serde(default, deserialize_with = "integer::optional")]
     pub geofence_radius_m: Option<i64>,
     #[schema(pattern = "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
     pub opens_at: Option<String>,
     #[schema(pattern = "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
     pub closes_at: Option<String>,
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
     #[schema(minimum = 0, maximum = 1_000_000_000)]
+    #[serde(default, deserialize_with = "integer::optional")]
     pub hourly_rate_minor: Option<i64>,
     #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,

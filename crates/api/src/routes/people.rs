@@ -4,6 +4,7 @@
 use crate::dto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Actor, AppState, Json, Path, Query};
+use app::AppError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::{SiteId, UserId};
@@ -16,7 +17,8 @@ use domain::{SiteId, UserId};
     responses(
         (status = 201, description = "The manager", body = dto::Person),
         (status = 403, description = "The caller manages but does not own the site", body = ErrorBody),
-        (status = 404, description = "No such site of the caller's, or no such person", body = ErrorBody),
+        (status = 404, description = "No such site of the caller's", body = ErrorBody),
+        (status = 422, description = "`telegram_id` is not a Telegram user id, or nobody with it has met the bot (`unknown_person`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -28,7 +30,17 @@ pub async fn grant_manager(
 ) -> Result<(StatusCode, Json<dto::Person>), ApiError> {
     let user = app
         .grant_manager(&actor, SiteId(id), body.telegram_id)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The person named in the body, not the site in the path.
+            AppError::NotFound("user") => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_person",
+                "nobody with this Telegram id has met the bot; they must send it /start first",
+            )
+            .with_field("telegram_id"),
+            other => other.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 

@@ -182,10 +182,15 @@ async fn managers_are_granted_and_revoked(backend: Backend) {
     s.delete(&format!("{managers}/{}", manager.id.0), &manager_token)
         .await
         .assert_error(StatusCode::FORBIDDEN, "forbidden", None);
-    // Someone the bot never met cannot be made a manager.
+    // Someone the bot never met cannot be made a manager: the site is there, the value is not
+    // usable (a 404 would say the site is gone).
     s.post(&managers, &token, &json!({"telegram_id": 999}))
         .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found", None);
+        .assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_person",
+            Some("telegram_id"),
+        );
 
     let r = s
         .delete(&format!("{managers}/{}", manager.id.0), &token)
