@@ -1,10 +1,16 @@
-//! The storage port. Each method is one atomic step: where a rule needs the database to be sure
-//! (one active shift per employee, no overlapping plans, closing a shift only once), the store
-//! enforces it inside its own transaction or constraint and answers with a typed `StoreError`.
+//! The storage ports. The domain's storage is split into role traits (`StoreHealth`,
+//! `PeopleStore`, `SiteStore`, `ShiftStore`, `PlanStore`, `JoinStore`) so a caching or
+//! instrumented wrapper can implement them piece by piece; `Store` is every role at once and is
+//! what the use-cases hold (`Arc<dyn Store>`). The Telegram bot's own state (dialogues, update
+//! claims) is a separate port, `BotStateStore`: it is not domain data.
+//!
+//! Each method is one atomic step: where a rule needs the database to be sure (one active shift
+//! per employee, no overlapping plans, closing a shift only once), the store enforces it inside
+//! its own transaction or constraint and answers with a typed `StoreError`.
 
 use crate::StoreError;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
     Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
@@ -109,12 +115,16 @@ pub struct ShiftTotals {
     pub pay_minor: i64,
 }
 
+/// Whether the database answers.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait StoreHealth: Send + Sync + 'static {
     /// Checks the database answers.
     async fn ping(&self) -> StoreResult<()>;
+}
 
-    // People
+/// People: users, the owner flag, language, reachability and API tokens.
+#[async_trait]
+pub trait PeopleStore: Send + Sync + 'static {
     /// Creates the person, or refreshes name and language of the one with this Telegram id.
     async fn upsert_user(&self, user: &NewUser) -> StoreResult<User>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
@@ -136,8 +146,11 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
     /// Revokes every token of the user; returns how many were live.
     async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64>;
+}
 
-    // Sites
+/// Sites: their settings and join codes, managers, and which employees may work where.
+#[async_trait]
+pub trait SiteStore: Send + Sync + 'static {
     /// `join_code` is unique among sites (`Duplicate("join code")` otherwise).
     async fn insert_site(
         &self,
@@ -177,8 +190,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Site>>;
     /// Everyone with access to any of the sites, ordered by name then id.
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>>;
+}
 
-    // Shifts
+/// Shifts: opening, closing, listing, bulk import and totals.
+#[async_trait]
+pub trait ShiftStore: Send + Sync + 'static {
     /// Opens a shift; `ActiveShiftExists` if the employee already has one (enforced by a
     /// unique index, so concurrent opens give one shift). Marks the linked plan done.
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift>;
@@ -199,8 +215,11 @@ pub trait Store: Send + Sync + 'static {
         ranges: &[SiteRange],
         employee_id: Option<UserId>,
     ) -> StoreResult<Vec<ShiftTotals>>;
+}
 
-    // Planned shifts
+/// Planned shifts.
+#[async_trait]
+pub trait PlanStore: Send + Sync + 'static {
     /// `PlanOverlap` if it overlaps another `planned` or `done` plan of the employee (checked
     /// atomically with the insert).
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift>;
@@ -216,8 +235,11 @@ pub trait Store: Send + Sync + 'static {
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
     /// Marks `planned` plans that ended before `before` as missed; returns how many.
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
 
-    // Joining sites
+/// Requests to join a site.
+#[async_trait]
+pub trait JoinStore: Send + Sync + 'static {
     /// A pending request; `Duplicate("join request")` if one is already pending for the pair.
     async fn insert_join_request(
         &self,
@@ -234,14 +256,46 @@ pub trait Store: Send + Sync + 'static {
         approve: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<JoinRequest>;
+}
 
-    // Telegram bot support
+/// The domain's storage: every role at once. Implemented for anything that has all the roles,
+/// so a store (or a wrapper) implements the role traits and gets `Store` for free.
+pub trait Store:
+    StoreHealth + PeopleStore + SiteStore + ShiftStore + PlanStore + JoinStore
+{
+}
+
+impl<T> Store for T where
+    T: StoreHealth + PeopleStore + SiteStore + ShiftStore + PlanStore + JoinStore
+{
+}
+
+/// How long an unfinished update claim holds: a redelivery of an update whose handling started
+/// this recently is refused (it is most likely still being handled); after it, the update is
+/// taken again (its first handling died mid-way, a crash say). Longer than handling an update
+/// takes, including Telegram's own waits (429 retries are capped at 60 s by the messenger, so
+/// an update that waited that long may, rarely, be handled twice: effects are idempotent).
+pub const UPDATE_CLAIM_LEASE: Duration = Duration::seconds(60);
+
+/// The Telegram bot's own state: dialogue states per chat and claims on update ids. Not domain
+/// data, so not part of `Store`.
+///
+/// Updates are handled at least once: `claim_update` before handling, `finish_update` after.
+/// A claim is granted when the id is new, or when an earlier claim was never finished and is
+/// older than `UPDATE_CLAIM_LEASE`; a finished id is never claimed again (until forgotten).
+#[async_trait]
+pub trait BotStateStore: Send + Sync + 'static {
     /// The saved dialogue state of a chat (opaque JSON text).
     async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>>;
     async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()>;
     async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()>;
-    /// Records an update id as being processed; false if it was seen before (a redelivery).
+    /// Claims an update id for handling at `now`; false if it is finished, or claimed less than
+    /// `UPDATE_CLAIM_LEASE` ago and not finished (a redelivery while it is being handled). Of
+    /// concurrent claims of one id, at most one gets true.
     async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
-    /// Forgets update ids recorded before `before`; returns how many.
+    /// Marks an update id handled at `now`, so it is never claimed again (until forgotten).
+    /// Records it finished even if it was never claimed (the claim failed, say).
+    async fn finish_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Forgets update ids claimed before `before`; returns how many.
     async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

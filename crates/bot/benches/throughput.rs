@@ -6,7 +6,7 @@
 //! `cargo bench -p bot --bench throughput`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::{EventBus, Policy, StaffPro, Store, SystemClock};
+use app::{BotStateStore, EventBus, Policy, StaffPro, Store, SystemClock};
 use bot::{BotConfig, TelegramBot};
 use domain::{Language, SitePatch};
 use std::sync::Arc;
@@ -26,7 +26,9 @@ async fn main() {
         .unwrap();
     let pg = store_postgres::PgStore::connect(&url).await.unwrap();
     pg.migrate().await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(pg);
+    let pg = Arc::new(pg);
+    let store: Arc<dyn Store> = pg.clone();
+    let bot_state: Arc<dyn BotStateStore> = pg;
     let bus = Arc::new(EventBus::new());
     let app = StaffPro::new(
         store.clone(),
@@ -74,7 +76,7 @@ async fn main() {
         api_url: Some(tg.api_url().parse().unwrap()),
         webhook: None,
     };
-    let bot = TelegramBot::connect(app.clone(), &bus, config)
+    let bot = TelegramBot::connect(app.clone(), bot_state, &bus, config)
         .await
         .unwrap();
     let progress = bot.progress();
@@ -148,7 +150,7 @@ async fn main() {
         samples.len()
     );
     stop.cancel();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     tg.shutdown();
     store_postgres::test_support::drop_database(&url).await.ok();
 }

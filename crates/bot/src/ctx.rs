@@ -5,15 +5,17 @@ use crate::keyboards;
 use crate::messenger::{Messenger, SendError};
 use crate::state::State;
 use crate::texts::Texts;
-use app::{AppError, StaffPro};
+use app::{AppError, BotStateStore, StaffPro};
 use domain::{Language, LocationFix, User};
 use fluent_bundle::FluentArgs;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use teloxide::types::{CallbackQueryId, InlineKeyboardMarkup, Message, MessageId, ReplyMarkup};
 
 /// What the bot shares among all chats.
 pub struct Deps {
     pub app: StaffPro,
+    /// Dialogue states and update claims (the bot's own state, not the domain's).
+    pub bot_state: Arc<dyn BotStateStore>,
     pub texts: Texts,
     pub messenger: Messenger,
     /// The bot's @username, for join links.

@@ -1,6 +1,9 @@
-//! One update, start to end: drop redeliveries, find or register the person, load the chat's
-//! dialogue state, route to the flow, save the next state, and answer the tap. A failing flow is
-//! logged and the person told to try again; everyone else is served as usual.
+//! One update, start to end: claim it (dropping redeliveries), find or register the person, load
+//! the chat's dialogue state, route to the flow, save the next state, answer the tap, and mark the
+//! update finished. A failing flow is logged and the person told to try again (the update counts
+//! as handled); everyone else is served as usual. An update whose handling never reaches the end
+//! (a panic, a crash) stays unfinished, so a redelivery after `app::UPDATE_CLAIM_LEASE` is
+//! handled again: at-least-once.
 
 use crate::callback::Callback;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
@@ -20,12 +23,7 @@ struct Incoming {
 
 pub async fn handle_update(deps: &Deps, update: Update) {
     let update_id = i64::from(update.id.0);
-    match deps
-        .app
-        .store()
-        .claim_update(update_id, deps.app.now())
-        .await
-    {
+    match deps.bot_state.claim_update(update_id, deps.app.now()).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::debug!(update_id, "duplicate delivery ignored");
@@ -34,6 +32,20 @@ pub async fn handle_update(deps: &Deps, update: Update) {
         // The database is down: handle it anyway (at worst twice) rather than drop it.
         Err(e) => tracing::warn!(update_id, error = %e, "could not record the update id"),
     }
+    handle_claimed(deps, update).await;
+    // Reached only when the update was handled (or failed and the person was told); a panic
+    // leaves the claim unfinished.
+    if let Err(e) = deps
+        .bot_state
+        .finish_update(update_id, deps.app.now())
+        .await
+    {
+        tracing::warn!(update_id, error = %e, "could not mark the update handled");
+    }
+}
+
+async fn handle_claimed(deps: &Deps, update: Update) {
+    let update_id = i64::from(update.id.0);
     let Some(incoming) = parse(update) else {
         return;
     };
@@ -89,14 +101,14 @@ async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, St
         deps.app.set_reachable(&user, true).await?;
     }
     let ctx = Ctx::new(deps, user, incoming.chat);
-    let state = State::load(deps.app.store().as_ref(), ctx.chat).await?;
+    let state = State::load(deps.bot_state.as_ref(), ctx.chat).await?;
     Ok((ctx, state))
 }
 
 /// Routes the input, saves the next state, answers the tap; a failing flow tells the person.
 async fn respond(ctx: &Ctx<'_>, state: State, input: &Input) -> Result<(), BotError> {
     let deps = ctx.deps;
-    let store = deps.app.store().as_ref();
+    let store = deps.bot_state.as_ref();
     let callback_id = match input {
         Input::Callback { id, .. } => Some(id.clone()),
         _ => None,

@@ -20,9 +20,10 @@ pub mod webhook;
 
 use crate::ctx::{BotError, Deps};
 use crate::dispatch::Dispatcher;
-use app::{EventBus, StaffPro};
+use app::{BotStateStore, EventBus, StaffPro};
 use std::sync::Arc;
 use std::time::Duration;
+use telemetry::ErrorChain;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
@@ -64,9 +65,10 @@ pub struct TelegramBot {
 
 impl TelegramBot {
     /// Checks the token (getMe), registers the command lists and subscribes the notifier to the
-    /// use-cases' events.
+    /// use-cases' events. `bot_state` keeps dialogue states and update claims.
     pub async fn connect(
         app: StaffPro,
+        bot_state: Arc<dyn BotStateStore>,
         events: &EventBus,
         config: BotConfig,
     ) -> Result<Self, BotError> {
@@ -87,6 +89,7 @@ impl TelegramBot {
             manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
             app,
+            bot_state,
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
@@ -117,11 +120,13 @@ impl TelegramBot {
             .map(|w| webhook::router(w.url.path(), &w.secret, self.dispatcher.clone()))
     }
 
-    /// Serves until `shutdown`, then finishes the updates already taken.
-    pub async fn run(self, shutdown: CancellationToken) {
+    /// Serves until `shutdown`, then finishes the updates already taken. Returns an error when
+    /// the bot cannot go on at all (Telegram no longer accepts its token): the process that runs
+    /// it stops, rather than looking alive while serving nobody.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), BotError> {
         let bot = self.deps.messenger.bot().clone();
         let maintenance = tokio::spawn(forget_old_updates(self.deps.clone(), shutdown.clone()));
-        match &self.config.webhook {
+        let result = match &self.config.webhook {
             Some(w) => {
                 let set = bot
                     .set_webhook(w.url.clone())
@@ -131,22 +136,27 @@ impl TelegramBot {
                 match set {
                     Ok(_) => tracing::info!(url = %w.url, "telegram webhook registered"),
                     Err(e) => {
-                        tracing::error!(error = %e, "could not register the telegram webhook")
+                        tracing::error!(error = %ErrorChain(&e), "could not register the telegram webhook")
                     }
                 }
                 shutdown.cancelled().await;
+                Ok(())
             }
             None => poll(&bot, &self.dispatcher, &shutdown).await,
-        }
+        };
         self.dispatcher.shutdown().await;
         maintenance.abort();
         tracing::info!("telegram bot stopped");
+        result
     }
 }
 
-/// Long polling: hands each update to the dispatcher; on shutdown tells Telegram what was taken
-/// so nothing is delivered twice after a restart.
-async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) {
+/// Long polling until `shutdown`; an error only when Telegram refuses the token.
+async fn poll(
+    bot: &Bot,
+    dispatcher: &Dispatcher,
+    shutdown: &CancellationToken,
+) -> Result<(), BotError> {
     match bot.get_webhook_info().await {
         Ok(info) if info.url.is_some() => {
             if let Err(e) = bot.delete_webhook().await {
@@ -181,8 +191,15 @@ async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) 
             Err(teloxide::RequestError::RetryAfter(s)) => {
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(s.duration()) => {} }
             }
+            // The token was revoked or replaced in @BotFather: retrying cannot help.
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                return Err(BotError::Other(
+                    "Telegram no longer accepts the bot token (revoked or replaced in @BotFather?)"
+                        .into(),
+                ));
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "getUpdates failed; retrying");
+                tracing::warn!(error = %ErrorChain(&e), "getUpdates failed; retrying");
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(backoff) => {} }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
@@ -191,6 +208,7 @@ async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) 
     if offset != 0 {
         let _ = bot.get_updates().offset(offset).limit(1).timeout(0).await;
     }
+    Ok(())
 }
 
 async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {
@@ -201,7 +219,7 @@ async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {
             _ = tick.tick() => {}
         }
         let before = deps.app.now() - REMEMBER_UPDATES;
-        if let Err(e) = deps.app.store().forget_updates_before(before).await {
+        if let Err(e) = deps.bot_state.forget_updates_before(before).await {
             tracing::warn!(error = %e, "could not forget old update ids");
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::employee::EmployeeState;
 use crate::owner::OwnerState;
-use app::{AppError, Store};
+use app::{AppError, BotStateStore};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub enum State {
 impl State {
     /// The saved state of a chat; a state saved by an older version that no longer parses
     /// starts over (the person sees the menu) instead of failing.
-    pub async fn load(store: &dyn Store, chat: i64) -> Result<State, AppError> {
+    pub async fn load(store: &dyn BotStateStore, chat: i64) -> Result<State, AppError> {
         Ok(match store.load_dialogue(chat).await? {
             None => State::Idle,
             Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
@@ -28,7 +28,7 @@ impl State {
         })
     }
 
-    pub async fn save(&self, store: &dyn Store, chat: i64) -> Result<(), AppError> {
+    pub async fn save(&self, store: &dyn BotStateStore, chat: i64) -> Result<(), AppError> {
         match self {
             State::Idle => store.delete_dialogue(chat).await?,
             other => {

@@ -1,6 +1,7 @@
-//! `impl app::Store for PgStore`: each port method is one statement or one transaction; the
-//! rules the database must guarantee under concurrency (one active shift, no overlapping plans,
-//! closing only once) are constraints and conditional updates, not read-then-write checks.
+//! The domain's role traits (together `app::Store`) for `PgStore`: each port method is one
+//! statement or one transaction; the rules the database must guarantee under concurrency (one
+//! active shift, no overlapping plans, closing only once) are constraints and conditional
+//! updates, not read-then-write checks. The bot's state is in `bot_state`.
 
 use crate::PgStore;
 use crate::error::map;
@@ -10,8 +11,9 @@ use crate::rows::{
 };
 use app::{
     Employee, FinishedShift, NewPlannedShift, NewShift, NewUser, PlanFilter, ShiftEnd, ShiftFilter,
-    ShiftTotals, SiteRange, Store, StoreError, StoreResult,
+    ShiftTotals, SiteRange, StoreError, StoreResult,
 };
+use app::{JoinStore, PeopleStore, PlanStore, ShiftStore, SiteStore, StoreHealth};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
@@ -74,7 +76,7 @@ macro_rules! bind_settings {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl StoreHealth for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -82,7 +84,10 @@ impl Store for PgStore {
             .map_err(map)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl PeopleStore for PgStore {
     // ---- people --------------------------------------------------------------------------------
 
     async fn upsert_user(&self, u: &NewUser) -> StoreResult<User> {
@@ -226,7 +231,10 @@ impl Store for PgStore {
         .map_err(map)?;
         Ok(done.rows_affected())
     }
+}
 
+#[async_trait]
+impl SiteStore for PgStore {
     // ---- sites ---------------------------------------------------------------------------------
 
     async fn insert_site(
@@ -415,7 +423,10 @@ impl Store for PgStore {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl ShiftStore for PgStore {
     // ---- shifts --------------------------------------------------------------------------------
 
     /// A linked plan that is no longer `planned` (cancelled or taken meanwhile), or belongs to
@@ -614,7 +625,10 @@ impl Store for PgStore {
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl PlanStore for PgStore {
     // ---- planned shifts ------------------------------------------------------------------------
 
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
@@ -712,7 +726,10 @@ impl Store for PgStore {
         .map_err(map)?;
         Ok(done.rows_affected())
     }
+}
 
+#[async_trait]
+impl JoinStore for PgStore {
     // ---- joining sites -------------------------------------------------------------------------
 
     async fn insert_join_request(
@@ -779,62 +796,6 @@ impl Store for PgStore {
         .await
         .map_err(map)?;
         row.ok_or(StoreError::NotFound("join request"))?.try_into()
-    }
-
-    // ---- Telegram bot support ------------------------------------------------------------------
-
-    async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
-            .bind(chat_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map)
-    }
-
-    async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, now()) \
-             ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = now()",
-        )
-        .bind(chat_id)
-        .bind(state)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(())
-    }
-
-    async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
-            .bind(chat_id)
-            .execute(&self.pool)
-            .await
-            .map_err(map)?;
-        Ok(())
-    }
-
-    async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        // A concurrent insert of the same id waits for the first to commit and then does
-        // nothing, so exactly one claimer sees a row inserted.
-        let done = sqlx::query(
-            "INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) \
-             ON CONFLICT (update_id) DO NOTHING",
-        )
-        .bind(update_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(map)?;
-        Ok(done.rows_affected())
     }
 }
 

@@ -1,6 +1,7 @@
-//! `impl app::Store for SqliteStore`: every port method as one statement or one write
-//! transaction. Reads go straight to the pool (each statement sees one WAL snapshot); writes go
-//! through `SqliteStore::write` (gate + `BEGIN IMMEDIATE`).
+//! The domain's role traits (together `app::Store`) for `SqliteStore`: every port method as one
+//! statement or one write transaction. Reads go straight to the pool (each statement sees one
+//! WAL snapshot); writes go through `SqliteStore::write` (gate + `BEGIN IMMEDIATE`). The bot's
+//! state is in `bot_state`.
 
 use crate::error::{self, from_sqlx};
 use crate::rows::{
@@ -10,8 +11,9 @@ use crate::rows::{
 use crate::{SqliteStore, WriteTx};
 use app::{
     Employee, FinishedShift, NewPlannedShift, NewShift, NewUser, PlanFilter, ShiftEnd, ShiftFilter,
-    ShiftTotals, SiteRange, Store, StoreError, StoreResult,
+    ShiftTotals, SiteRange, StoreError, StoreResult,
 };
+use app::{JoinStore, PeopleStore, PlanStore, ShiftStore, SiteStore, StoreHealth};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
@@ -228,7 +230,7 @@ fn bind_settings<'q>(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl StoreHealth for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -236,7 +238,10 @@ impl Store for SqliteStore {
             .map_err(from_sqlx)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl PeopleStore for SqliteStore {
     // ---- people ------------------------------------------------------------------------------
 
     async fn upsert_user(&self, user: &NewUser) -> StoreResult<User> {
@@ -404,7 +409,10 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected())
     }
+}
 
+#[async_trait]
+impl SiteStore for SqliteStore {
     // ---- sites -------------------------------------------------------------------------------
 
     async fn insert_site(
@@ -612,7 +620,10 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+}
 
+#[async_trait]
+impl ShiftStore for SqliteStore {
     // ---- shifts ------------------------------------------------------------------------------
 
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift> {
@@ -844,7 +855,10 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl PlanStore for SqliteStore {
     // ---- planned shifts ----------------------------------------------------------------------
 
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
@@ -977,7 +991,10 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected())
     }
+}
 
+#[async_trait]
+impl JoinStore for SqliteStore {
     // ---- joining sites -----------------------------------------------------------------------
 
     async fn insert_join_request(
@@ -1062,69 +1079,6 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(request)
-    }
-
-    // ---- Telegram bot support ----------------------------------------------------------------
-
-    async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(from_sqlx)
-    }
-
-    async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (chat_id) DO UPDATE SET state = ?2, updated_at = ?3",
-        )
-        .bind(chat_id)
-        .bind(state)
-        .bind(now_micros())
-        .execute(tx.conn())
-        .await
-        .map_err(from_sqlx)?;
-        tx.commit().await
-    }
-
-    async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
-            .bind(chat_id)
-            .execute(tx.conn())
-            .await
-            .map_err(from_sqlx)?;
-        tx.commit().await
-    }
-
-    async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        // Writes run one at a time (gate + BEGIN IMMEDIATE), so of concurrent claims of one id
-        // exactly the first inserts a row.
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "INSERT INTO processed_updates (update_id, seen_at) VALUES (?, ?) \
-             ON CONFLICT (update_id) DO NOTHING",
-        )
-        .bind(update_id)
-        .bind(micros(now))
-        .execute(tx.conn())
-        .await
-        .map_err(from_sqlx)?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < ?")
-            .bind(micros(before))
-            .execute(tx.conn())
-            .await
-            .map_err(from_sqlx)?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
     }
 }
 

@@ -1,15 +1,18 @@
-//! The store conformance suite: one set of cases every `app::Store` implementation runs, so the
-//! PostgreSQL and SQLite stores keep the same contract. A store crate's integration tests call
-//! `testkit::conformance_tests!(make_store)`, where `async fn make_store() -> Arc<dyn Store>`
-//! returns a fresh, empty, migrated store; the macro expands to one `#[test]` per case, so each
-//! case shows up (and fails) on its own in nextest.
+//! The store conformance suite: one set of cases every store runs, so the PostgreSQL and SQLite
+//! stores keep the same contract. A store crate's integration tests call
+//! `testkit::conformance_tests!(make_store)`, where `async fn make_store() -> Arc<S>` returns a
+//! fresh, empty, migrated store `S` implementing both `app::Store` (the domain's role traits)
+//! and `app::BotStateStore`; the macro expands to one `#[test]` per case, so each case shows up
+//! (and fails) on its own in nextest.
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
-//! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet.
+//! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
+//! bot state port's cases are in `bot_state`.
 
 // A test suite: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use app::BotStateStore;
 use app::clock::{Clock, SetClock};
 use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
@@ -31,13 +34,16 @@ use domain::{
 use std::future::Future;
 use std::sync::Arc;
 
+mod bot_state;
+pub use bot_state::*;
+
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
-/// (an `async fn() -> Arc<dyn app::Store>`).
+/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::__conformance_cases!(
-            $make;
+            $make; run;
             ping_answers,
             users_round_trip,
             api_tokens_round_trip,
@@ -81,9 +87,6 @@ macro_rules! conformance_tests {
             join_requests_pending_and_duplicate,
             decide_join_request_approve_grants_access,
             concurrent_join_decisions_give_one,
-            dialogues_save_load_delete,
-            claim_update_only_once,
-            forget_updates_before_frees_old_ids,
             shift_totals_of_one_employee,
             request_join_refusals,
             decide_join_by_owner_or_manager_only,
@@ -93,40 +96,70 @@ macro_rules! conformance_tests {
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
         );
+        // The bot state port.
+        $crate::__conformance_cases!(
+            $make; run_bot_state;
+            dialogues_save_load_delete,
+            claim_update_only_once,
+            a_finished_claim_is_never_taken_again,
+            an_unfinished_fresh_claim_is_refused,
+            an_unfinished_claim_older_than_the_lease_is_taken_again,
+            forget_updates_before_frees_old_ids,
+        );
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_cases {
-    ($make:expr; $($case:ident),* $(,)?) => {
+    ($make:expr; $runner:ident; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
-                $crate::conformance::run($make, $crate::conformance::$case);
+                $crate::conformance::$runner($make, $crate::conformance::$case);
             }
         )*
     };
 }
 
-/// Runs one case on a fresh store, on a multi-threaded runtime so concurrent cases really run
-/// in parallel.
-pub fn run<M, MF, C, CF>(make: M, case: C)
+/// Runs one case of the domain's `Store` on a fresh store, on a multi-threaded runtime so
+/// concurrent cases really run in parallel.
+pub fn run<S, M, MF, C, CF>(make: M, case: C)
 where
+    S: Store,
     M: FnOnce() -> MF,
-    MF: Future<Output = Arc<dyn Store>>,
+    MF: Future<Output = Arc<S>>,
     C: FnOnce(Arc<dyn Store>) -> CF,
     CF: Future<Output = ()>,
 {
+    on_runtime(async move {
+        let store: Arc<dyn Store> = make().await;
+        case(store).await;
+    });
+}
+
+/// Runs one case of the `BotStateStore` port on a fresh store, like `run`.
+pub fn run_bot_state<S, M, MF, C, CF>(make: M, case: C)
+where
+    S: BotStateStore,
+    M: FnOnce() -> MF,
+    MF: Future<Output = Arc<S>>,
+    C: FnOnce(Arc<dyn BotStateStore>) -> CF,
+    CF: Future<Output = ()>,
+{
+    on_runtime(async move {
+        let store: Arc<dyn BotStateStore> = make().await;
+        case(store).await;
+    });
+}
+
+fn on_runtime(work: impl Future<Output = ()>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(async move {
-        let store = make().await;
-        case(store).await;
-    });
+    runtime.block_on(work);
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
@@ -1998,123 +2031,6 @@ pub async fn concurrent_join_decisions_give_one(store: Arc<dyn Store>) {
         store.has_access(b.s1.id, b.e1.id).await.unwrap(),
         winner.status == JoinStatus::Approved
     );
-}
-
-// ---- Telegram bot support ----------------------------------------------------------------------
-
-pub async fn dialogues_save_load_delete(store: Arc<dyn Store>) {
-    assert_eq!(store.load_dialogue(42).await.unwrap(), None);
-    let state = r#"{"PlanDate":{"site_id":7,"note":"«Склад» \"№1\"\n\t😀"}}"#;
-    store.save_dialogue(42, state).await.unwrap();
-    assert_eq!(
-        store.load_dialogue(42).await.unwrap().as_deref(),
-        Some(state)
-    );
-    // Saving again replaces the state.
-    store.save_dialogue(42, r#""Start""#).await.unwrap();
-    assert_eq!(
-        store.load_dialogue(42).await.unwrap().as_deref(),
-        Some(r#""Start""#)
-    );
-
-    // Chats are independent; group chats have negative ids; ids use all 64 bits; the text is
-    // opaque, empty or long.
-    let group = -1_001_234_567_890_i64;
-    let long = "x".repeat(100_000);
-    store.save_dialogue(group, "group").await.unwrap();
-    store.save_dialogue(i64::MAX, &long).await.unwrap();
-    store.save_dialogue(7, "").await.unwrap();
-    assert_eq!(
-        store.load_dialogue(group).await.unwrap().as_deref(),
-        Some("group")
-    );
-    assert_eq!(store.load_dialogue(i64::MAX).await.unwrap(), Some(long));
-    assert_eq!(store.load_dialogue(7).await.unwrap().as_deref(), Some(""));
-    assert_eq!(
-        store.load_dialogue(42).await.unwrap().as_deref(),
-        Some(r#""Start""#)
-    );
-
-    store.delete_dialogue(42).await.unwrap();
-    assert_eq!(store.load_dialogue(42).await.unwrap(), None);
-    assert_eq!(
-        store.load_dialogue(group).await.unwrap().as_deref(),
-        Some("group")
-    );
-    // Deleting what is not there is no error.
-    store.delete_dialogue(42).await.unwrap();
-    store.delete_dialogue(999).await.unwrap();
-    // A chat starts over after a delete.
-    store.save_dialogue(42, "again").await.unwrap();
-    assert_eq!(
-        store.load_dialogue(42).await.unwrap().as_deref(),
-        Some("again")
-    );
-}
-
-pub async fn claim_update_only_once(store: Arc<dyn Store>) {
-    let t = utc("2026-12-01 09:00");
-    assert!(store.claim_update(1000, t).await.unwrap());
-    assert!(!store.claim_update(1000, t).await.unwrap(), "a redelivery");
-    assert!(
-        !store
-            .claim_update(1000, t + Duration::hours(1))
-            .await
-            .unwrap(),
-        "a later redelivery"
-    );
-    assert!(store.claim_update(1001, t).await.unwrap());
-    assert!(store.claim_update(0, t).await.unwrap());
-    assert!(store.claim_update(i64::MAX, t).await.unwrap());
-
-    // Ten workers get the same update at once: exactly one takes it.
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        tasks.spawn(async move { store.claim_update(5000, t).await });
-    }
-    let results = tasks.join_all().await;
-    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
-    assert_eq!(
-        results.iter().filter(|r| r == &&Ok(true)).count(),
-        1,
-        "{results:?}"
-    );
-    // Ten different updates at once are each taken.
-    let mut tasks = tokio::task::JoinSet::new();
-    for id in 6000..6010 {
-        let store = store.clone();
-        tasks.spawn(async move { store.claim_update(id, t).await });
-    }
-    assert!(
-        tasks.join_all().await.iter().all(|r| r == &Ok(true)),
-        "distinct ids"
-    );
-}
-
-pub async fn forget_updates_before_frees_old_ids(store: Arc<dyn Store>) {
-    let t0 = utc("2026-12-01 09:00");
-    let min = Duration::minutes;
-    assert_eq!(store.forget_updates_before(t0).await.unwrap(), 0);
-    assert!(store.claim_update(1, t0).await.unwrap());
-    assert!(store.claim_update(2, t0 + min(1)).await.unwrap());
-    assert!(store.claim_update(3, t0 + min(2)).await.unwrap());
-    // Strictly before: the id seen at the cut-off stays.
-    assert_eq!(store.forget_updates_before(t0 + min(1)).await.unwrap(), 1);
-    assert!(
-        store.claim_update(1, t0 + min(5)).await.unwrap(),
-        "a forgotten id is new again"
-    );
-    assert!(!store.claim_update(2, t0 + min(5)).await.unwrap());
-    assert!(!store.claim_update(3, t0 + min(5)).await.unwrap());
-    assert_eq!(store.forget_updates_before(t0).await.unwrap(), 0);
-    // Id 1 counts from when it was claimed again.
-    assert_eq!(store.forget_updates_before(t0 + min(5)).await.unwrap(), 2);
-    assert!(!store.claim_update(1, t0 + min(6)).await.unwrap());
-    assert_eq!(store.forget_updates_before(t0 + min(10)).await.unwrap(), 1);
-    for id in 1..=3 {
-        assert!(store.claim_update(id, t0 + min(11)).await.unwrap());
-    }
 }
 
 pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {

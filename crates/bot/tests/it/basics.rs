@@ -296,7 +296,8 @@ async fn unexpected_input_gets_a_hint_and_the_menu() {
 
 #[tokio::test]
 async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
-    let (store, _dir) = crate::support::store(Backend::Sqlite).await;
+    let (stores, _dir) = crate::support::store(Backend::Sqlite).await;
+    let store = stores.store.clone();
     let tg = testkit::telegram::FakeTelegram::start().await;
     let bus = Arc::new(app::EventBus::new());
     let app = app::StaffPro::new(
@@ -315,7 +316,9 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
             secret: "s3cret".into(),
         }),
     };
-    let bot = TelegramBot::connect(app, &bus, config).await.unwrap();
+    let bot = TelegramBot::connect(app, stores.bot_state.clone(), &bus, config)
+        .await
+        .unwrap();
     let router = bot.webhook_router().unwrap();
     let progress = bot.progress();
     let stop = CancellationToken::new();
@@ -371,7 +374,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
         "{texts:?}"
     );
     stop.cancel();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     server.await.unwrap();
 }
 
@@ -384,7 +387,7 @@ async fn a_database_outage_gets_an_apology_and_the_bot_recovers() {
         .unwrap();
     let pg = store_postgres::PgStore::connect(&url).await.unwrap();
     pg.migrate().await.unwrap();
-    let h = Harness::start_on(Arc::new(pg), None).await;
+    let h = Harness::start_on(crate::support::TestStores::of(pg), None).await;
     let ivan = FakeUser::ru(1301);
     let out = h.command(&ivan, "start", None).await;
     assert!(joined(&out).contains("Здравствуйте"));
@@ -470,5 +473,41 @@ async fn a_dropped_connection_is_retried() {
         h.tg.request_count("sendMessage") >= 2,
         "the first attempt failed and was retried"
     );
+    h.shutdown().await;
+}
+
+/// Updates are handled at least once: a handled update's claim is finished (never taken again);
+/// an update whose earlier claim was never finished (its handler died) is dropped while that
+/// claim's lease holds and handled when it comes again after the lease.
+#[tokio::test]
+async fn an_update_whose_handling_died_is_handled_again_after_the_lease() {
+    let mut h = Harness::start(Backend::Sqlite).await;
+    let ivan = FakeUser::ru(1401);
+    let id = h.tg.send(&ivan, Incoming::command("start", None));
+    h.processed(id).await;
+    assert_eq!(h.tg.texts(1401).len(), 1);
+    let later = h.app.now() + chrono::Duration::hours(1);
+    assert!(
+        !h.bot_state.claim_update(id, later).await.unwrap(),
+        "a handled update is finished"
+    );
+
+    // A handler that died mid-update claimed the next two updates and never finished them: one
+    // claim a moment ago, one longer ago than the lease.
+    h.stop_bot().await;
+    let fresh = h.tg.send(&ivan, Incoming::command("help", None));
+    let abandoned = h.tg.send(&ivan, Incoming::command("start", None));
+    let now = h.app.now();
+    assert!(h.bot_state.claim_update(fresh, now).await.unwrap());
+    let long_ago = now - app::UPDATE_CLAIM_LEASE - chrono::Duration::seconds(1);
+    assert!(h.bot_state.claim_update(abandoned, long_ago).await.unwrap());
+    h.start_bot().await;
+    h.processed(fresh).await;
+    h.processed(abandoned).await;
+    let texts = h.tg.texts(1401);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[1].contains("Здравствуйте"), "{texts:?}");
+    // The abandoned update was finished by its second run.
+    assert!(!h.bot_state.claim_update(abandoned, later).await.unwrap());
     h.shutdown().await;
 }

@@ -340,7 +340,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     assert_eq!(plans[0].ends_at, at(day, t(18, 0)));
     assert_eq!(plans[0].site_id, site.id);
     assert_eq!(
-        h.store.load_dialogue(ivan_tg.id).await.unwrap(),
+        h.bot_state.load_dialogue(ivan_tg.id).await.unwrap(),
         None,
         "the dialogue is over"
     );
@@ -374,7 +374,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
         "{}",
         joined(&out)
     );
-    assert_eq!(h.store.load_dialogue(ivan_tg.id).await.unwrap(), None);
+    assert_eq!(h.bot_state.load_dialogue(ivan_tg.id).await.unwrap(), None);
     assert_eq!(plans_of(&h, &ivan).await.len(), 1);
     h.shutdown().await;
 }
@@ -621,7 +621,7 @@ async fn buttons_of_a_site_without_access_answer_with_a_notice() {
     let (notice, alert) = tap_notice(&h, &ivan_tg, &current, &day).await;
     assert!(notice.contains("больше нет доступа"), "{notice}");
     assert!(alert);
-    assert_eq!(h.store.load_dialogue(ivan_tg.id).await.unwrap(), None);
+    assert_eq!(h.bot_state.load_dialogue(ivan_tg.id).await.unwrap(), None);
     assert!(plans_of(&h, &ivan).await.is_empty());
     h.shutdown().await;
 }
@@ -928,7 +928,7 @@ async fn earnings_today_month_and_period(backend: Backend) {
         text.contains(&format!("Итого: 2 смены, 10 часов 35 минут, {total}")),
         "{text}"
     );
-    assert_eq!(h.store.load_dialogue(ivan_tg.id).await.unwrap(), None);
+    assert_eq!(h.bot_state.load_dialogue(ivan_tg.id).await.unwrap(), None);
 
     // A period with nothing in it.
     let out = h.tap(&ivan_tg, &out[0], "Период…").await;

@@ -355,7 +355,7 @@ async fn cancel_midway_stores_nothing() {
     h.tap(&anna, &q, "Отмена").await;
     assert_eq!(now_(&h, &q).text(), "Действие отменено.");
     assert!(sites_of(&h, &owner).await.is_empty());
-    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
     h.shutdown().await;
 }
 
@@ -391,7 +391,7 @@ async fn the_dialogue_continues_after_a_restart_and_create_happens_once() {
         Fault::BadRequest("Bad Request: chat not found".into()),
     );
     h.tap(&anna, &summary, "✅ Создать объект").await;
-    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
     let answer = forged_tap(&h, &anna, summary.message_id, "1oc").await;
     assert!(answer.text.unwrap().contains("устарела"));
     let sites = sites_of(&h, &owner).await;
@@ -953,7 +953,7 @@ async fn reports_for_periods(backend: Backend) {
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
-    assert!(h.store.load_dialogue(anna.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
 
     // By employee, in English: Пётр's month per site.
     h.app
@@ -1014,7 +1014,7 @@ async fn non_owners_and_managers() {
         "{}",
         joined(&out)
     );
-    assert!(h.store.load_dialogue(ivan.id).await.unwrap().is_none());
+    assert!(h.bot_state.load_dialogue(ivan.id).await.unwrap().is_none());
     // A forged "New site" button is refused the same way.
     let answer = forged_tap(&h, &ivan, out[0].message_id, "1on").await;
     assert!(answer.text.is_none());

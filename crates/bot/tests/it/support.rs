@@ -2,7 +2,7 @@
 //! PostgreSQL), talking HTTP to the fake Telegram Bot API server. Tests act as people through
 //! the fake and assert what those people see and what is stored.
 
-use app::{EventBus, Policy, StaffPro, Store, SystemClock};
+use app::{BotStateStore, EventBus, Policy, StaffPro, Store, SystemClock};
 use bot::{BotConfig, TelegramBot};
 use domain::{Language, Site, SitePatch, User};
 use std::sync::Arc;
@@ -23,20 +23,37 @@ pub enum Backend {
     Postgres,
 }
 
+/// The running bot: `Err` when it stopped on a fatal error.
+type BotTask = JoinHandle<Result<(), bot::ctx::BotError>>;
+
 pub struct Harness {
     pub tg: FakeTelegram,
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
     bus: Arc<EventBus>,
-    running: Option<(
-        CancellationToken,
-        JoinHandle<()>,
-        Arc<bot::dispatch::Progress>,
-    )>,
+    running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     _dir: Option<tempfile::TempDir>,
 }
 
-pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+/// One database seen through both ports: the domain's `Store` and the bot's own state.
+#[derive(Clone)]
+pub struct TestStores {
+    pub store: Arc<dyn Store>,
+    pub bot_state: Arc<dyn BotStateStore>,
+}
+
+impl TestStores {
+    pub fn of<S: Store + BotStateStore>(store: S) -> TestStores {
+        let store = Arc::new(store);
+        TestStores {
+            store: store.clone(),
+            bot_state: store,
+        }
+    }
+}
+
+pub async fn store(backend: Backend) -> (TestStores, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -47,7 +64,7 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
             .await
             .unwrap();
             s.migrate().await.unwrap();
-            (Arc::new(s), Some(dir))
+            (TestStores::of(s), Some(dir))
         }
         Backend::Postgres => {
             let url = store_postgres::test_support::fresh_database()
@@ -55,7 +72,7 @@ pub async fn store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDi
                 .unwrap();
             let s = store_postgres::PgStore::connect(&url).await.unwrap();
             s.migrate().await.unwrap();
-            (Arc::new(s), None)
+            (TestStores::of(s), None)
         }
     }
 }
@@ -67,7 +84,8 @@ impl Harness {
     }
 
     /// The bot on a store the test made itself.
-    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
+    pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
+        let TestStores { store, bot_state } = stores;
         let tg = FakeTelegram::start().await;
         let bus = Arc::new(EventBus::new());
         let app = StaffPro::new(
@@ -80,6 +98,7 @@ impl Harness {
             tg,
             app,
             store,
+            bot_state,
             bus,
             running: None,
             _dir: dir,
@@ -96,7 +115,7 @@ impl Harness {
             webhook: None,
         };
         let polls = self.tg.request_count("getUpdates");
-        let bot = TelegramBot::connect(self.app.clone(), &self.bus, config)
+        let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), &self.bus, config)
             .await
             .unwrap();
         let progress = bot.progress();
@@ -113,7 +132,11 @@ impl Harness {
     pub async fn stop_bot(&mut self) {
         if let Some((stop, task, _)) = self.running.take() {
             stop.cancel();
-            tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+            tokio::time::timeout(WAIT, task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
         }
     }
 

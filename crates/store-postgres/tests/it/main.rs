@@ -2,9 +2,9 @@
 //! per test, plus what only PostgreSQL has (migrations, the constraints and indexes themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod availability;
 mod postgres;
 
-use app::Store;
 use std::sync::Arc;
 use store_postgres::PgStore;
 
@@ -21,7 +21,7 @@ pub async fn fresh_store() -> PgStore {
     store
 }
 
-async fn make_store() -> Arc<dyn Store> {
+async fn make_store() -> Arc<PgStore> {
     Arc::new(fresh_store().await)
 }
 
