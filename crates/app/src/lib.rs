@@ -12,9 +12,9 @@ pub mod service;
 pub mod status;
 pub mod tokens;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, SetClock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
-pub use events::{DomainEvent, EventBus, EventSink, NoEvents};
+pub use events::{DomainEvent, EventBus, EventSink, NoEvents, Subscription};
 pub use ports::*;
 pub use readiness::SchemaStatus;
 pub use service::{Policy, StaffPro};

@@ -11,7 +11,7 @@ use domain::shift::worked_minutes;
 use domain::{
     AutoClosePolicy, Language, LocationFix, LocationPolicy, PersonName, PlanStatus, PlannedShift,
     PlannedShiftId, PlannedWindow, RecordedLocation, Shift, ShiftStatus, Site, SiteId, SitePatch,
-    SiteTimeZone, User, UserId,
+    SiteTimeZone, TelegramId, TokenLabel, User, UserId,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -138,6 +138,7 @@ impl StaffPro {
         name: &str,
         language: Language,
     ) -> Result<User, AppError> {
+        let telegram_id = TelegramId::new(telegram_id)?.get();
         Ok(self
             .store
             .upsert_user(&NewUser {
@@ -174,6 +175,7 @@ impl StaffPro {
         telegram_id: i64,
         label: &str,
     ) -> Result<(User, String), AppError> {
+        let label = TokenLabel::new(label)?;
         let user = self
             .store
             .user_by_telegram_id(telegram_id)
@@ -183,7 +185,7 @@ impl StaffPro {
             AppError::Store(StoreError::Other(format!("no randomness for a token: {e}")))
         })?;
         self.store
-            .insert_api_token(user.id, &tokens::hash(&token), label)
+            .insert_api_token(user.id, &tokens::hash(&token), label.as_str())
             .await?;
         self.events
             .publish(DomainEvent::TokenIssued { user_id: user.id })
@@ -298,12 +300,10 @@ impl StaffPro {
             return Ok(user);
         }
         // Telegram names can be empty or odd; never refuse a person for their name.
-        let name = if PersonName::new(name).is_ok() {
-            name.to_owned()
-        } else {
-            format!("id{telegram_id}")
+        let name = match PersonName::lenient(name) {
+            Some(n) => n.as_str().to_owned(),
+            None => format!("id{telegram_id}"),
         };
-        let name: String = name.chars().take(128).collect();
         self.register_user(telegram_id, &name, Language::from_telegram(language_code))
             .await
     }
@@ -368,6 +368,7 @@ impl StaffPro {
         site_id: SiteId,
         telegram_id: i64,
     ) -> Result<User, AppError> {
+        TelegramId::new(telegram_id)?;
         self.owned_site(actor, site_id).await?;
         let user = self
             .store
@@ -412,12 +413,26 @@ impl StaffPro {
         telegram_id: i64,
         name: Option<&str>,
     ) -> Result<Employee, AppError> {
+        // Every value sent is checked, even a name that is not needed.
+        TelegramId::new(telegram_id)?;
+        let name = name.map(PersonName::new).transpose()?;
         self.managed_site(actor, site_id).await?;
         let user = match self.store.user_by_telegram_id(telegram_id).await? {
             Some(u) => u,
             None => {
                 let name = name.ok_or(domain::ValueError::Missing { field: "name" })?;
-                self.register_user(telegram_id, name, Language::Ru).await?
+                let user = self
+                    .store
+                    .upsert_user(&NewUser {
+                        telegram_id,
+                        name,
+                        language: Language::Ru,
+                    })
+                    .await?;
+                self.events
+                    .publish(DomainEvent::UserChanged { user_id: user.id })
+                    .await;
+                user
             }
         };
         if self.store.grant_access(site_id, user.id).await? {
@@ -764,14 +779,31 @@ impl StaffPro {
             // Someone else's site and someone else's plan: reveal nothing.
             return Err(PlanShiftError::SiteNotFound);
         }
-        if actor.id != req.employee_id && self.store.user(req.employee_id).await?.is_none() {
-            return Err(PlanShiftError::EmployeeNotFound);
-        }
         if !self.store.has_access(site.id, req.employee_id).await? {
-            return Err(if manages {
+            if !manages {
+                return Err(PlanShiftError::SiteNotFound);
+            }
+            // Whether a person without access here exists at all is told only about the
+            // actor's own people (employees of their sites), so that a manager cannot probe
+            // another owner's employee ids: anyone else is "not found", like an unknown id.
+            let scope: Vec<SiteId> = self
+                .store
+                .sites_managed_by(actor.id)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            let known = req.employee_id == actor.id
+                || self
+                    .store
+                    .employees_of(&scope)
+                    .await?
+                    .iter()
+                    .any(|e| e.user.id == req.employee_id);
+            return Err(if known {
                 PlanShiftError::NoAccess
             } else {
-                PlanShiftError::SiteNotFound
+                PlanShiftError::EmployeeNotFound
             });
         }
         if !site.active {

@@ -111,6 +111,8 @@ pub async fn telegram_bot(
     };
     let bot = bot::TelegramBot::connect(app.clone(), bot_state, bus, bot_config)
         .await
-        .context("cannot start the Telegram bot")?;
+        .context("cannot start the Telegram bot")?
+        // The bot finishes within the process's deadline, leaving a margin to exit cleanly.
+        .with_shutdown_deadline(config.shutdown_timeout.mul_f64(0.8));
     Ok(Some(bot))
 }

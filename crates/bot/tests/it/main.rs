@@ -6,4 +6,5 @@ mod basics;
 mod employee;
 mod journey;
 mod owner;
+mod reliability;
 mod support;
