@@ -74,14 +74,29 @@ impl StaffPro {
             // Someone else's site and someone else's plan: reveal nothing.
             return Err(PlanShiftError::SiteNotFound);
         }
-        if actor.id != employee_id && store.user(employee_id).await?.is_none() {
-            return Err(PlanShiftError::EmployeeNotFound);
-        }
         if !store.has_access(site.id, employee_id).await? {
-            return Err(if manages {
+            if !manages {
+                return Err(PlanShiftError::SiteNotFound);
+            }
+            // Whether a person without access here exists at all is told only about the
+            // actor's own people (employees of their sites), so that a manager cannot probe
+            // another owner's employee ids: anyone else is "not found", like an unknown id.
+            let scope: Vec<SiteId> = store
+                .sites_managed_by(actor.id)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            let known = employee_id == actor.id
+                || store
+                    .employees_of(&scope)
+                    .await?
+                    .iter()
+                    .any(|e| e.user.id == employee_id);
+            return Err(if known {
                 PlanShiftError::NoAccess
             } else {
-                PlanShiftError::SiteNotFound
+                PlanShiftError::EmployeeNotFound
             });
         }
         if !site.active {

@@ -197,6 +197,7 @@ fn value_error_in(texts: &crate::texts::Texts, lang: domain::Language, e: &Value
         ValueError::PersonNameLength { len: 0 } => texts.get(lang, "person-err-name-empty"),
         ValueError::SiteNameLength { len } => tf("site-err-name-length", args!["len" => *len]),
         ValueError::PersonNameLength { len } => tf("person-err-name-length", args!["len" => *len]),
+        ValueError::ControlCharacter { .. } => texts.get(lang, "site-err-control-character"),
         ValueError::AddressTooLong { len } => tf("site-err-address-length", args!["len" => *len]),
         ValueError::Latitude { value } => {
             tf("site-err-latitude", args!["value" => value.to_string()])

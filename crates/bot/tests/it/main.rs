@@ -7,4 +7,5 @@ mod dialogue;
 mod employee;
 mod journey;
 mod owner;
+mod reliability;
 mod support;
