@@ -2,7 +2,7 @@
 //! invalidation and jobs subscribe here (the bot, cache and jobs crates implement `EventSink`).
 
 use async_trait::async_trait;
-use domain::{PlannedShiftId, ShiftId, SiteId, UserId};
+use domain::{PlannedShiftId, ShiftChangeKind, ShiftId, SiteId, UserId};
 use std::sync::{Arc, RwLock};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,15 @@ pub enum DomainEvent {
         site_id: SiteId,
         employee_id: UserId,
         automatically: bool,
+    },
+    /// Someone stated when a shift ended (an owner or manager closed it, its employee reported a
+    /// forgotten close) or reviewed such an end; `by` made the change.
+    ShiftEndStated {
+        shift_id: ShiftId,
+        site_id: SiteId,
+        employee_id: UserId,
+        change: ShiftChangeKind,
+        by: UserId,
     },
     PlanChanged {
         plan_id: PlannedShiftId,

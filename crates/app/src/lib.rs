@@ -7,6 +7,7 @@ pub mod events;
 pub mod joining;
 pub mod ports;
 pub mod reports;
+pub mod review;
 pub mod service;
 pub mod status;
 pub mod tokens;

@@ -4,6 +4,7 @@
 mod bot_state;
 mod error;
 mod migrations;
+mod review;
 mod rows;
 mod store;
 pub mod test_support;
