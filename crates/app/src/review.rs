@@ -98,6 +98,18 @@ pub struct PendingReview {
     pub employee: User,
 }
 
+/// What ending a shift at a stated time would give, checked as the change itself would be,
+/// with nothing changed (the bot shows it to confirm).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndPreview {
+    pub shift: Shift,
+    pub site: Site,
+    pub employee: User,
+    pub ended_at: DateTime<Utc>,
+    pub worked_minutes: i64,
+    pub pay_minor: i64,
+}
+
 fn expectation(shift: &Shift) -> ShiftExpectation {
     ShiftExpectation {
         status: shift.status,
@@ -138,12 +150,7 @@ impl StaffPro {
         id: ShiftId,
         end: StatedEnd,
     ) -> Result<ShiftRecord, ManualCloseError> {
-        let shift = self
-            .store()
-            .shift(id)
-            .await?
-            .ok_or(ManualCloseError::NotFound)?;
-        let site = self.managed_site(actor, shift.site_id).await?;
+        let (shift, site) = self.managed_shift(actor, id).await?;
         if shift.status != ShiftStatus::Active {
             return Err(ManualCloseError::AlreadyClosed);
         }
@@ -226,12 +233,7 @@ impl StaffPro {
         id: ShiftId,
         decision: ReviewDecision,
     ) -> Result<ShiftRecord, ManualCloseError> {
-        let shift = self
-            .store()
-            .shift(id)
-            .await?
-            .ok_or(ManualCloseError::NotFound)?;
-        let site = self.managed_site(actor, shift.site_id).await?;
+        let (shift, site) = self.managed_shift(actor, id).await?;
         let Some(current_end) = shift.ended_at.filter(|_| shift.needs_review) else {
             return Err(ManualCloseError::NotUnderReview);
         };
@@ -269,18 +271,79 @@ impl StaffPro {
         self.record(reviewed, site).await
     }
 
-    /// A shift of the actor's sites with its history.
-    pub async fn shift_record(
+    /// What `close_shift_for` with this end would give (same checks, nothing changed).
+    pub async fn preview_close_for(
         &self,
         actor: &User,
         id: ShiftId,
-    ) -> Result<ShiftRecord, ManualCloseError> {
+        end: StatedEnd,
+    ) -> Result<EndPreview, ManualCloseError> {
+        let (shift, site) = self.managed_shift(actor, id).await?;
+        if shift.status != ShiftStatus::Active {
+            return Err(ManualCloseError::AlreadyClosed);
+        }
+        self.preview(shift, site, end).await
+    }
+
+    /// What `review_shift` moving the end to this time would give (same checks, nothing
+    /// changed).
+    pub async fn preview_review_change(
+        &self,
+        actor: &User,
+        id: ShiftId,
+        end: StatedEnd,
+    ) -> Result<EndPreview, ManualCloseError> {
+        let (shift, site) = self.managed_shift(actor, id).await?;
+        if !shift.needs_review || shift.status == ShiftStatus::Active {
+            return Err(ManualCloseError::NotUnderReview);
+        }
+        self.preview(shift, site, end).await
+    }
+
+    async fn managed_shift(
+        &self,
+        actor: &User,
+        id: ShiftId,
+    ) -> Result<(Shift, Site), ManualCloseError> {
         let shift = self
             .store()
             .shift(id)
             .await?
             .ok_or(ManualCloseError::NotFound)?;
         let site = self.managed_site(actor, shift.site_id).await?;
+        Ok((shift, site))
+    }
+
+    async fn preview(
+        &self,
+        shift: Shift,
+        site: Site,
+        end: StatedEnd,
+    ) -> Result<EndPreview, ManualCloseError> {
+        let ended_at = resolve(&shift, &site, end, self.now())?;
+        let (worked_minutes, pay_minor) = shift.settle_at(ended_at);
+        let employee = self
+            .store()
+            .user(shift.employee_id)
+            .await?
+            .ok_or(ManualCloseError::Store(StoreError::NotFound("user")))?;
+        Ok(EndPreview {
+            shift,
+            site,
+            employee,
+            ended_at,
+            worked_minutes,
+            pay_minor,
+        })
+    }
+
+    /// A shift of the actor's sites with its history.
+    pub async fn shift_record(
+        &self,
+        actor: &User,
+        id: ShiftId,
+    ) -> Result<ShiftRecord, ManualCloseError> {
+        let (shift, site) = self.managed_shift(actor, id).await?;
         self.record(shift, site).await
     }
 

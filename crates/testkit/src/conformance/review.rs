@@ -520,6 +520,34 @@ pub async fn owner_closes_a_running_shift_at_a_stated_time(store: Arc<dyn Store>
     r.events.take();
     r.w.set(local(MSK, "2026-12-01 18:30"));
 
+    // The preview the bot confirms with changes nothing.
+    let preview = r
+        .app
+        .preview_close_for(&r.w.owner, shift.id, StatedEnd::LocalTime(hm(18, 0)))
+        .await
+        .unwrap();
+    assert_eq!(preview.ended_at, local(MSK, "2026-12-01 18:00"));
+    assert_eq!((preview.worked_minutes, preview.pay_minor), (540, 315_000));
+    assert_eq!(preview.employee.id, r.w.employee.id);
+    assert_eq!(
+        r.w.store.shift(shift.id).await.unwrap(),
+        Some(shift.clone())
+    );
+    assert!(r.events.take().is_empty());
+    assert_eq!(
+        r.app
+            .preview_close_for(&r.stranger, shift.id, StatedEnd::Now)
+            .await,
+        Err(ManualCloseError::NotFound)
+    );
+    assert_eq!(
+        r.app
+            .preview_review_change(&r.w.owner, shift.id, StatedEnd::Now)
+            .await,
+        Err(ManualCloseError::NotUnderReview),
+        "a running shift is not reviewed"
+    );
+
     // The owner types 18:00 (Moscow): 9 h, 315,000 kopecks.
     let record = r
         .app
@@ -870,6 +898,18 @@ pub async fn forgotten_close_time_is_changed(store: Arc<dyn Store>) {
         "the refusals left it flagged"
     );
 
+    let preview = r
+        .app
+        .preview_review_change(&r.w.owner, shift.id, StatedEnd::LocalTime(hm(17, 0)))
+        .await
+        .unwrap();
+    assert_eq!((preview.worked_minutes, preview.pay_minor), (480, 280_000));
+    assert_eq!(
+        r.app
+            .preview_close_for(&r.w.owner, shift.id, StatedEnd::Now)
+            .await,
+        Err(ManualCloseError::AlreadyClosed)
+    );
     // The owner says 17:00: pay settled again at 8 h, 280,000; both ends stay in the history.
     r.w.set(local(MSK, "2026-12-01 21:00"));
     r.events.take();
