@@ -1,5 +1,7 @@
 //! Tells people about things that happened elsewhere: the owner when an employee opens or closes
-//! a shift (if the site wants it), both sides when a forgotten shift was closed automatically.
+//! a shift (if the site wants it), both sides when a forgotten shift was closed automatically, and
+//! about stated ends (`stated`: a shift closed for its employee, a reported forgotten close and
+//! its review).
 //! Runs off the use-case's path: sending never delays or fails the change itself.
 
 use crate::args;
@@ -9,6 +11,8 @@ use app::{DomainEvent, EventSink};
 use async_trait::async_trait;
 use domain::{Money, ShiftId, SiteId, User};
 use std::sync::Arc;
+
+mod stated;
 
 pub struct Notifier {
     deps: Arc<Deps>,
@@ -23,6 +27,21 @@ impl Notifier {
 #[async_trait]
 impl EventSink for Notifier {
     async fn publish(&self, event: DomainEvent) {
+        if let DomainEvent::ShiftEndStated {
+            shift_id,
+            change,
+            by,
+            ..
+        } = event
+        {
+            let deps = self.deps.clone();
+            tokio::spawn(async move {
+                if let Err(e) = stated::notify(&deps, shift_id, change, by).await {
+                    tracing::warn!(shift = shift_id.0, error = %e, "could not tell about a stated end");
+                }
+            });
+            return;
+        }
         let (shift_id, site_id, automatically) = match event {
             DomainEvent::ShiftOpened {
                 shift_id, site_id, ..
