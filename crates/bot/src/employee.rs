@@ -98,7 +98,7 @@ pub async fn on_callback(
         | EmployeeCb::PlanConfirm { .. } => plan::on_callback(ctx, cb, state, message).await,
         EmployeeCb::CancelPlan { plan } => plans::cancel(ctx, plan, state, message).await,
         EmployeeCb::Earnings(choice) => earnings::on_choice(ctx, choice, state, message).await,
-        EmployeeCb::Forgot => forgot::start(ctx, message).await,
+        EmployeeCb::Forgot => forgot::start(ctx).await,
         EmployeeCb::ForgotNow => forgot::now(ctx).await,
     }
 }

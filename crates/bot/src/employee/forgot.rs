@@ -5,7 +5,7 @@
 //! location is refused as outside the site.
 
 use super::plan::read_time;
-use super::{EmployeeCb, EmployeeState, show};
+use super::{EmployeeCb, EmployeeState};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
@@ -14,7 +14,7 @@ use crate::keyboards::{cancel_row, inline};
 use crate::state::State;
 use app::review::{ManualCloseError, StatedEnd};
 use domain::{EndTimeError, Money, SiteTimeZone};
-use teloxide::types::{InlineKeyboardButton, MessageId};
+use teloxide::types::InlineKeyboardButton;
 
 /// The button that starts the dialogue.
 pub(crate) fn offer_button(ctx: &Ctx<'_>) -> InlineKeyboardButton {
@@ -22,7 +22,7 @@ pub(crate) fn offer_button(ctx: &Ctx<'_>) -> InlineKeyboardButton {
 }
 
 /// Asks when they left (their running shift's site and start are shown).
-pub(super) async fn start(ctx: &Ctx<'_>, message: Option<MessageId>) -> HandlerResult {
+pub(super) async fn start(ctx: &Ctx<'_>) -> HandlerResult {
     let status = ctx.app().employee_status(&ctx.user).await?;
     let Some(running) = status.active else {
         ctx.send_with_menu(&ctx.t("forgot-no-active")).await?;
@@ -41,7 +41,8 @@ pub(super) async fn start(ctx: &Ctx<'_>, message: Option<MessageId>) -> HandlerR
         vec![button(ctx.t("forgot-button-now"), EmployeeCb::ForgotNow)],
         cancel_row(ctx),
     ];
-    show(ctx, message, &text, Some(inline(rows))).await?;
+    // A new message: the status (or the refusal) it was offered under stays readable.
+    ctx.send_inline(&text, inline(rows)).await?;
     Ok(State::Employee(EmployeeState::ForgotTime))
 }
 
