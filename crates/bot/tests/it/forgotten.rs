@@ -390,6 +390,36 @@ async fn employee_asks_owner_changes_the_time(backend: Backend, lang: Language) 
         tr(lang, "забыл(а) закрыть смену", "forgot to close the shift"),
     )
     .await;
+    // Until someone answers, Reports show it waiting, with the list.
+    let out = h
+        .press(&p.owner_tg, tr(lang, "📊 Отчёты", "📊 Reports"))
+        .await;
+    let reports = last(&out).clone();
+    assert!(
+        reports.text().contains(tr(
+            lang,
+            "Смен ждут вашей проверки: 1",
+            "Shifts waiting for your review: 1"
+        )),
+        "{}",
+        reports.text()
+    );
+    let out = h
+        .tap(
+            &p.owner_tg,
+            &reports,
+            tr(lang, "🕓 На проверку (1)", "🕓 To review (1)"),
+        )
+        .await;
+    let listed = last(&out);
+    assert!(
+        listed.text().contains(&hhmm(said))
+            && listed
+                .inline_button(tr(lang, "🕓 Изменить время", "🕓 Change time"))
+                .is_some(),
+        "{}",
+        listed.text()
+    );
     let out = h
         .tap(
             &p.owner_tg,
