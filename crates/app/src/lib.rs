@@ -6,14 +6,16 @@ pub mod error;
 pub mod events;
 pub mod joining;
 pub mod ports;
+pub mod readiness;
 pub mod reports;
 pub mod review;
 pub mod service;
 pub mod status;
 pub mod tokens;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, SetClock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
-pub use events::{DomainEvent, EventBus, EventSink, NoEvents};
+pub use events::{DomainEvent, EventBus, EventSink, NoEvents, Subscription};
 pub use ports::*;
+pub use readiness::SchemaStatus;
 pub use service::{Policy, StaffPro};

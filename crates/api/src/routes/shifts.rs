@@ -14,8 +14,6 @@ use domain::ShiftId;
     params(dto::ShiftParams),
     responses(
         (status = 200, description = "The shifts", body = Vec<dto::Shift>),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A bad date (see `field`)", body = ErrorBody),
     ),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod edge;
 mod errors;
 mod isolation;
 mod ops;
@@ -58,34 +59,44 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, api::Limits::default()).await
+    }
+
+    /// A server with the given limits on connections and requests.
+    pub async fn start_with(backend: Backend, limits: api::Limits) -> TestServer {
         let (store, dir) = fresh_store(backend).await;
-        Self::start_on(store, dir).await
+        Self::serve(store, dir, Arc::new(SystemClock), limits).await
     }
 
     /// A server whose use-cases read `clock` (tests about time).
     pub async fn start_at(backend: Backend, clock: Arc<dyn Clock>) -> TestServer {
         let (store, dir) = fresh_store(backend).await;
-        Self::serve(store, dir, clock).await
+        Self::serve(store, dir, clock, api::Limits::default()).await
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestServer {
-        Self::serve(store, dir, Arc::new(SystemClock)).await
+        Self::serve(store, dir, Arc::new(SystemClock), api::Limits::default()).await
     }
 
     async fn serve(
         store: Arc<dyn Store>,
         dir: Option<tempfile::TempDir>,
         clock: Arc<dyn Clock>,
+        limits: api::Limits,
     ) -> TestServer {
         let app = StaffPro::new(store.clone(), clock, Arc::new(NoEvents), Policy::default());
-
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let router = api::router(app.clone());
-        let task = tokio::spawn(api::serve(listener, router, async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(api::serve_with(
+            listener,
+            router,
+            async {
+                let _ = rx.await;
+            },
+            limits,
+        ));
         TestServer {
             base,
             http: reqwest::Client::new(),

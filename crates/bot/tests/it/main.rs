@@ -7,4 +7,5 @@ mod employee;
 mod forgotten;
 mod journey;
 mod owner;
+mod reliability;
 mod support;
