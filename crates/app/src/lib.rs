@@ -8,6 +8,7 @@ pub mod joining;
 pub mod ports;
 pub mod readiness;
 pub mod reports;
+pub mod review;
 pub mod service;
 pub mod status;
 pub mod tokens;

@@ -9,7 +9,7 @@ use domain::{PlannedShift, Shift, ShiftId, Site, SiteId, User, UserId};
 /// A notice about a shift that opened or closed: the shift, its site and people, and who is to
 /// be told.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShiftNotice {
+pub struct OpenCloseNotice {
     pub shift: Shift,
     pub site: Site,
     pub employee: User,
@@ -128,12 +128,12 @@ impl StaffPro {
     /// there; a shift closed automatically is told to its employee and to the owner whatever
     /// the site's setting; nobody hears of their own shift from the bot. None when nobody is to
     /// be told (checked before anything but the site is read) or something is gone.
-    pub async fn shift_notice(
+    pub async fn open_close_notice(
         &self,
         shift_id: ShiftId,
         site_id: SiteId,
         closed_automatically: Option<bool>,
-    ) -> Result<Option<ShiftNotice>, AppError> {
+    ) -> Result<Option<OpenCloseNotice>, AppError> {
         let store = self.store();
         let automatic = closed_automatically == Some(true);
         let Some(site) = store.site(site_id).await? else {
@@ -157,7 +157,7 @@ impl StaffPro {
         if !tell_owner && !automatic {
             return Ok(None);
         }
-        Ok(Some(ShiftNotice {
+        Ok(Some(OpenCloseNotice {
             shift,
             site,
             employee,

@@ -8,12 +8,14 @@ mod fields;
 mod live;
 mod questions;
 mod reports;
+mod review;
 mod sites;
 
 pub use buttons::OwnerCb;
 pub use create::{Draft, Step};
 pub use fields::Field;
 pub use reports::{PeriodChoice, Scope};
+pub(crate) use review::review_request;
 
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
@@ -24,7 +26,7 @@ use crate::{args, common};
 use app::AppError;
 use app::joining::{JoinAsked, JoinError};
 use domain::join::JoinRequestId;
-use domain::{Site, SiteId, User, ValueError};
+use domain::{ShiftId, Site, SiteId, User, ValueError};
 use serde::{Deserialize, Serialize};
 use teloxide::types::{InlineKeyboardMarkup, MessageId};
 
@@ -37,6 +39,10 @@ pub enum OwnerState {
     Edit { site: SiteId, field: Field },
     /// Waiting for a typed period for a report.
     ReportRange { scope: Scope },
+    /// Waiting for the time someone left, to close their running shift.
+    CloseTime { shift: ShiftId },
+    /// Waiting for the right end of a shift waiting for review.
+    ReviewTime { shift: ShiftId },
 }
 
 impl OwnerState {
@@ -45,6 +51,8 @@ impl OwnerState {
             OwnerState::NewSite(_) => Dialogue::NewSite,
             OwnerState::Edit { .. } => Dialogue::EditSite,
             OwnerState::ReportRange { .. } => Dialogue::Report,
+            OwnerState::CloseTime { .. } => Dialogue::CloseFor,
+            OwnerState::ReviewTime { .. } => Dialogue::Review,
         }
     }
 }
@@ -130,6 +138,17 @@ pub async fn on_callback(
             .await
             .map(|()| state),
         OwnerCb::Report { scope, period } => reports::run(ctx, scope, period, message, state).await,
+        OwnerCb::CloseShift(shift) => review::ask_close_time(ctx, shift, state).await,
+        OwnerCb::CloseNow(shift) => review::close_now(ctx, shift, message).await,
+        OwnerCb::CloseConfirm { shift, at } => {
+            review::close_confirmed(ctx, shift, at, message).await
+        }
+        OwnerCb::ReviewApprove(shift) => review::approve(ctx, shift, message, state).await,
+        OwnerCb::ReviewChange(shift) => review::ask_review_time(ctx, shift, state).await,
+        OwnerCb::ReviewConfirm { shift, at } => {
+            review::change_confirmed(ctx, shift, at, message).await
+        }
+        OwnerCb::ReviewList => review::list(ctx).await.map(|()| state),
     }
 }
 
@@ -138,6 +157,9 @@ pub async fn on_input(ctx: &Ctx<'_>, state: OwnerState, input: &Input) -> Handle
         OwnerState::NewSite(draft) => create::on_input(ctx, draft, input).await,
         OwnerState::Edit { site, field } => sites::on_edit_input(ctx, site, field, input).await,
         OwnerState::ReportRange { scope } => reports::on_range(ctx, scope, input).await,
+        OwnerState::CloseTime { .. } | OwnerState::ReviewTime { .. } => {
+            review::on_time(ctx, state, input).await
+        }
     }
 }
 
@@ -384,6 +406,8 @@ mod tests {
             OwnerState::ReportRange {
                 scope: Scope::Employee(domain::UserId(3)),
             },
+            OwnerState::CloseTime { shift: ShiftId(9) },
+            OwnerState::ReviewTime { shift: ShiftId(9) },
         ];
         for s in states {
             let state = State::Owner(s);

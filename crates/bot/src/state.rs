@@ -27,10 +27,16 @@ pub enum Dialogue {
     NewSite,
     EditSite,
     Report,
+    /// An employee reporting the time they left a shift they forgot to close.
+    ForgotClose,
+    /// An owner or manager closing someone's running shift.
+    CloseFor,
+    /// An owner or manager setting the end of a shift waiting for review.
+    Review,
 }
 
 impl Dialogue {
-    pub const ALL: [Dialogue; 7] = [
+    pub const ALL: [Dialogue; 10] = [
         Dialogue::OpenShift,
         Dialogue::CloseShift,
         Dialogue::Plan,
@@ -38,6 +44,9 @@ impl Dialogue {
         Dialogue::NewSite,
         Dialogue::EditSite,
         Dialogue::Report,
+        Dialogue::ForgotClose,
+        Dialogue::CloseFor,
+        Dialogue::Review,
     ];
 
     /// One letter in callback data.
@@ -50,6 +59,9 @@ impl Dialogue {
             Dialogue::NewSite => 'n',
             Dialogue::EditSite => 's',
             Dialogue::Report => 'r',
+            Dialogue::ForgotClose => 'f',
+            Dialogue::CloseFor => 'k',
+            Dialogue::Review => 'v',
         }
     }
 
@@ -69,6 +81,9 @@ impl Dialogue {
             Dialogue::NewSite => "cancelled-new-site",
             Dialogue::EditSite => "cancelled-edit-site",
             Dialogue::Report => "cancelled-report",
+            Dialogue::ForgotClose => "cancelled-forgot",
+            Dialogue::CloseFor => "cancelled-close-for",
+            Dialogue::Review => "cancelled-review",
         }
     }
 }

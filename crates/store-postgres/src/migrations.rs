@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "update claims",
         include_str!("../migrations/20261201000001_update_claims.sql"),
     ),
+    (
+        20261201000002,
+        "shift history",
+        include_str!("../migrations/20261201000002_shift_history.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "update claims",
         include_str!("../migrations/0003_update_claims.sql"),
     ),
+    (
+        4,
+        "shift history",
+        include_str!("../migrations/0004_shift_history.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -4,7 +4,7 @@
 use super::{Field, PeriodChoice, Scope};
 use crate::callback::{CallbackCodec, fields as split};
 use domain::join::JoinRequestId;
-use domain::{SiteId, UserId};
+use domain::{ShiftId, SiteId, UserId};
 
 /// Buttons of the owner flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,26 @@ pub enum OwnerCb {
         scope: Scope,
         period: PeriodChoice,
     },
+    /// Close someone's running shift ("On shift now"): ask when they left.
+    CloseShift(ShiftId),
+    /// Close it as of now: confirm first.
+    CloseNow(ShiftId),
+    /// Close it at `at` (Unix seconds), as confirmed.
+    CloseConfirm {
+        shift: ShiftId,
+        at: i64,
+    },
+    /// Approve the end of a shift waiting for review.
+    ReviewApprove(ShiftId),
+    /// Set another end for a shift waiting for review: ask the time.
+    ReviewChange(ShiftId),
+    /// Set its end to `at` (Unix seconds), as confirmed.
+    ReviewConfirm {
+        shift: ShiftId,
+        at: i64,
+    },
+    /// The shifts waiting for review.
+    ReviewList,
 }
 
 fn flag(b: bool) -> u8 {
@@ -116,6 +136,13 @@ impl CallbackCodec for OwnerCb {
             OwnerCb::Report { scope, period } => {
                 format!("t:{}:{}", scope.encode(), period.code())
             }
+            OwnerCb::CloseShift(s) => format!("d:{}", s.0),
+            OwnerCb::CloseNow(s) => format!("g:{}", s.0),
+            OwnerCb::CloseConfirm { shift, at } => format!("i:{}:{at}", shift.0),
+            OwnerCb::ReviewApprove(s) => format!("y:{}", s.0),
+            OwnerCb::ReviewChange(s) => format!("rc:{}", s.0),
+            OwnerCb::ReviewConfirm { shift, at } => format!("rk:{}:{at}", shift.0),
+            OwnerCb::ReviewList => "rl".into(),
         }
     }
 
@@ -162,6 +189,19 @@ impl CallbackCodec for OwnerCb {
                 scope: Scope::decode(f.next()?)?,
                 period: PeriodChoice::from_code(f.next()?)?,
             },
+            "d" => OwnerCb::CloseShift(ShiftId(parse_id(f.next())?)),
+            "g" => OwnerCb::CloseNow(ShiftId(parse_id(f.next())?)),
+            "i" => OwnerCb::CloseConfirm {
+                shift: ShiftId(parse_id(f.next())?),
+                at: parse_id(f.next())?,
+            },
+            "y" => OwnerCb::ReviewApprove(ShiftId(parse_id(f.next())?)),
+            "rc" => OwnerCb::ReviewChange(ShiftId(parse_id(f.next())?)),
+            "rk" => OwnerCb::ReviewConfirm {
+                shift: ShiftId(parse_id(f.next())?),
+                at: parse_id(f.next())?,
+            },
+            "rl" => OwnerCb::ReviewList,
             _ => return None,
         };
         f.next().is_none().then_some(cb)
@@ -201,6 +241,22 @@ mod tests {
                 });
             }
             all.extend([
+                OwnerCb::CloseShift(ShiftId(id)),
+                OwnerCb::CloseNow(ShiftId(id)),
+                OwnerCb::ReviewApprove(ShiftId(id)),
+                OwnerCb::ReviewChange(ShiftId(id)),
+            ]);
+            for at in [i64::MIN, 0, i64::MAX] {
+                all.push(OwnerCb::CloseConfirm {
+                    shift: ShiftId(id),
+                    at,
+                });
+                all.push(OwnerCb::ReviewConfirm {
+                    shift: ShiftId(id),
+                    at,
+                });
+            }
+            all.extend([
                 OwnerCb::Site(site),
                 OwnerCb::EditMenu(site),
                 OwnerCb::JoinLink(site),
@@ -231,6 +287,7 @@ mod tests {
             OwnerCb::Now,
             OwnerCb::Reports,
             OwnerCb::ReportEmployees,
+            OwnerCb::ReviewList,
         ]);
         all
     }
@@ -260,9 +317,16 @@ mod tests {
             OwnerCb::ReportEmployees => 18,
             OwnerCb::ReportScope(_) => 19,
             OwnerCb::Report { .. } => 20,
+            OwnerCb::CloseShift(_) => 21,
+            OwnerCb::CloseNow(_) => 22,
+            OwnerCb::CloseConfirm { .. } => 23,
+            OwnerCb::ReviewApprove(_) => 24,
+            OwnerCb::ReviewChange(_) => 25,
+            OwnerCb::ReviewConfirm { .. } => 26,
+            OwnerCb::ReviewList => 27,
         }
     }
-    const VARIANTS: usize = 21;
+    const VARIANTS: usize = 28;
 
     #[test]
     fn every_button_fits_and_round_trips() {
@@ -301,6 +365,12 @@ mod tests {
             "1oz:256",
             "1on:1",
             "1os:99999999999999999999",
+            "1od:",
+            "1oi:1",
+            "1oi:1:x",
+            "1ork:1",
+            "1orc:1:2",
+            "1orl:1",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
@@ -349,6 +419,15 @@ mod tests {
             Just(OwnerCb::NewSite),
             Just(OwnerCb::Create),
             Just(OwnerCb::Now),
+            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::CloseConfirm {
+                shift: ShiftId(s),
+                at
+            }),
+            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::ReviewConfirm {
+                shift: ShiftId(s),
+                at
+            }),
+            any::<i64>().prop_map(|s| OwnerCb::ReviewChange(ShiftId(s))),
         ]
     }
 

@@ -5,6 +5,7 @@
 mod basics;
 mod dialogue;
 mod employee;
+mod forgotten;
 mod journey;
 mod owner;
 mod reliability;

@@ -196,7 +196,7 @@ async fn migrations_are_idempotent() {
         .fetch_one(db.store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 3);
+    assert_eq!(applied, 4);
     // A second store on the same file sees the schema as current too.
     let again = SqliteStore::connect(&url_of(&db.path())).await.unwrap();
     again.migrate().await.unwrap();

@@ -81,7 +81,7 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
     // an automatic close to both, whatever the site's setting.
     let notice = w
         .app
-        .shift_notice(shift.id, w.site.id, None)
+        .open_close_notice(shift.id, w.site.id, None)
         .await
         .unwrap()
         .unwrap();
@@ -91,11 +91,12 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
         (w.site.id, w.employee.id, w.owner.id)
     );
     assert_eq!((notice.tell_owner, notice.tell_employee), (true, false));
-    let told = |n: Option<app::workplaces::ShiftNotice>| n.map(|n| (n.tell_owner, n.tell_employee));
+    let told =
+        |n: Option<app::workplaces::OpenCloseNotice>| n.map(|n| (n.tell_owner, n.tell_employee));
     assert_eq!(
         told(
             w.app
-                .shift_notice(shift.id, w.site.id, Some(true))
+                .open_close_notice(shift.id, w.site.id, Some(true))
                 .await
                 .unwrap()
         ),
@@ -103,13 +104,16 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
     );
     assert_eq!(
         w.app
-            .shift_notice(ShiftId(999_999), w.site.id, None)
+            .open_close_notice(ShiftId(999_999), w.site.id, None)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        w.app.shift_notice(shift.id, other.id, None).await.unwrap(),
+        w.app
+            .open_close_notice(shift.id, other.id, None)
+            .await
+            .unwrap(),
         None,
         "the shift is not at that site"
     );
@@ -120,7 +124,7 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
     assert_eq!(
         told(
             w.app
-                .shift_notice(shift.id, w.site.id, Some(false))
+                .open_close_notice(shift.id, w.site.id, Some(false))
                 .await
                 .unwrap()
         ),
@@ -129,7 +133,7 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
     assert_eq!(
         told(
             w.app
-                .shift_notice(shift.id, w.site.id, Some(true))
+                .open_close_notice(shift.id, w.site.id, Some(true))
                 .await
                 .unwrap()
         ),
@@ -151,13 +155,18 @@ pub async fn employee_views_through_staffpro(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        told(w.app.shift_notice(own.id, w.site.id, None).await.unwrap()),
+        told(
+            w.app
+                .open_close_notice(own.id, w.site.id, None)
+                .await
+                .unwrap()
+        ),
         None
     );
     assert_eq!(
         told(
             w.app
-                .shift_notice(own.id, w.site.id, Some(true))
+                .open_close_notice(own.id, w.site.id, Some(true))
                 .await
                 .unwrap()
         ),
