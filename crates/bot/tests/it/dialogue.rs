@@ -457,3 +457,31 @@ async fn who_is_told_about_a_shift_and_how_long_it_was() {
     );
     h.shutdown().await;
 }
+
+/// The newer dialogues follow the same rule: closing someone's shift from "On shift now" can be
+/// cancelled at its confirmation, which names what was cancelled; the shift keeps running.
+#[tokio::test]
+async fn closing_someones_shift_is_cancelled_at_its_confirmation() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(5900);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    let ivan_tg = FakeUser::ru(5901);
+    let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
+    h.location(&ivan_tg, 0.0, 5.0).await;
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "👀 Сейчас на сменах").await;
+    let out = h.tap(&anna, last(&out), "🔴 Закрыть: Иван").await;
+    let question = last(&out).clone();
+    h.tap(&anna, &question, "Сейчас").await;
+    let confirm = now_(&h, &question);
+    assert_eq!(buttons(&confirm), ["✅ Закрыть смену", "Отмена"]);
+    h.tap(&anna, &confirm, "Отмена").await;
+    assert_eq!(
+        now_(&h, &confirm).text(),
+        "Закрытие смены сотрудника отменено."
+    );
+    assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
+    assert!(h.app.running_shift(&ivan).await.unwrap().is_some());
+    h.shutdown().await;
+}
