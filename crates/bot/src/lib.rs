@@ -38,7 +38,8 @@ const REMEMBER_UPDATES: chrono::Duration = chrono::Duration::hours(48);
 /// (below the 30 s most supervisors wait before killing a process).
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 
-#[derive(Debug, Clone)]
+/// `Debug` leaves the token and the webhook secret out: configs end up in logs.
+#[derive(Clone)]
 pub struct BotConfig {
     pub token: String,
     /// Another Bot API server (self-hosted, or a fake in tests).
@@ -46,12 +47,52 @@ pub struct BotConfig {
     pub webhook: Option<WebhookConfig>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebhookConfig {
     /// The public URL Telegram posts to; its path is served by our HTTP server.
     pub url: url::Url,
     /// Checked against `X-Telegram-Bot-Api-Secret-Token`.
     pub secret: String,
+}
+
+impl std::fmt::Debug for BotConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotConfig")
+            .field("token", &"[redacted]")
+            .field("api_url", &self.api_url)
+            .field("webhook", &self.webhook)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token_or_the_webhook_secret() {
+        let config = BotConfig {
+            token: "123456:SECRET-TOKEN".into(),
+            api_url: None,
+            webhook: Some(WebhookConfig {
+                url: url::Url::parse("https://example.org/hook").unwrap(),
+                secret: "hook-secret-value".into(),
+            }),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("SECRET-TOKEN"), "{shown}");
+        assert!(!shown.contains("hook-secret-value"), "{shown}");
+        assert!(shown.contains("https://example.org/hook"), "{shown}");
+    }
 }
 
 fn allowed_updates() -> Vec<AllowedUpdate> {
