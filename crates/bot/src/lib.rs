@@ -68,7 +68,7 @@ impl std::fmt::Debug for BotConfig {
 impl std::fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookConfig")
-            .field("url", &self.url)
+            .field("url", &self.url.as_str())
             .field("secret", &"[redacted]")
             .finish()
     }
