@@ -171,7 +171,13 @@ pub struct UpdateSite {
     pub opens_at: Option<String>,
     pub closes_at: Option<String>,
     pub time_zone: Option<String>,
+    /// The new hourly rate, in minor units of the site's currency (the new one when `currency`
+    /// changes too). Applies to shifts opened from now on; running and past shifts keep theirs.
     pub hourly_rate_minor: Option<i64>,
+    /// ISO 4217 code. A new currency applies to shifts opened from now on only: running and
+    /// past shifts keep the rate and currency they were opened with, and reports and earnings
+    /// show their pay in it (a separate amount per currency). Send `hourly_rate_minor` with it,
+    /// since the rate is read in minor units of the currency.
     pub currency: Option<String>,
     pub active: Option<bool>,
     pub notify_owner: Option<bool>,
@@ -570,7 +576,8 @@ pub struct Summary {
     pub employees: Vec<EmployeeSummary>,
 }
 
-/// Everything in the report together; pay is one amount per currency.
+/// Everything in the report together; pay is one amount per currency (by currency code), each
+/// shift counted in the currency it was paid in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Totals {
     pub shifts: i64,
@@ -584,7 +591,10 @@ pub struct SiteSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    pub pay: Money,
+    /// One amount per currency the site's shifts were paid in, by currency code: each shift
+    /// keeps the currency it was opened in, so a site whose currency changed within the period
+    /// has two amounts (never added together); empty without shifts.
+    pub pay: Vec<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -593,7 +603,7 @@ pub struct EmployeeSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    /// One amount per currency the employee was paid in.
+    /// One amount per currency the employee was paid in, by currency code.
     pub pay: Vec<Money>,
 }
 
@@ -615,7 +625,7 @@ impl From<app::reports::Summary> for Summary {
                     name: x.name,
                     shifts: x.shifts,
                     worked_minutes: x.worked_minutes,
-                    pay: x.pay.into(),
+                    pay: x.pay.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
             employees: s

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
-    Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
+    Currency, Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
     RecordedLocation, Shift, ShiftId, ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
 };
 
@@ -105,11 +105,13 @@ pub struct SiteRange {
     pub to: DateTime<Utc>,
 }
 
-/// Finished shifts of one employee at one site within a range.
+/// Finished shifts of one employee at one site within a range, in one currency: each shift
+/// keeps the currency it was opened in, so a site whose currency changed has a row per currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShiftTotals {
     pub site_id: SiteId,
     pub employee_id: UserId,
+    pub currency: Currency,
     pub shifts: i64,
     pub worked_minutes: i64,
     pub pay_minor: i64,
@@ -208,8 +210,8 @@ pub trait ShiftStore: Send + Sync + 'static {
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
     /// Bulk load of finished shifts in one transaction; returns how many were stored.
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
-    /// Finished (closed or auto-closed) shifts per site and employee in the ranges, of one
-    /// employee when given.
+    /// Finished (closed or auto-closed) shifts per site, employee and currency (the shift's own)
+    /// in the ranges, of one employee when given; ordered by site, employee, currency.
     async fn shift_totals(
         &self,
         ranges: &[SiteRange],

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "update claims",
         include_str!("../migrations/20261201000001_update_claims.sql"),
     ),
+    (
+        20261201000003,
+        "totals by currency",
+        include_str!("../migrations/20261201000003_totals_by_currency.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

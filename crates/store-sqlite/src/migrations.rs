@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "update claims",
         include_str!("../migrations/0003_update_claims.sql"),
     ),
+    (
+        5,
+        "totals by currency",
+        include_str!("../migrations/0005_totals_by_currency.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

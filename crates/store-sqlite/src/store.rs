@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::site::format_time_of_day;
 use domain::{
-    Language, PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId,
+    Currency, Language, PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId,
     ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
 };
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
@@ -29,24 +29,25 @@ use sqlx::{QueryBuilder, Row};
 /// 32,766-parameter limit, and one statement text for every full chunk keeps it prepared.
 const IMPORT_CHUNK: usize = 500;
 
-/// Finished shifts per site and employee over per-site ranges, bound as one JSON parameter
-/// `[[site_id, from, to], ...]`, and `?2`, one employee or NULL for everyone. CROSS JOIN keeps the
-/// ranges as the outer loop (SQLite does not reorder it), so each range is one seek into the
-/// covering index `shifts_by_site_start` (which carries `employee_id` for the filter too) and the
-/// table itself is never read.
+/// Finished shifts per site, employee and currency over per-site ranges, bound as one JSON
+/// parameter `[[site_id, from, to], ...]`, and `?2`, one employee or NULL for everyone. CROSS JOIN
+/// keeps the ranges as the outer loop (SQLite does not reorder it), so each range is one seek into
+/// the covering index `shifts_by_site_start` (which carries `employee_id` for the filter and
+/// `currency` for the grouping too) and the table itself is never read. Each shift counts in its
+/// own currency (copied at open), never the site's current one.
 const SHIFT_TOTALS: &str = "WITH ranges (site_id, t_from, t_to) AS ( \
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
                 json_extract(value, '$[2]') \
          FROM json_each(?1)) \
-     SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
+     SELECT s.site_id, s.employee_id, s.currency, COUNT(*) AS shifts, \
             COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
             COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
      FROM ranges AS r CROSS JOIN shifts AS s \
      WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
        AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
        AND (?2 IS NULL OR s.employee_id = ?2) \
-     GROUP BY s.site_id, s.employee_id \
-     ORDER BY s.site_id, s.employee_id";
+     GROUP BY s.site_id, s.employee_id, s.currency \
+     ORDER BY s.site_id, s.employee_id, s.currency";
 
 /// A row a new row points at.
 #[derive(Debug, Clone, Copy)]
@@ -845,9 +846,14 @@ impl ShiftStore for SqliteStore {
                 let get = |c: &str| -> StoreResult<i64> {
                     row.try_get(c).map_err(|e| error::bad_row("shifts", e))
                 };
+                let currency: String = row
+                    .try_get("currency")
+                    .map_err(|e| error::bad_row("shifts", e))?;
                 Ok(ShiftTotals {
                     site_id: SiteId(get("site_id")?),
                     employee_id: UserId(get("employee_id")?),
+                    currency: Currency::parse(&currency)
+                        .map_err(|e| error::bad_row("shifts", e))?,
                     shifts: get("shifts")?,
                     worked_minutes: get("worked_minutes")?,
                     pay_minor: get("pay_minor")?,

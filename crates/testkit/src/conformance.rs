@@ -7,7 +7,7 @@
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
-//! bot state port's cases are in `bot_state`.
+//! bot state port's cases are in `bot_state`; money per currency in `money`.
 
 // A test suite: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -35,7 +35,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod bot_state;
+mod money;
 pub use bot_state::*;
+pub use money::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
 /// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
@@ -95,6 +97,11 @@ macro_rules! conformance_tests {
             live_status_shows_who_is_on_shift_and_who_is_late,
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
+        );
+        // Money per currency (`money`).
+        $crate::__conformance_cases!(
+            $make; run;
+            pay_is_totalled_in_the_currency_it_was_earned_in,
         );
         // The bot state port.
         $crate::__conformance_cases!(
@@ -1280,6 +1287,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e1.id,
+            currency: Currency::RUB,
             shifts: 3,
             worked_minutes: 1 + 2 + 4,
             pay_minor: pay(&[1, 2, 4]),
@@ -1287,6 +1295,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e2.id,
+            currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 8,
             pay_minor: pay(&[8]),
@@ -1294,6 +1303,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s2.id,
             employee_id: b.e1.id,
+            currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 64,
             pay_minor: pay(&[64]),
@@ -2070,6 +2080,7 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
     let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64]| ShiftTotals {
         site_id: site.id,
         employee_id: e.id,
+        currency: Currency::RUB,
         shifts,
         worked_minutes: minutes.iter().sum(),
         pay_minor: minutes.iter().map(|m| pay_minor(*m, RATE)).sum(),
@@ -2729,16 +2740,21 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         .summary(&w.owner, date("2026-12-01"), date("2026-12-31"), None)
         .await
         .unwrap();
-    let sites: Vec<(SiteId, i64, i64, Money)> = s
+    let sites: Vec<(SiteId, i64, i64, Vec<Money>)> = s
         .sites
         .iter()
-        .map(|x| (x.site_id, x.shifts, x.worked_minutes, x.pay))
+        .map(|x| (x.site_id, x.shifts, x.worked_minutes, x.pay.clone()))
         .collect();
     assert_eq!(
         sites,
         vec![
-            (msk_site.id, 3, 64 + 128 + 256, rub(pay(&[64, 128, 256]))),
-            (far_east.id, 2, 512 + 1024, rub(pay(&[512, 1024]))),
+            (
+                msk_site.id,
+                3,
+                64 + 128 + 256,
+                vec![rub(pay(&[64, 128, 256]))]
+            ),
+            (far_east.id, 2, 512 + 1024, vec![rub(pay(&[512, 1024]))]),
         ]
     );
     assert_eq!(s.sites[0].name, "Склад №1");
@@ -3254,14 +3270,17 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
     let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
     let check = |e: Earnings, expected: &[(&Site, &[i64])]| {
-        let got: Vec<(SiteId, i64, i64, Money)> = e
+        let got: Vec<(SiteId, i64, i64, Vec<Money>)> = e
             .per_site
             .iter()
-            .map(|s| (s.site.id, s.shifts, s.worked_minutes, s.pay))
+            .map(|s| (s.site.id, s.shifts, s.worked_minutes, s.pay.clone()))
             .collect();
-        let want: Vec<(SiteId, i64, i64, Money)> = expected
+        let want: Vec<(SiteId, i64, i64, Vec<Money>)> = expected
             .iter()
-            .map(|(site, m)| (site.id, m.len() as i64, m.iter().sum::<i64>(), rub(pay(m))))
+            .map(|(site, m)| {
+                let shifts = m.len() as i64;
+                (site.id, shifts, m.iter().sum::<i64>(), vec![rub(pay(m))])
+            })
             .collect();
         assert_eq!(got, want);
         let all: Vec<i64> = expected

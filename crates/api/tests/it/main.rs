@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 mod errors;
 mod isolation;
+mod money;
 mod ops;
 mod resources;
 

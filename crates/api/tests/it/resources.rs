@@ -583,9 +583,9 @@ async fn summary_adds_up_finished_shifts(backend: Backend) {
                        "pay": [{"minor": 278_833 + 60_000 + 70_000, "currency": "RUB"}]},
             "sites": [
                 {"site_id": cafe_id, "name": "Кафе", "shifts": 2, "worked_minutes": 598,
-                 "pay": {"minor": 348_833, "currency": "RUB"}},
+                 "pay": [{"minor": 348_833, "currency": "RUB"}]},
                 {"site_id": depot_id, "name": "Склад", "shifts": 1, "worked_minutes": 60,
-                 "pay": {"minor": 60_000, "currency": "RUB"}},
+                 "pay": [{"minor": 60_000, "currency": "RUB"}]},
             ],
             "employees": [
                 {"employee_id": anna.id.0, "name": "Anna", "shifts": 1, "worked_minutes": 120,

@@ -7,7 +7,7 @@ use crate::args;
 use crate::callback::button;
 use crate::common::JOIN_PREFIX;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::html;
+use crate::format::{html, money};
 use crate::keyboards::inline;
 use crate::state::State;
 use app::AppError;
@@ -245,10 +245,20 @@ async fn save(ctx: &Ctx<'_>, id: SiteId, field: Field, value: Value) -> HandlerR
         .await
     {
         Ok(site) => {
-            let text = ctx.tf(
+            // The rate as stored, in the site's own currency.
+            let shown = match field {
+                Field::Rate => money(ctx.lang(), site.settings.hourly_rate),
+                _ => value.display(ctx),
+            };
+            let mut text = ctx.tf(
                 "site-edit-saved",
-                args!["field" => ctx.t(field.label_id()), "value" => value.display(ctx)],
+                args!["field" => ctx.t(field.label_id()), "value" => shown],
             );
+            if field == Field::Rate {
+                // Shifts copy the rate and currency when they open.
+                text.push('\n');
+                text.push_str(&ctx.t("site-edit-rate-new-shifts"));
+            }
             // With the menu: a location keyboard may have to go away. The change is stored, so
             // the dialogue ends even if these messages fail.
             let shown = match ctx.send_with_menu(&text).await {

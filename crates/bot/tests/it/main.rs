@@ -5,5 +5,6 @@
 mod basics;
 mod employee;
 mod journey;
+mod money;
 mod owner;
 mod support;

@@ -196,7 +196,11 @@ async fn migrations_are_idempotent() {
         .fetch_one(db.store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 3);
+    // Each migration once: as many as there are files in the folder.
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(usize::try_from(applied).unwrap(), files);
     // A second store on the same file sees the schema as current too.
     let again = SqliteStore::connect(&url_of(&db.path())).await.unwrap();
     again.migrate().await.unwrap();
