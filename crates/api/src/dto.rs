@@ -402,21 +402,31 @@ pub struct ShiftParams {
     /// Last local date (YYYY-MM-DD) a shift started on.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Page size, 1 to 500 (default 100).
+    /// Page size, 1 to 500 (default 100); 0 or more than 500 is refused (422 naming `limit`).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    pub offset: Option<u32>,
+    /// Where the page starts: the cursor after the previous page's last row, taken from that
+    /// page's `Link: <…>; rel="next"` header (following the link as a whole gives the next page
+    /// with the same filters). Opaque; an unreadable one is refused (422 naming `after`).
+    #[param(example = "1793516400000000_42")]
+    pub after: Option<String>,
+    /// Retired: lists page with `after`. A request with `offset` is refused (422 naming it).
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
 }
 
 impl ShiftParams {
-    pub fn into_query(self) -> Result<app::service::ShiftQuery, ValueError> {
+    pub fn into_query(self) -> Result<app::service::ShiftQuery, crate::ApiError> {
+        let (limit, after) =
+            crate::paging::read(self.limit, self.after.as_deref(), self.offset.as_deref())?;
         Ok(app::service::ShiftQuery {
             site_id: self.site_id.map(domain::SiteId),
             employee_id: self.employee_id.map(domain::UserId),
             status: self.status.map(Into::into),
             from: parse_opt_date("from", self.from.as_deref())?,
             to: parse_opt_date("to", self.to.as_deref())?,
-            limit: self.limit,
-            offset: self.offset,
+            limit,
+            after,
         })
     }
 }
@@ -530,21 +540,31 @@ pub struct PlanParams {
     /// Last local date (YYYY-MM-DD) a plan starts on.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Page size, 1 to 500 (default 100).
+    /// Page size, 1 to 500 (default 100); 0 or more than 500 is refused (422 naming `limit`).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    pub offset: Option<u32>,
+    /// Where the page starts: the cursor after the previous page's last row, taken from that
+    /// page's `Link: <…>; rel="next"` header (following the link as a whole gives the next page
+    /// with the same filters). Opaque; an unreadable one is refused (422 naming `after`).
+    #[param(example = "1793516400000000_42")]
+    pub after: Option<String>,
+    /// Retired: lists page with `after`. A request with `offset` is refused (422 naming it).
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
 }
 
 impl PlanParams {
-    pub fn into_query(self) -> Result<app::service::PlanQuery, ValueError> {
+    pub fn into_query(self) -> Result<app::service::PlanQuery, crate::ApiError> {
+        let (limit, after) =
+            crate::paging::read(self.limit, self.after.as_deref(), self.offset.as_deref())?;
         Ok(app::service::PlanQuery {
             site_id: self.site_id.map(domain::SiteId),
             employee_id: self.employee_id.map(domain::UserId),
             status: self.status.map(Into::into),
             from: parse_opt_date("from", self.from.as_deref())?,
             to: parse_opt_date("to", self.to.as_deref())?,
-            limit: self.limit,
-            offset: self.offset,
+            limit,
+            after,
         })
     }
 }

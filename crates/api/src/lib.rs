@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod paging;
 pub mod routes;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};

@@ -9,6 +9,7 @@
 //! its own transaction or constraint and answers with a typed `StoreError`.
 
 use crate::StoreError;
+use crate::paging::Cursor;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
@@ -66,7 +67,9 @@ pub struct ShiftFilter {
     pub started_from: Option<DateTime<Utc>>,
     pub started_before: Option<DateTime<Utc>>,
     pub limit: u32,
-    pub offset: u32,
+    /// Only shifts after this one in the listing's order (newest first): started earlier, or at
+    /// the same instant with a smaller id.
+    pub after: Option<Cursor>,
 }
 
 /// A plan being created.
@@ -87,7 +90,9 @@ pub struct PlanFilter {
     pub starts_before: Option<DateTime<Utc>>,
     pub ends_after: Option<DateTime<Utc>>,
     pub limit: u32,
-    pub offset: u32,
+    /// Only plans after this one in the listing's order (earliest first): starting later, or at
+    /// the same instant with a larger id.
+    pub after: Option<Cursor>,
 }
 
 /// An employee with the sites (of the asked scope) they have access to.
@@ -206,7 +211,7 @@ pub trait ShiftStore: Send + Sync + 'static {
     async fn active_shifts(&self) -> StoreResult<Vec<Shift>>;
     /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile).
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift>;
-    /// Newest first.
+    /// Newest first: by start, then id, both descending; at most `limit`, after `after`.
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
     /// Bulk load of finished shifts in one transaction; returns how many were stored.
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
@@ -233,7 +238,7 @@ pub trait PlanStore: Send + Sync + 'static {
         from: PlanStatus,
         to: PlanStatus,
     ) -> StoreResult<PlannedShift>;
-    /// Ordered by start, earliest first.
+    /// Earliest first: by start, then id, both ascending; at most `limit`, after `after`.
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
     /// Marks `planned` plans that ended before `before` as missed; returns how many.
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64>;

@@ -1,6 +1,7 @@
 //! What people ask the bot most: an employee's status and earnings, the owner's live view of who
 //! is on shift (and who is late), and reports for a named period.
 
+use crate::paging::{Cursor, every_page};
 use crate::reports::{ReportFilter, Summary, Tally};
 use crate::service::local_range;
 use crate::{AppError, PlanFilter, ShiftFilter, SiteRange, StaffPro};
@@ -173,26 +174,41 @@ impl StaffPro {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let active = self
-            .store()
-            .list_shifts(&ShiftFilter {
-                site_ids: ids.clone(),
-                status: Some(ShiftStatus::Active),
-                limit: crate::service::MAX_PAGE,
-                ..ShiftFilter::default()
-            })
-            .await?;
-        let late = self
-            .store()
-            .list_planned(&PlanFilter {
-                site_ids: ids,
-                status: Some(PlanStatus::Planned),
-                starts_before: Some(now - LATE_AFTER),
-                ends_after: Some(now),
-                limit: crate::service::MAX_PAGE,
-                ..PlanFilter::default()
-            })
-            .await?;
+        // Everyone on shift and everyone late, however many: read page by page.
+        let store = self.store();
+        let ids = &ids;
+        let active = every_page(
+            |after, limit| async move {
+                store
+                    .list_shifts(&ShiftFilter {
+                        site_ids: ids.clone(),
+                        status: Some(ShiftStatus::Active),
+                        limit,
+                        after,
+                        ..ShiftFilter::default()
+                    })
+                    .await
+            },
+            |s| Cursor::new(s.started_at, s.id.0),
+        )
+        .await?;
+        let late = every_page(
+            |after, limit| async move {
+                store
+                    .list_planned(&PlanFilter {
+                        site_ids: ids.clone(),
+                        status: Some(PlanStatus::Planned),
+                        starts_before: Some(now - LATE_AFTER),
+                        ends_after: Some(now),
+                        limit,
+                        after,
+                        ..PlanFilter::default()
+                    })
+                    .await
+            },
+            |p| Cursor::new(p.starts_at, p.id.0),
+        )
+        .await?;
         let mut people: Vec<UserId> = active.iter().map(|s| s.employee_id).collect();
         people.extend(late.iter().map(|p| p.employee_id));
         let users: BTreeMap<UserId, User> = self

@@ -544,9 +544,9 @@ impl ShiftStore for PgStore {
             return Ok(Vec::new());
         }
         let limit = i64::from(f.limit);
-        let offset = i64::from(f.offset);
-        // One ordered index walk per site (LATERAL), each cut at the page end, then merged: a
-        // page of the newest shifts costs the page size per site, not every shift of the sites.
+        // One ordered index walk per site (LATERAL, on `shifts_by_site_start`, keyed by site,
+        // start and id), each cut at the page size after the cursor, then merged: a page costs
+        // the page size per site, however deep into the listing it is.
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT page.* FROM UNNEST(");
         q.push_bind(ids(&f.site_ids, |s| s.0));
         q.push(concat!(
@@ -566,12 +566,17 @@ impl ShiftStore for PgStore {
         if let Some(before) = f.started_before {
             q.push(" AND shifts.started_at < ").push_bind(before);
         }
+        if let Some(after) = f.after {
+            q.push(" AND (shifts.started_at, shifts.id) < (")
+                .push_bind(after.at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY shifts.started_at DESC, shifts.id DESC LIMIT ")
-            .push_bind(limit.saturating_add(offset));
+            .push_bind(limit);
         q.push(") AS page ORDER BY page.started_at DESC, page.id DESC LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
+            .push_bind(limit);
         let rows: Vec<ShiftRow> = q
             .build_query_as()
             .fetch_all(&self.pool)
@@ -709,10 +714,15 @@ impl PlanStore for PgStore {
         if let Some(after) = f.ends_after {
             q.push(" AND ends_at > ").push_bind(after);
         }
+        if let Some(after) = f.after {
+            q.push(" AND (starts_at, id) > (")
+                .push_bind(after.at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY starts_at, id LIMIT ")
-            .push_bind(i64::from(f.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(f.offset));
+            .push_bind(i64::from(f.limit));
         let rows: Vec<PlanRow> = q
             .build_query_as()
             .fetch_all(&self.pool)

@@ -763,10 +763,15 @@ impl ShiftStore for SqliteStore {
         if let Some(before) = filter.started_before {
             q.push(" AND started_at < ").push_bind(micros(before));
         }
+        if let Some(after) = filter.after {
+            q.push(" AND (started_at, id) < (")
+                .push_bind(micros(after.at))
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY started_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(filter.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(filter.offset));
+            .push_bind(i64::from(filter.limit));
         let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
         all(found, rows::shift)
     }
@@ -976,10 +981,15 @@ impl PlanStore for SqliteStore {
         if let Some(after) = filter.ends_after {
             q.push(" AND ends_at > ").push_bind(micros(after));
         }
+        if let Some(after) = filter.after {
+            q.push(" AND (starts_at, id) > (")
+                .push_bind(micros(after.at))
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY starts_at, id LIMIT ")
-            .push_bind(i64::from(filter.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(filter.offset));
+            .push_bind(i64::from(filter.limit));
         let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
         all(found, rows::plan)
     }

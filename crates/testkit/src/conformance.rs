@@ -7,7 +7,8 @@
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
-//! bot state port's cases are in `bot_state`; money per currency in `money`.
+//! bot state port's cases are in `bot_state`; money per currency in `money`; keyset paging in
+//! `paging`.
 
 // A test suite: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,7 +19,7 @@ use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
 use app::status::{Earnings, EmployeeStatus, LocationIntent, RunningShift, SiteLive};
 use app::{
-    AppError, CloseShiftError, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
+    AppError, CloseShiftError, Cursor, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
     NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
     ShiftTotals, SiteRange, StaffPro, Store, StoreError,
 };
@@ -36,8 +37,10 @@ use std::sync::Arc;
 
 mod bot_state;
 mod money;
+mod paging;
 pub use bot_state::*;
 pub use money::*;
+pub use paging::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
 /// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
@@ -98,10 +101,13 @@ macro_rules! conformance_tests {
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
         );
-        // Money per currency (`money`).
+        // Money per currency (`money`) and keyset paging (`paging`).
         $crate::__conformance_cases!(
             $make; run;
             pay_is_totalled_in_the_currency_it_was_earned_in,
+            shift_pages_over_two_zones_give_every_row_once_in_order,
+            plan_pages_over_two_zones_give_every_row_once_in_order,
+            everyone_on_shift_is_listed_past_one_page,
         );
         // The bot state port.
         $crate::__conformance_cases!(
@@ -1118,31 +1124,46 @@ pub async fn list_shifts_filters_and_paging(store: Arc<dyn Store>) {
     let starts: Vec<DateTime<Utc>> = window.iter().map(|s| s.started_at).collect();
     assert_eq!(starts, vec![at(25), at(24)]);
 
-    // Pages cut the same order.
+    // Pages after a cursor cut the same order, ties at one instant included (two shifts start
+    // at t0), each row on exactly one page.
     let mut paged = Vec::new();
-    for page in 0..4 {
+    let mut after = None;
+    for _ in 0..4 {
         let part = store
             .list_shifts(&ShiftFilter {
                 limit: 2,
-                offset: page * 2,
+                after,
                 ..shift_filter(vec![b.s1.id, b.s2.id])
             })
             .await
             .unwrap();
         assert!(part.len() <= 2);
+        after = part.last().map(|s| Cursor::new(s.started_at, s.id.0));
         paged.extend(part);
     }
     assert_eq!(shift_ids(&paged), shift_ids(&all));
+    // After the last row there is nothing; after the first of a tie, the other.
+    let last = all.last().unwrap();
     assert!(
         store
             .list_shifts(&ShiftFilter {
-                offset: 6,
+                after: Some(Cursor::new(last.started_at, last.id.0)),
                 ..shift_filter(vec![b.s1.id, b.s2.id])
             })
             .await
             .unwrap()
             .is_empty()
     );
+    let tie = &all[all.len() - 2];
+    assert_eq!(tie.started_at, last.started_at);
+    let rest = store
+        .list_shifts(&ShiftFilter {
+            after: Some(Cursor::new(tie.started_at, tie.id.0)),
+            ..shift_filter(vec![b.s1.id, b.s2.id])
+        })
+        .await
+        .unwrap();
+    assert_eq!(shift_ids(&rest), vec![last.id]);
 }
 
 pub async fn import_finished_shifts_round_trip(store: Arc<dyn Store>) {
@@ -1590,20 +1611,31 @@ pub async fn list_planned_filters_and_paging(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(plan_ids(&running), vec![made[0].id, made[4].id]);
 
+    // Pages after a cursor, ties at one instant included (two plans start at d(0, 6)).
     let mut paged = Vec::new();
-    for page in 0..3 {
-        paged.extend(
-            store
-                .list_planned(&PlanFilter {
-                    limit: 2,
-                    offset: page * 2,
-                    ..plan_filter(vec![b.s1.id, b.s2.id])
-                })
-                .await
-                .unwrap(),
-        );
+    let mut after = None;
+    for _ in 0..3 {
+        let part = store
+            .list_planned(&PlanFilter {
+                limit: 2,
+                after,
+                ..plan_filter(vec![b.s1.id, b.s2.id])
+            })
+            .await
+            .unwrap();
+        assert!(part.len() <= 2);
+        after = part.last().map(|p| Cursor::new(p.starts_at, p.id.0));
+        paged.extend(part);
     }
     assert_eq!(plan_ids(&paged), plan_ids(&all));
+    let rest = store
+        .list_planned(&PlanFilter {
+            after: Some(Cursor::new(all[0].starts_at, all[0].id.0)),
+            ..plan_filter(vec![b.s1.id, b.s2.id])
+        })
+        .await
+        .unwrap();
+    assert_eq!(plan_ids(&rest), plan_ids(&all[1..]));
 }
 
 pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
@@ -2581,8 +2613,8 @@ pub async fn plan_rules_through_staffpro(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0].id, again.id);
+    assert_eq!(listed.items.len(), 2);
+    assert_eq!(listed.items[0].id, again.id);
 }
 
 pub async fn concurrent_overlapping_plans_through_staffpro(store: Arc<dyn Store>) {
@@ -2816,7 +2848,7 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let minutes: Vec<Option<i64>> = dec31.iter().map(|s| s.worked_minutes).collect();
+    let minutes: Vec<Option<i64>> = dec31.items.iter().map(|s| s.worked_minutes).collect();
     assert_eq!(minutes, vec![Some(64), Some(512)]);
 }
 
@@ -2925,6 +2957,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
             .shifts_for(&rival, &ShiftQuery::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(
@@ -2932,6 +2965,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
             .plans_for(&rival, &PlanQuery::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(w.app.employees_for(&rival, None).await.unwrap().is_empty());
@@ -2953,7 +2987,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
         .shifts_for(&w.owner, &ShiftQuery::default())
         .await
         .unwrap();
-    assert_eq!(owner_shifts.len(), 1);
+    assert_eq!(owner_shifts.items.len(), 1);
 }
 
 pub async fn api_tokens_issue_authenticate_revoke(store: Arc<dyn Store>) {

@@ -17,6 +17,7 @@ mod errors;
 mod isolation;
 mod money;
 mod ops;
+mod paging;
 mod resources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -649,9 +649,13 @@ async fn summary_adds_up_finished_shifts(backend: Backend) {
     assert_eq!(list[2]["pay_minor"], 278_833);
     assert!(list[2]["end_location"].is_object());
     assert_eq!(list[0]["employee_id"], anna.id.0);
-    let page = s
-        .get("/api/v1/shifts?status=closed&limit=1&offset=1", &token)
-        .await;
-    assert_eq!(page.json.as_array().unwrap().len(), 1);
-    assert_eq!(page.json[0]["id"], list[1]["id"]);
+    let first = s.get("/api/v1/shifts?status=closed&limit=1", &token).await;
+    assert_eq!(first.json, json!([list[0].clone()]));
+    let link = first.header("link").unwrap();
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+        .unwrap();
+    let page = s.get(next, &token).await;
+    assert_eq!(page.json, json!([list[1].clone()]));
 }
