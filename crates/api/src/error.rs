@@ -130,13 +130,52 @@ impl ApiError {
                 "method_not_allowed",
                 "this method is not allowed on this resource",
             ),
+            StatusCode::REQUEST_TIMEOUT => return Self::request_timeout(),
             StatusCode::PAYLOAD_TOO_LARGE => return Self::payload_too_large(),
+            StatusCode::URI_TOO_LONG => (
+                "uri_too_long",
+                "the request target (path and query) is too long",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                "headers_too_large",
+                "the request headers are too many or too large",
+            ),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => return Self::unsupported_media_type(),
             StatusCode::SERVICE_UNAVAILABLE => return Self::unavailable(),
             s if s.is_server_error() => return Self::internal(),
             _ => ("bad_request", "the request cannot be processed"),
         };
         Self::new(status, code, message)
+    }
+
+    /// The request body did not arrive in time.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body did not arrive in time",
+        )
+    }
+
+    /// The request was not answered in time (503: retrying later may succeed).
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; try again shortly",
+        )
+    }
+
+    /// The JSON body of this error.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&ErrorBody {
+            error: self.detail.clone(),
+        })
+        // Serializing three strings cannot fail; keep a valid body regardless.
+        .unwrap_or_else(|_| {
+            br#"{"error":{"code":"internal","message":"internal server error","field":null}}"#
+                .to_vec()
+        })
     }
 
     pub fn payload_too_large() -> Self {
@@ -262,12 +301,7 @@ impl From<PlanShiftError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&ErrorBody { error: self.detail })
-            // Serializing three strings cannot fail; keep a valid body regardless.
-            .unwrap_or_else(|_| {
-                br#"{"error":{"code":"internal","message":"internal server error","field":null}}"#
-                    .to_vec()
-            });
+        let body = self.body_bytes();
         let mut resp = (self.status, body).into_response();
         let headers = resp.headers_mut();
         headers.insert(

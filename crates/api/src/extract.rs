@@ -67,6 +67,8 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 fn body_rejection(r: BytesRejection) -> ApiError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::payload_too_large()
+    } else if crate::edge::is_body_timeout(&r) {
+        ApiError::request_timeout()
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -229,6 +231,14 @@ where
                                 .map(|(k, _)| k.to_owned())
                         });
                         (key, value.as_str(), *expected_type)
+                    }
+                    ErrorKind::InvalidUtf8InPathParam { key } => {
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_path",
+                            format!("{key} is not valid UTF-8 once percent-decoded"),
+                        )
+                        .with_field(key.clone()));
                     }
                     _ => {
                         return Err(ApiError::new(

@@ -1,23 +1,26 @@
 //! StaffProBot HTTP API: the axum router (JSON under `/api/v1`, probes, OpenAPI document and
-//! Swagger UI) and the server loop with graceful shutdown. Handlers only parse, call a use-case
-//! of `app::StaffPro` and render; every rule lives in the use-cases.
+//! Swagger UI) and the server loop with its time and size limits and graceful shutdown. Handlers
+//! only parse, call a use-case of `app::StaffPro` and render; every rule lives in the use-cases.
 
+mod bare_errors;
 pub mod docs;
 pub mod dto;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;
 pub mod routes;
+mod server;
 
+pub use edge::Limits;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use server::{serve, serve_with};
 
 use app::StaffPro;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::serve::ListenerExt;
-use std::future::Future;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -32,23 +35,26 @@ pub const DOCS_PATH: &str = "/docs";
 
 /// The OpenAPI document of every route `router` serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::openapi_router().into_openapi()
+    let mut doc = routes::openapi_router().into_openapi();
+    openapi::add_common_responses(&mut doc);
+    doc
 }
 
 /// The whole HTTP API over the use-cases. The result has no state left to provide and can be
 /// `.merge`d with other routers (metrics, webhooks); it holds the only fallback (JSON 404), so
 /// routers merged into it must not set one.
 pub fn router(app: StaffPro) -> Router {
-    let (api, openapi) = routes::openapi_router()
+    let (api, mut openapi) = routes::openapi_router()
         .with_state(Arc::new(app))
         .split_for_parts();
+    openapi::add_common_responses(&mut openapi);
     with_layers(api.merge(docs::routes(&openapi)))
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard
 /// for errors not rendered by us, panic catcher, access log (outermost, so it sees the final
 /// status of everything, panics included).
-fn with_layers(routes: Router) -> Router {
+pub(crate) fn with_layers(routes: Router) -> Router {
     routes
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
@@ -58,23 +64,6 @@ fn with_layers(routes: Router) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::access_log))
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    // Small JSON answers should leave at once rather than wait for Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 #[cfg(test)]

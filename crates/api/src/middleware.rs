@@ -10,23 +10,37 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::any::Any;
 use std::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
 
-/// Logs one line per request, labelled by the matched route (never the raw path, which would
-/// carry ids and make the label unbounded).
+/// One span per request (method, matched route, then status and latency) around everything the
+/// request logs, closed by one access line. Labelled by the matched route, never the raw path,
+/// which would carry ids and make the label unbounded. Probes (`/health`, `/ready`, `/metrics`)
+/// are polled every few seconds by orchestrators, so they log at DEBUG.
 pub async fn access_log(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let resp = next.run(req).await;
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("<unmatched>", |r| r.as_str())
+        .to_owned();
+    let probe = matches!(route.as_str(), "/health" | "/ready" | "/metrics");
+    let span = if probe {
+        tracing::debug_span!("http_request", method = %method, route = %route, status = Empty, latency_us = Empty)
+    } else {
+        tracing::info_span!("http_request", method = %method, route = %route, status = Empty, latency_us = Empty)
+    };
+    let resp = next.run(req).instrument(span.clone()).await;
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    tracing::info!(
-        target: "api::access",
-        method = %method,
-        route = route.as_ref().map_or("<unmatched>", |r| r.as_str()),
-        status = resp.status().as_u16(),
-        latency_us,
-        "request"
-    );
+    span.record("status", resp.status().as_u16());
+    span.record("latency_us", latency_us);
+    let _inside = span.enter();
+    if probe {
+        tracing::debug!(target: "api::access", "request");
+    } else {
+        tracing::info!(target: "api::access", "request");
+    }
     resp
 }
 

@@ -86,6 +86,12 @@ impl StaffPro {
             }
             Err(e) => return Err(e.into()),
         };
+        self.publish(DomainEvent::JoinRequested {
+            request_id: request.id,
+            site_id: site.id,
+            user_id: user.id,
+        })
+        .await;
         let owner = self
             .store()
             .user(site.owner_id)
@@ -126,18 +132,25 @@ impl StaffPro {
             Err(StoreError::NotFound(_)) => return Err(JoinError::AlreadyDecided),
             Err(e) => return Err(e.into()),
         };
+        if approve {
+            self.publish(DomainEvent::AccessChanged {
+                site_id: site.id,
+                employee_id: request.user_id,
+            })
+            .await;
+        }
+        self.publish(DomainEvent::JoinDecided {
+            request_id: request.id,
+            site_id: site.id,
+            user_id: request.user_id,
+            approved: approve,
+        })
+        .await;
         let employee = self
             .store()
             .user(request.user_id)
             .await?
             .ok_or(JoinError::Store(StoreError::NotFound("user")))?;
-        if approve {
-            self.publish(DomainEvent::AccessChanged {
-                site_id: site.id,
-                employee_id: employee.id,
-            })
-            .await;
-        }
         Ok(JoinDecided {
             request,
             site,

@@ -7,14 +7,16 @@ pub mod events;
 pub mod joining;
 pub mod paging;
 pub mod ports;
+pub mod readiness;
 pub mod reports;
 pub mod service;
 pub mod status;
 pub mod tokens;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, SetClock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
-pub use events::{DomainEvent, EventBus, EventSink, NoEvents};
+pub use events::{DomainEvent, EventBus, EventSink, NoEvents, Subscription};
 pub use paging::{Cursor, Page};
 pub use ports::*;
+pub use readiness::SchemaStatus;
 pub use service::{Policy, StaffPro};

@@ -240,8 +240,9 @@ pub trait PlanStore: Send + Sync + 'static {
     ) -> StoreResult<PlannedShift>;
     /// Earliest first: by start, then id, both ascending; at most `limit`, after `after`.
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
-    /// Marks `planned` plans that ended before `before` as missed; returns how many.
-    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Marks `planned` plans that ended before `before` as missed; returns them (as marked),
+    /// ordered by start then id.
+    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<Vec<PlannedShift>>;
 }
 
 /// Requests to join a site.

@@ -12,7 +12,7 @@ use domain::shift::worked_minutes;
 use domain::{
     AutoClosePolicy, Language, LocationFix, LocationPolicy, PersonName, PlanStatus, PlannedShift,
     PlannedShiftId, PlannedWindow, RecordedLocation, Shift, ShiftStatus, Site, SiteId, SitePatch,
-    SiteTimeZone, User, UserId,
+    SiteTimeZone, TelegramId, TokenLabel, User, UserId,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -126,18 +126,28 @@ impl StaffPro {
         name: &str,
         language: Language,
     ) -> Result<User, AppError> {
-        let user = self
+        let user = self.upsert_person(telegram_id, name, language).await?;
+        self.events
+            .publish(DomainEvent::UserChanged { user_id: user.id })
+            .await;
+        Ok(user)
+    }
+
+    async fn upsert_person(
+        &self,
+        telegram_id: i64,
+        name: &str,
+        language: Language,
+    ) -> Result<User, AppError> {
+        let telegram_id = TelegramId::new(telegram_id)?.get();
+        Ok(self
             .store
             .upsert_user(&NewUser {
                 telegram_id,
                 name: PersonName::new(name)?,
                 language,
             })
-            .await?;
-        self.events
-            .publish(DomainEvent::UserChanged { user_id: user.id })
-            .await;
-        Ok(user)
+            .await?)
     }
 
     /// Makes a person an owner, registering them if needed.
@@ -147,8 +157,13 @@ impl StaffPro {
         name: &str,
         language: Language,
     ) -> Result<User, AppError> {
-        let user = self.register_user(telegram_id, name, language).await?;
-        self.store.set_owner(user.id, true).await?;
+        let user = self.upsert_person(telegram_id, name, language).await?;
+        let flagged = self.store.set_owner(user.id, true).await;
+        // The person is stored (or refreshed) even if the flag failed: tell either way.
+        self.events
+            .publish(DomainEvent::UserChanged { user_id: user.id })
+            .await;
+        flagged?;
         Ok(User {
             is_owner: true,
             ..user
@@ -161,6 +176,7 @@ impl StaffPro {
         telegram_id: i64,
         label: &str,
     ) -> Result<(User, String), AppError> {
+        let label = TokenLabel::new(label)?;
         let user = self
             .store
             .user_by_telegram_id(telegram_id)
@@ -170,8 +186,11 @@ impl StaffPro {
             AppError::Store(StoreError::Other(format!("no randomness for a token: {e}")))
         })?;
         self.store
-            .insert_api_token(user.id, &tokens::hash(&token), label)
+            .insert_api_token(user.id, &tokens::hash(&token), label.as_str())
             .await?;
+        self.events
+            .publish(DomainEvent::TokenIssued { user_id: user.id })
+            .await;
         Ok((user, token))
     }
 
@@ -182,7 +201,13 @@ impl StaffPro {
             .user_by_telegram_id(telegram_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        Ok(self.store.revoke_api_tokens(user.id).await?)
+        let revoked = self.store.revoke_api_tokens(user.id).await?;
+        if revoked > 0 {
+            self.events
+                .publish(DomainEvent::TokensRevoked { user_id: user.id })
+                .await;
+        }
+        Ok(revoked)
     }
 
     /// The holder of a live token, or None.
@@ -276,12 +301,10 @@ impl StaffPro {
             return Ok(user);
         }
         // Telegram names can be empty or odd; never refuse a person for their name.
-        let name = if PersonName::new(name).is_ok() {
-            name.to_owned()
-        } else {
-            format!("id{telegram_id}")
+        let name = match PersonName::lenient(name) {
+            Some(n) => n.as_str().to_owned(),
+            None => format!("id{telegram_id}"),
         };
-        let name: String = name.chars().take(128).collect();
         self.register_user(telegram_id, &name, Language::from_telegram(language_code))
             .await
     }
@@ -346,13 +369,21 @@ impl StaffPro {
         site_id: SiteId,
         telegram_id: i64,
     ) -> Result<User, AppError> {
+        TelegramId::new(telegram_id)?;
         self.owned_site(actor, site_id).await?;
         let user = self
             .store
             .user_by_telegram_id(telegram_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        self.store.grant_manager(site_id, user.id).await?;
+        if self.store.grant_manager(site_id, user.id).await? {
+            self.events
+                .publish(DomainEvent::ManagerChanged {
+                    site_id,
+                    user_id: user.id,
+                })
+                .await;
+        }
         Ok(user)
     }
 
@@ -366,6 +397,9 @@ impl StaffPro {
         if !self.store.revoke_manager(site_id, user_id).await? {
             return Err(AppError::NotFound("manager"));
         }
+        self.events
+            .publish(DomainEvent::ManagerChanged { site_id, user_id })
+            .await;
         Ok(())
     }
 
@@ -380,27 +414,36 @@ impl StaffPro {
         telegram_id: i64,
         name: Option<&str>,
     ) -> Result<Employee, AppError> {
+        // Every value sent is checked, even a name that is not needed.
+        TelegramId::new(telegram_id)?;
+        let name = name.map(PersonName::new).transpose()?;
         self.managed_site(actor, site_id).await?;
         let user = match self.store.user_by_telegram_id(telegram_id).await? {
             Some(u) => u,
             None => {
                 let name = name.ok_or(domain::ValueError::Missing { field: "name" })?;
-                self.store
+                let user = self
+                    .store
                     .upsert_user(&NewUser {
                         telegram_id,
-                        name: PersonName::new(name)?,
+                        name,
                         language: Language::Ru,
                     })
-                    .await?
+                    .await?;
+                self.events
+                    .publish(DomainEvent::UserChanged { user_id: user.id })
+                    .await;
+                user
             }
         };
-        self.store.grant_access(site_id, user.id).await?;
-        self.events
-            .publish(DomainEvent::AccessChanged {
-                site_id,
-                employee_id: user.id,
-            })
-            .await;
+        if self.store.grant_access(site_id, user.id).await? {
+            self.events
+                .publish(DomainEvent::AccessChanged {
+                    site_id,
+                    employee_id: user.id,
+                })
+                .await;
+        }
         let site_ids = self.scope(actor).await?;
         let employee = self
             .store
@@ -547,6 +590,16 @@ impl StaffPro {
                 employee_id: employee.id,
             })
             .await;
+        // The store marked the plan this shift fulfils done in the same transaction.
+        if let Some(plan_id) = shift.planned_shift_id {
+            self.events
+                .publish(DomainEvent::PlanChanged {
+                    plan_id,
+                    site_id,
+                    employee_id: employee.id,
+                })
+                .await;
+        }
         Ok((shift, site))
     }
 
@@ -731,14 +784,31 @@ impl StaffPro {
             // Someone else's site and someone else's plan: reveal nothing.
             return Err(PlanShiftError::SiteNotFound);
         }
-        if actor.id != req.employee_id && self.store.user(req.employee_id).await?.is_none() {
-            return Err(PlanShiftError::EmployeeNotFound);
-        }
         if !self.store.has_access(site.id, req.employee_id).await? {
-            return Err(if manages {
+            if !manages {
+                return Err(PlanShiftError::SiteNotFound);
+            }
+            // Whether a person without access here exists at all is told only about the
+            // actor's own people (employees of their sites), so that a manager cannot probe
+            // another owner's employee ids: anyone else is "not found", like an unknown id.
+            let scope: Vec<SiteId> = self
+                .store
+                .sites_managed_by(actor.id)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            let known = req.employee_id == actor.id
+                || self
+                    .store
+                    .employees_of(&scope)
+                    .await?
+                    .iter()
+                    .any(|e| e.user.id == req.employee_id);
+            return Err(if known {
                 PlanShiftError::NoAccess
             } else {
-                PlanShiftError::SiteNotFound
+                PlanShiftError::EmployeeNotFound
             });
         }
         if !site.active {
@@ -875,9 +945,19 @@ impl StaffPro {
         .await?)
     }
 
-    /// Marks plans that ended without a shift as missed.
-    pub async fn mark_missed_plans(&self) -> Result<u64, AppError> {
-        Ok(self.store.mark_missed_plans(self.now()).await?)
+    /// Marks plans that ended without a shift as missed; returns them.
+    pub async fn mark_missed_plans(&self) -> Result<Vec<PlannedShift>, AppError> {
+        let missed = self.store.mark_missed_plans(self.now()).await?;
+        for plan in &missed {
+            self.events
+                .publish(DomainEvent::PlanMissed {
+                    plan_id: plan.id,
+                    site_id: plan.site_id,
+                    employee_id: plan.employee_id,
+                })
+                .await;
+        }
+        Ok(missed)
     }
 }
 

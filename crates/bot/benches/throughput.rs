@@ -150,7 +150,7 @@ async fn main() {
         samples.len()
     );
     stop.cancel();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     tg.shutdown();
     store_postgres::test_support::drop_database(&url).await.ok();
 }

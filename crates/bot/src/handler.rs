@@ -10,7 +10,7 @@ use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
 use crate::state::State;
 use crate::{common, employee, owner};
 use domain::{Coordinates, LocationFix};
-use teloxide::types::{ChatKind, Message, Update, UpdateKind};
+use teloxide::types::{CallbackQueryId, ChatKind, Message, Update, UpdateKind};
 
 /// The person and private chat an update comes from, with what they sent.
 struct Incoming {
@@ -61,16 +61,27 @@ async fn handle_claimed(deps: &Deps, update: Update) {
             // Failed before the person was even known (the database is down, say): still
             // answer, in the language their Telegram uses.
             tracing::error!(update_id, error = %e, "update failed before its flow");
-            let lang = domain::Language::from_telegram(language_code.as_deref());
-            let text = deps.texts.get(lang, "error-generic");
-            let sent = match &callback {
-                Some(id) => deps.messenger.answer(chat, id, Some(&text), true).await,
-                None => deps.messenger.send(chat, &text, None).await.map(|_| ()),
-            };
-            if let Err(e) = sent {
-                tracing::warn!(chat, error = %e, "could not tell the person about the failure");
-            }
+            apologize(deps, chat, language_code.as_deref(), callback.as_ref()).await;
         }
+    }
+}
+
+/// The generic apology, in the language the person's Telegram uses: for an update that failed
+/// before the person was known, or whose handling panicked.
+pub(crate) async fn apologize(
+    deps: &Deps,
+    chat: i64,
+    language_code: Option<&str>,
+    callback: Option<&CallbackQueryId>,
+) {
+    let lang = domain::Language::from_telegram(language_code);
+    let text = deps.texts.get(lang, "error-generic");
+    let sent = match callback {
+        Some(id) => deps.messenger.answer(chat, id, Some(&text), true).await,
+        None => deps.messenger.send(chat, &text, None).await.map(|_| ()),
+    };
+    if let Err(e) = sent {
+        tracing::warn!(chat, error = %e, "could not tell the person about the failure");
     }
 }
 

@@ -19,18 +19,24 @@ pub mod texts;
 pub mod webhook;
 
 use crate::ctx::{BotError, Deps};
-use crate::dispatch::Dispatcher;
-use app::{BotStateStore, EventBus, StaffPro};
+use crate::dispatch::{DispatchOptions, Dispatcher, Origin, UpdateHandler};
+use app::{BotStateStore, EventBus, StaffPro, Subscription};
+use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
+use telemetry::ErrorChain;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Long-poll wait; below the HTTP client's 17 s timeout.
 const POLL_TIMEOUT_S: u32 = 10;
 /// Update ids are remembered this long for de-duplication.
 const REMEMBER_UPDATES: chrono::Duration = chrono::Duration::hours(48);
+/// How long a stopping bot keeps handling what it has taken and sending queued notifications
+/// (below the 30 s most supervisors wait before killing a process).
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone)]
 pub struct BotConfig {
@@ -59,12 +65,41 @@ fn allowed_updates() -> Vec<AllowedUpdate> {
 pub struct TelegramBot {
     deps: Arc<Deps>,
     dispatcher: Arc<Dispatcher>,
+    notifier: Arc<notifier::Notifier>,
+    /// Keeps the notifier subscribed to the use-cases' events until the bot stops.
+    subscription: Subscription,
+    /// The notification worker and the maintenance task.
+    tracker: TaskTracker,
+    shutdown_deadline: Duration,
     config: BotConfig,
+}
+
+/// The dispatcher's handler: the bot's own update handling.
+struct BotHandler(Arc<Deps>);
+
+#[async_trait]
+impl UpdateHandler for BotHandler {
+    async fn handle(&self, update: teloxide::types::Update) {
+        handler::handle_update(&self.0, update).await;
+    }
+
+    async fn apologize(&self, origin: &Origin) {
+        if let Some(chat) = origin.chat {
+            handler::apologize(
+                &self.0,
+                chat,
+                origin.language_code.as_deref(),
+                origin.callback.as_ref(),
+            )
+            .await;
+        }
+    }
 }
 
 impl TelegramBot {
     /// Checks the token (getMe), registers the command lists and subscribes the notifier to the
-    /// use-cases' events. `bot_state` keeps dialogue states and update claims.
+    /// use-cases' events (until the bot stops or is dropped: a bot connected again on the same
+    /// bus replaces it, never doubles it). `bot_state` keeps dialogue states and update claims.
     pub async fn connect(
         app: StaffPro,
         bot_state: Arc<dyn BotStateStore>,
@@ -92,19 +127,41 @@ impl TelegramBot {
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
-        events.subscribe(Arc::new(notifier::Notifier::new(deps.clone())));
-        let dispatcher = Arc::new(Dispatcher::new(deps.clone()));
+        let tracker = TaskTracker::new();
+        let notifier = Arc::new(notifier::Notifier::start(deps.clone(), &tracker));
+        let subscription = events.subscribe(notifier.clone());
+        let dispatcher = Arc::new(Dispatcher::new(
+            Arc::new(BotHandler(deps.clone())),
+            DispatchOptions::default(),
+        ));
         tracing::info!(username = %deps.username, "telegram bot connected");
         Ok(Self {
             deps,
             dispatcher,
+            notifier,
+            subscription,
+            tracker,
+            shutdown_deadline: SHUTDOWN_DEADLINE,
             config,
         })
+    }
+
+    /// How long `run` keeps draining after it is told to stop ([`SHUTDOWN_DEADLINE`] unless
+    /// set): updates still queued then are left for Telegram to deliver again.
+    #[must_use]
+    pub fn with_shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.shutdown_deadline = deadline;
+        self
     }
 
     /// Which updates have been handled (tests wait on it).
     pub fn progress(&self) -> Arc<dispatch::Progress> {
         self.dispatcher.progress()
+    }
+
+    /// Owner notifications dropped because their queue was full.
+    pub fn notifier(&self) -> Arc<notifier::Notifier> {
+        self.notifier.clone()
     }
 
     pub fn username(&self) -> &str {
@@ -119,11 +176,15 @@ impl TelegramBot {
             .map(|w| webhook::router(w.url.path(), &w.secret, self.dispatcher.clone()))
     }
 
-    /// Serves until `shutdown`, then finishes the updates already taken.
-    pub async fn run(self, shutdown: CancellationToken) {
+    /// Serves until `shutdown`, then stops taking updates (the webhook answers 503), handles
+    /// what it took and sends the queued notifications, within the shutdown deadline. Returns an
+    /// error when the bot cannot go on at all (Telegram no longer accepts its token): the process
+    /// that runs it stops, rather than looking alive while serving nobody.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), BotError> {
         let bot = self.deps.messenger.bot().clone();
-        let maintenance = tokio::spawn(forget_old_updates(self.deps.clone(), shutdown.clone()));
-        match &self.config.webhook {
+        self.tracker
+            .spawn(forget_old_updates(self.deps.clone(), shutdown.clone()));
+        let taken = match &self.config.webhook {
             Some(w) => {
                 let set = bot
                     .set_webhook(w.url.clone())
@@ -133,22 +194,53 @@ impl TelegramBot {
                 match set {
                     Ok(_) => tracing::info!(url = %w.url, "telegram webhook registered"),
                     Err(e) => {
-                        tracing::error!(error = %e, "could not register the telegram webhook")
+                        tracing::error!(error = %ErrorChain(&e), "could not register the telegram webhook")
                     }
                 }
                 shutdown.cancelled().await;
+                Ok(None)
             }
-            None => poll(&bot, &self.dispatcher, &shutdown).await,
+            None => poll(&bot, &self.dispatcher, &shutdown).await.map(Some),
+        };
+        let deadline = tokio::time::Instant::now() + self.shutdown_deadline;
+        self.dispatcher.shutdown(self.shutdown_deadline).await;
+        if let Ok(Some(offset)) = taken {
+            confirm_taken(&bot, &self.dispatcher, offset).await;
         }
-        self.dispatcher.shutdown().await;
-        maintenance.abort();
+        // Events of the updates just handled are queued by now; take no more, send the rest.
+        drop(self.subscription);
+        self.notifier.close();
+        self.tracker.close();
+        if tokio::time::timeout_at(deadline, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown deadline passed with owner notifications still queued");
+        }
         tracing::info!("telegram bot stopped");
+        taken.map(|_| ())
     }
 }
 
-/// Long polling: hands each update to the dispatcher; on shutdown tells Telegram what was taken
-/// so nothing is delivered twice after a restart.
-async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) {
+/// Tells Telegram which updates were taken, so they are not delivered again after a restart:
+/// those before the first one still unhandled (left by the shutdown deadline).
+async fn confirm_taken(bot: &Bot, dispatcher: &Dispatcher, offset: i32) {
+    let offset = match dispatcher.first_pending() {
+        Some(first) => offset.min(i32::try_from(first).unwrap_or(i32::MAX)),
+        None => offset,
+    };
+    if offset != 0 {
+        let _ = bot.get_updates().offset(offset).limit(1).timeout(0).await;
+    }
+}
+
+/// Long polling: hands each update to the dispatcher until shutdown; returns the offset after the
+/// last update taken (0 when none was), or an error only when Telegram refuses the token.
+async fn poll(
+    bot: &Bot,
+    dispatcher: &Dispatcher,
+    shutdown: &CancellationToken,
+) -> Result<i32, BotError> {
     match bot.get_webhook_info().await {
         Ok(info) if info.url.is_some() => {
             if let Err(e) = bot.delete_webhook().await {
@@ -177,22 +269,29 @@ async fn poll(bot: &Bot, dispatcher: &Dispatcher, shutdown: &CancellationToken) 
                     offset = i32::try_from(update.id.0)
                         .unwrap_or(i32::MAX)
                         .saturating_add(1);
-                    dispatcher.submit(update).await;
+                    if let Err(refused) = dispatcher.submit(update).await {
+                        tracing::warn!(reason = %refused, "update not queued");
+                    }
                 }
             }
             Err(teloxide::RequestError::RetryAfter(s)) => {
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(s.duration()) => {} }
             }
+            // The token was revoked or replaced in @BotFather: retrying cannot help.
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                return Err(BotError::Other(
+                    "Telegram no longer accepts the bot token (revoked or replaced in @BotFather?)"
+                        .into(),
+                ));
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "getUpdates failed; retrying");
+                tracing::warn!(error = %ErrorChain(&e), "getUpdates failed; retrying");
                 tokio::select! { () = shutdown.cancelled() => break, () = tokio::time::sleep(backoff) => {} }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         }
     }
-    if offset != 0 {
-        let _ = bot.get_updates().offset(offset).limit(1).timeout(0).await;
-    }
+    Ok(offset)
 }
 
 async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {

@@ -332,6 +332,7 @@ pub(crate) async fn managed_site_or_notice(
 pub(crate) fn value_error_text(ctx: &Ctx<'_>, e: &ValueError) -> String {
     match e {
         ValueError::SiteNameLength { len } => ctx.tf("site-err-name-length", args!["len" => *len]),
+        ValueError::ControlCharacter { .. } => ctx.t("site-err-control-character"),
         ValueError::AddressTooLong { len } => {
             ctx.tf("site-err-address-length", args!["len" => *len])
         }

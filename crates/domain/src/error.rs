@@ -8,6 +8,8 @@ use thiserror::Error;
 pub enum ValueError {
     #[error("{field} is required")]
     Missing { field: &'static str },
+    #[error("{field} must not contain control characters (such as NUL or line breaks)")]
+    ControlCharacter { field: &'static str },
     #[error("name must be 1 to 100 characters, got {len}")]
     SiteNameLength { len: usize },
     #[error("address must be at most 300 characters, got {len}")]
@@ -24,14 +26,18 @@ pub enum ValueError {
     TimeZone { value: String },
     #[error("hourly rate must be from 0 to {max} minor units, got {value}")]
     HourlyRate { value: i64, max: i64 },
-    #[error("currency must be a three-letter ISO 4217 code such as RUB, got {value:?}")]
+    #[error("currency must be an ISO 4217 code in use, in capitals, such as RUB, got {value:?}")]
     Currency { value: String },
     #[error("person name must be 1 to 128 characters, got {len}")]
     PersonNameLength { len: usize },
     #[error("language must be \"ru\" or \"en\", got {value:?}")]
     Language { value: String },
-    #[error("date must be YYYY-MM-DD, got {value:?}")]
+    #[error("{field} must be a date as YYYY-MM-DD, got {value:?}")]
     Date { field: &'static str, value: String },
+    #[error("telegram_id must be a Telegram user id (a positive number), got {value}")]
+    TelegramId { value: i64 },
+    #[error("label must be at most 100 characters, got {len}")]
+    LabelTooLong { len: usize },
 }
 
 impl ValueError {
@@ -39,6 +45,7 @@ impl ValueError {
     pub fn field(&self) -> &'static str {
         match self {
             ValueError::Missing { field }
+            | ValueError::ControlCharacter { field }
             | ValueError::TimeOfDay { field, .. }
             | ValueError::Date { field, .. } => field,
             ValueError::SiteNameLength { .. } => "name",
@@ -51,6 +58,8 @@ impl ValueError {
             ValueError::Currency { .. } => "currency",
             ValueError::PersonNameLength { .. } => "name",
             ValueError::Language { .. } => "language",
+            ValueError::TelegramId { .. } => "telegram_id",
+            ValueError::LabelTooLong { .. } => "label",
         }
     }
 

@@ -1,58 +1,8 @@
 //! Money in integer minor units (kopecks for RUB), and the pay rule. No floating point here.
 
 use crate::ValueError;
+pub use crate::currency::Currency;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// An ISO 4217 currency code: three upper-case ASCII letters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
-
-impl Currency {
-    pub const RUB: Currency = Currency(*b"RUB");
-
-    pub fn parse(code: &str) -> Result<Self, ValueError> {
-        let upper = code.trim().to_ascii_uppercase();
-        match upper.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(ValueError::Currency {
-                value: code.to_owned(),
-            }),
-        }
-    }
-
-    pub fn code(&self) -> &str {
-        // Constructed only from ASCII letters.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
-    }
-
-    /// Digits after the decimal point for display (ISO 4217 minor unit).
-    pub fn exponent(&self) -> u32 {
-        match &self.0 {
-            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" => 0,
-            _ => 2,
-        }
-    }
-}
-
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl Serialize for Currency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for Currency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Currency::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
 
 /// An amount in minor units of a currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,19 +43,6 @@ pub fn pay_minor(worked_minutes: i64, rate_minor: i64) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn currency_codes() {
-        assert_eq!(
-            Currency::parse("rub").map(|c| c.to_string()),
-            Ok("RUB".to_owned())
-        );
-        assert!(Currency::parse("RU").is_err());
-        assert!(Currency::parse("RUBL").is_err());
-        assert!(Currency::parse("R1B").is_err());
-        assert!(Currency::parse("ЁЖЗ").is_err());
-        assert_eq!(Currency::parse("JPY").map(|c| c.exponent()), Ok(0));
-    }
 
     #[test]
     fn hourly_rate_bounds() {

@@ -1,6 +1,8 @@
 //! Periods people ask reports for ("today", "this week", "this month", or from–to), as local
 //! dates; each site turns them into instants in its own time zone.
 
+use crate::ValueError;
+use crate::site::ascii_number;
 use chrono::{Datelike, Duration, NaiveDate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,12 +58,52 @@ pub fn parse_date_range(raw: &str) -> Option<(NaiveDate, NaiveDate)> {
     None
 }
 
-/// "DD.MM.YYYY" or "YYYY-MM-DD".
+/// "DD.MM.YYYY" or "YYYY-MM-DD" as people type them (day and month may have one digit; the
+/// year has four, and no part a sign).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let s = raw.trim();
-    NaiveDate::parse_from_str(s, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .ok()
+    let parts: Vec<&str> = s.split(['.', '-']).collect();
+    let (y, m, d) = match parts[..] {
+        [d, m, y] if s.contains('.') && !s.contains('-') => (y, m, d),
+        [y, m, d] if s.contains('-') && !s.contains('.') => (y, m, d),
+        _ => return None,
+    };
+    ymd(
+        ascii_number(y, 4, 4)?,
+        ascii_number(m, 1, 2)?,
+        ascii_number(d, 1, 2)?,
+    )
+}
+
+/// The dates `parse_iso_date` accepts, as a regular expression (for the OpenAPI document).
+pub const ISO_DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// A date exactly as `YYYY-MM-DD` (RFC 3339's full-date: four-digit year, no sign), the form
+/// programs exchange; `field` names the input it came from.
+pub fn parse_iso_date(field: &'static str, raw: &str) -> Result<NaiveDate, ValueError> {
+    let err = || ValueError::Date {
+        field,
+        value: raw.to_owned(),
+    };
+    let mut parts = raw.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(err());
+    };
+    let ymd_parts = (
+        ascii_number(y, 4, 4),
+        ascii_number(m, 2, 2),
+        ascii_number(d, 2, 2),
+    );
+    match ymd_parts {
+        (Some(y), Some(m), Some(d)) => ymd(y, m, d).ok_or_else(err),
+        _ => Err(err()),
+    }
+}
+
+fn ymd(y: u32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
 #[cfg(test)]
@@ -107,5 +149,49 @@ mod tests {
         );
         assert_eq!(parse_date_range("вчера"), None);
         assert_eq!(parse_date_range("32.11.2026-01.12.2026"), None);
+        assert_eq!(parse_date("5.1.2026"), Some(d("2026-01-05")));
+        for bad in [
+            "+999-01-01",
+            "999-01-01",
+            "-2026-01-01",
+            "01.01.+999",
+            "01.01.26",
+            "+1.01.2026",
+            "2026-01-01.5",
+            "2026.01.01",
+            "12026-01-01",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn iso_dates_are_exact() {
+        assert_eq!(parse_iso_date("from", "2026-11-05"), Ok(d("2026-11-05")));
+        assert_eq!(parse_iso_date("from", "0001-01-01"), Ok(d("0001-01-01")));
+        for bad in [
+            "+999-01-01",
+            "+2026-11-05",
+            "-026-11-05",
+            "2026-11-5",
+            "2026-13-01",
+            "2026-02-30",
+            "05.11.2026",
+            "",
+            " 2026-11-05",
+            "2026-11-05 ",
+            "2026-11-05-",
+            "2026-+1-05",
+            "２０２６-11-05",
+        ] {
+            assert_eq!(
+                parse_iso_date("from", bad),
+                Err(ValueError::Date {
+                    field: "from",
+                    value: bad.to_owned()
+                }),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -2,20 +2,26 @@
 //! every entry point that creates or edits a site.
 
 use crate::{
-    Coordinates, Currency, GeofenceRadius, Money, SiteId, SiteTimeZone, UserId, ValueError,
+    Coordinates, Currency, GeofenceRadius, Money, SiteId, SiteTimeZone, UserId, ValueError, text,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::Deserialize;
 
-/// A site's name: 1 to 100 characters after trimming.
+/// A site's name: at most 100 characters as given, not blank, without control characters;
+/// surrounding whitespace is removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteName(String);
 
 impl SiteName {
+    pub const MAX_CHARS: usize = 100;
+
     pub fn new(raw: &str) -> Result<Self, ValueError> {
+        text::check("name", raw)?;
         let trimmed = raw.trim();
-        let len = trimmed.chars().count();
-        if !(1..=100).contains(&len) {
+        // The limit applies to the text as sent, so that it means the same to every client.
+        let len = raw.chars().count();
+        if trimmed.is_empty() || len > Self::MAX_CHARS {
+            let len = if trimmed.is_empty() { 0 } else { len };
             return Err(ValueError::SiteNameLength { len });
         }
         Ok(Self(trimmed.to_owned()))
@@ -26,18 +32,21 @@ impl SiteName {
     }
 }
 
-/// A postal address: at most 300 characters (may be empty).
+/// A postal address: at most 300 characters as given (may be empty), without control characters
+/// (one line); surrounding whitespace is removed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Address(String);
 
 impl Address {
+    pub const MAX_CHARS: usize = 300;
+
     pub fn new(raw: &str) -> Result<Self, ValueError> {
-        let trimmed = raw.trim();
-        let len = trimmed.chars().count();
-        if len > 300 {
+        text::check("address", raw)?;
+        let len = raw.chars().count();
+        if len > Self::MAX_CHARS {
             return Err(ValueError::AddressTooLong { len });
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(raw.trim().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,23 +62,32 @@ pub enum OpeningHours {
     Daily { opens: NaiveTime, closes: NaiveTime },
 }
 
-/// Parses "HH:MM" (also "H:MM"); "24:00" is accepted as midnight.
+/// The times of day `parse_time_of_day` accepts, as a regular expression (for the OpenAPI
+/// document).
+pub const TIME_OF_DAY_PATTERN: &str = "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$";
+
+/// Parses "HH:MM" (also "H:MM"): ASCII digits only, no signs or spaces; "24:00" is accepted as
+/// midnight.
 pub fn parse_time_of_day(field: &'static str, raw: &str) -> Result<NaiveTime, ValueError> {
-    let s = raw.trim();
     let err = || ValueError::TimeOfDay {
         field,
         value: raw.to_owned(),
     };
-    if s == "24:00" {
+    if raw == "24:00" {
         return Ok(NaiveTime::MIN);
     }
-    let (h, m) = s.split_once(':').ok_or_else(err)?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return Err(err());
-    }
-    let h: u32 = h.parse().map_err(|_| err())?;
-    let m: u32 = m.parse().map_err(|_| err())?;
+    let (h, m) = raw.split_once(':').ok_or_else(err)?;
+    let h = ascii_number(h, 1, 2).ok_or_else(err)?;
+    let m = ascii_number(m, 2, 2).ok_or_else(err)?;
     NaiveTime::from_hms_opt(h, m, 0).ok_or_else(err)
+}
+
+/// A number written with `min` to `max` ASCII digits and nothing else (no sign, no spaces).
+pub(crate) fn ascii_number(s: &str, min: usize, max: usize) -> Option<u32> {
+    if !(min..=max).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// Formats a time of day as "HH:MM".
@@ -319,6 +337,22 @@ mod tests {
         );
         assert!(Address::new(&"д".repeat(300)).is_ok());
         assert!(Address::new(&"д".repeat(301)).is_err());
+        // The limit counts what was sent, spaces included.
+        assert_eq!(
+            SiteName::new(&format!("{} ", "я".repeat(100))),
+            Err(ValueError::SiteNameLength { len: 101 })
+        );
+        assert_eq!(Address::new(""), Ok(Address::default()));
+        for (field, bad) in [("name", "Склад\0"), ("name", "Склад\n2")] {
+            assert_eq!(
+                SiteName::new(bad),
+                Err(ValueError::ControlCharacter { field })
+            );
+        }
+        assert_eq!(
+            Address::new("ул. Ленина,\n1"),
+            Err(ValueError::ControlCharacter { field: "address" })
+        );
     }
 
     #[test]
@@ -326,7 +360,8 @@ mod tests {
         assert_eq!(t("9:05"), NaiveTime::from_hms_opt(9, 5, 0).unwrap());
         assert_eq!(t("24:00"), NaiveTime::MIN);
         for bad in [
-            "25:00", "12:60", "1200", "12:5", "ab:cd", "", "12:00:00", "-1:00",
+            "25:00", "12:60", "1200", "12:5", "ab:cd", "", "12:00:00", "-1:00", "+9:00", "21:+5",
+            "+09:00", " 9:00", "9:00 ", "09:0٣", "24:01", "123:00", ":30",
         ] {
             assert!(parse_time_of_day("opens_at", bad).is_err(), "{bad}");
         }

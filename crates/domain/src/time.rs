@@ -17,13 +17,18 @@ impl Default for SiteTimeZone {
 }
 
 impl SiteTimeZone {
+    /// A zone by its exact IANA name (one of `names`).
     pub fn parse(name: &str) -> Result<Self, ValueError> {
-        name.trim()
-            .parse::<Tz>()
+        name.parse::<Tz>()
             .map(Self)
             .map_err(|_| ValueError::TimeZone {
                 value: name.to_owned(),
             })
+    }
+
+    /// Every name `parse` accepts.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
     }
 
     pub fn tz(&self) -> Tz {
@@ -96,10 +101,14 @@ mod tests {
     fn parse_zones() {
         assert_eq!(SiteTimeZone::default().name(), "Europe/Moscow");
         assert!(SiteTimeZone::parse("Asia/Vladivostok").is_ok());
-        assert!(matches!(
-            SiteTimeZone::parse("Mars/Olympus"),
-            Err(ValueError::TimeZone { .. })
-        ));
+        for bad in ["Mars/Olympus", " Europe/Moscow", "europe/moscow", ""] {
+            assert!(
+                matches!(SiteTimeZone::parse(bad), Err(ValueError::TimeZone { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(SiteTimeZone::names().all(|n| SiteTimeZone::parse(n).is_ok()));
+        assert!(SiteTimeZone::names().any(|n| n == "Asia/Vladivostok"));
     }
 
     #[test]

@@ -6,11 +6,11 @@
 use app::{NoEvents, PeopleStore, Policy, SiteStore, StaffPro, Store, SystemClock};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use domain::{Language, LocationFix, SitePatch};
 use std::sync::Arc;
 use store_postgres::PgStore;
 use store_sqlite::SqliteStore;
-use testkit::demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 
 const BENCH_DB: &str = "staffprobot_bench_1m";
 /// Copies of the demo businesses × a year of history ≈ 1,000,000 finished shifts.
@@ -135,7 +135,7 @@ async fn million_shift_store() -> Arc<dyn Store> {
             copies: COPIES,
             live_data: false,
         };
-        let summary = testkit::demo::seed(&app, opts).await.unwrap();
+        let summary = demo::seed(&app, opts).await.unwrap();
         eprintln!("loaded {} shifts", summary.finished_shifts);
         sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
     }

@@ -1,19 +1,22 @@
 //! The command line: `run`, `api`, `migrate` and the operator commands that work without the bot.
 
 use crate::config::Config;
+use crate::serve::{self, Role};
 use crate::wiring::{self, Migrations};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
 use domain::Language;
-use testkit::demo::{DEMO_OWNER_TELEGRAM_ID, DemoOptions};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// StaffProBot: shift work at several sites, run from Telegram.
 ///
-/// Configuration comes from environment variables (see README): DATABASE_URL (postgres://… or
-/// sqlite://…; default sqlite://./data/staffprobot.db), HTTP_ADDR (default 127.0.0.1:8000),
-/// LOG_FORMAT (text|json).
+/// Configuration comes from environment variables, checked at start (README lists them all):
+/// DATABASE_URL (postgres://… or sqlite://…; default sqlite://./data/staffprobot.db),
+/// DATABASE_MAX_CONNECTIONS, DATABASE_STATEMENT_TIMEOUT_MS, HTTP_ADDR (default 127.0.0.1:8000),
+/// LOG_FORMAT (text|json; level via RUST_LOG), SHUTDOWN_TIMEOUT_SECONDS, TELEGRAM_BOT_TOKEN,
+/// TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET and the shift rules
+/// (LOCATION_MAX_ACCURACY_M, LOCATION_MAX_AGE_SECONDS, AUTO_CLOSE_GRACE_MINUTES, SHIFT_MAX_HOURS,
+/// PLAN_CANCEL_CUTOFF_MINUTES).
 #[derive(Debug, Parser)]
 #[command(name = "staffprobot", version, propagate_version = true)]
 pub struct Cli {
@@ -23,19 +26,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run everything in one process: migrations, then the HTTP API (and, as they arrive, the bot,
-    /// worker and scheduler). With no configuration it uses a SQLite file in ./data.
+    /// Run everything in one process: migrations, the HTTP API and (with a token) the bot.
+    ///
+    /// Applies pending migrations, then serves the HTTP API and, with TELEGRAM_BOT_TOKEN, the
+    /// Telegram bot. With no configuration it uses a SQLite file in ./data. If the HTTP server or
+    /// the bot stops on its own, the process says why and exits non-zero; SIGTERM or Ctrl-C
+    /// finishes the work in flight (up to SHUTDOWN_TIMEOUT_SECONDS) and exits 0.
     #[command(
         after_help = "Examples:\n  staffprobot run\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot HTTP_ADDR=0.0.0.0:8000 staffprobot run"
     )]
     Run,
-    /// Serve the HTTP API only (run several behind a load balancer). Does not migrate.
+    /// Serve the HTTP API only (run several behind a load balancer).
+    ///
+    /// Does not migrate: /ready answers 503 until `staffprobot migrate` has brought the schema up
+    /// to this version. Exits non-zero if the HTTP server stops on its own; SIGTERM or Ctrl-C
+    /// finishes the requests in flight (up to SHUTDOWN_TIMEOUT_SECONDS) and exits 0.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot api"
     )]
     Api,
-    /// Run the Telegram bot alone (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set,
-    /// then it serves the webhook on HTTP_ADDR). Needs TELEGRAM_BOT_TOKEN.
+    /// Run the Telegram bot alone (needs TELEGRAM_BOT_TOKEN).
+    ///
+    /// Long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set (then it serves the webhook
+    /// on HTTP_ADDR). Exits non-zero when the bot cannot go on (Telegram no longer accepts the
+    /// token); SIGTERM or Ctrl-C finishes the updates in flight and exits 0.
     #[command(
         after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot"
     )]
@@ -51,7 +65,7 @@ enum Command {
     /// Issue or revoke HTTP API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Demo data.
+    /// Demo data (the same generator the tests and benchmarks use).
     #[command(subcommand)]
     Demo(DemoCommand),
 }
@@ -124,9 +138,9 @@ struct SeedArgs {
 
 pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run => run(config, Role::Everything).await,
-        Command::Api => run(config, Role::Api).await,
-        Command::Bot => run(config, Role::Bot).await,
+        Command::Run => serve::run(config, Role::Everything).await,
+        Command::Api => serve::run(config, Role::Api).await,
+        Command::Bot => serve::run(config, Role::Bot).await,
         Command::Migrate => {
             wiring::open_store(&config, Migrations::Apply).await?;
             println!("Migrations applied to {}", config.database_url.redacted());
@@ -189,7 +203,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
                 live_data: !args.no_live,
             };
             let started = std::time::Instant::now();
-            let s = testkit::demo::seed(&app, opts).await?;
+            let s = demo::seed(&app, opts).await?;
             println!(
                 "Demo data loaded in {:.1} s: {} sites, {} employees, {} finished shifts, {} running, {} planned.",
                 started.elapsed().as_secs_f64(),
@@ -208,140 +222,4 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// What a serving process does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// `run`: migrations, the API and the bot in one process.
-    Everything,
-    /// `api`: the HTTP API only.
-    Api,
-    /// `bot`: the Telegram bot only (an HTTP server only for its webhook).
-    Bot,
-}
-
-/// Serves until SIGTERM or Ctrl-C, then finishes the work in flight.
-async fn run(config: Config, role: Role) -> anyhow::Result<()> {
-    let migrations = if role == Role::Everything {
-        Migrations::Apply
-    } else {
-        Migrations::Skip
-    };
-    let stores = wiring::open_stores(&config, migrations).await?;
-    let bot_state = stores.bot_state;
-    let (app, bus) = wiring::service(&config, stores.store);
-    let telegram = match role {
-        Role::Api => None,
-        Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await?,
-        Role::Bot => match wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await? {
-            Some(b) => Some(b),
-            None => {
-                bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")
-            }
-        },
-    };
-    let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
-    let router = match role {
-        Role::Bot => webhook
-            .clone()
-            .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
-        _ => Some(match webhook.clone() {
-            Some(w) => api::router(app.clone()).merge(w),
-            None => api::router(app.clone()),
-        }),
-    };
-
-    println!(
-        "StaffProBot is running (database: {}).",
-        config.database_url.redacted()
-    );
-    let shutdown = CancellationToken::new();
-    let mut server = None;
-    if let Some(router) = router {
-        let listener = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("cannot listen on HTTP_ADDR={}", config.http_addr))?;
-        let addr = listener.local_addr().context("listener address")?;
-        let base = format!("http://{addr}");
-        if role != Role::Bot {
-            println!("  API:     {base}/api/v1   (Authorization: Bearer <token>)");
-            println!("  Docs:    {base}/docs");
-            println!("  OpenAPI: {base}/openapi.json");
-        }
-        println!("  Health:  {base}/health   Ready: {base}/ready");
-        tracing::info!(%addr, "http server listening");
-        let stop = shutdown.clone();
-        server = Some(tokio::spawn(async move {
-            api::serve(listener, router, stop.cancelled_owned()).await
-        }));
-    }
-    let bot_task = match telegram {
-        Some(b) => {
-            match (&config.telegram, b.webhook_router().is_some()) {
-                (Some(t), true) => println!(
-                    "  Telegram bot: @{} (webhook at {})",
-                    b.username(),
-                    t.webhook_url
-                        .as_ref()
-                        .map(|u| u.as_str())
-                        .unwrap_or_default()
-                ),
-                _ => println!("  Telegram bot: @{} (long polling)", b.username()),
-            }
-            let stop = shutdown.clone();
-            Some(tokio::spawn(async move { b.run(stop).await }))
-        }
-        None => {
-            if role == Role::Everything {
-                println!("  Telegram bot: off (set TELEGRAM_BOT_TOKEN to enable it).");
-            }
-            None
-        }
-    };
-    if role == Role::Everything {
-        println!(
-            "  First time? `staffprobot demo seed` loads demo data; `staffprobot owner add` and `staffprobot token issue` give you access."
-        );
-    }
-    println!("Press Ctrl-C to stop.");
-
-    shutdown_signal().await;
-    shutdown.cancel();
-    if let Some(bot) = bot_task {
-        bot.await.context("the bot task failed")?;
-    }
-    if let Some(server) = server {
-        server
-            .await
-            .context("the HTTP server task failed")?
-            .context("HTTP server failed")?;
-    }
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutdown requested: finishing requests in flight");
 }

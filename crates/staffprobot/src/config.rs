@@ -3,6 +3,8 @@
 
 use app::Policy;
 use chrono::Duration;
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
 use std::net::SocketAddr;
 use telemetry::LogFormat;
 
@@ -10,18 +12,22 @@ use telemetry::LogFormat;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/staffprobot.db";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8000";
 
-/// Where data lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where data lives. A PostgreSQL URL may carry a password, so it is kept as a secret: `Debug`
+/// and [`DatabaseUrl::redacted`] show it without the password.
+#[derive(Clone)]
 pub enum DatabaseUrl {
-    Postgres(String),
+    Postgres(SecretString),
     Sqlite(String),
 }
 
 impl DatabaseUrl {
+    /// A PostgreSQL URL (checked to be a URL) or a SQLite one; `None` for anything else.
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            Some(DatabaseUrl::Postgres(raw.to_owned()))
+            url::Url::parse(raw)
+                .ok()
+                .map(|_| DatabaseUrl::Postgres(raw.into()))
         } else if raw.starts_with("sqlite:") {
             Some(DatabaseUrl::Sqlite(raw.to_owned()))
         } else {
@@ -29,42 +35,84 @@ impl DatabaseUrl {
         }
     }
 
-    /// The URL without a password, for logs and the start-up lines.
+    /// The URL without its password (in the user part or a `password=` parameter), for logs
+    /// and the start-up lines.
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite(u) => u.clone(),
-            DatabaseUrl::Postgres(u) => match (u.find("://"), u.rfind('@')) {
-                (Some(scheme_end), Some(at)) if at > scheme_end => {
-                    let creds = &u[scheme_end + 3..at];
-                    let user = creds.split(':').next().unwrap_or("");
-                    format!("{}{}:***{}", &u[..scheme_end + 3], user, &u[at..])
+            DatabaseUrl::Postgres(secret) => match url::Url::parse(secret.expose_secret()) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        // Only fails for URLs that cannot have a password, and this one has.
+                        let _ = url.set_password(Some("***"));
+                    }
+                    if url.query_pairs().any(|(k, _)| k == "password") {
+                        let pairs: Vec<(String, String)> = url
+                            .query_pairs()
+                            .map(|(k, v)| {
+                                let v = if k == "password" { "***".into() } else { v };
+                                (k.into_owned(), v.into_owned())
+                            })
+                            .collect();
+                        url.query_pairs_mut().clear().extend_pairs(pairs);
+                    }
+                    url.to_string()
                 }
-                _ => u.clone(),
+                Err(_) => "postgres://(not a valid URL)".to_owned(),
             },
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            DatabaseUrl::Postgres(_) => "Postgres",
+            DatabaseUrl::Sqlite(_) => "Sqlite",
+        };
+        f.debug_tuple(kind).field(&self.redacted()).finish()
+    }
+}
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (DatabaseUrl::Postgres(a), DatabaseUrl::Postgres(b)) => {
+                a.expose_secret() == b.expose_secret()
+            }
+            (DatabaseUrl::Sqlite(a), DatabaseUrl::Sqlite(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Everything the processes are configured with. `Debug` never shows a secret (the database
+/// password, the bot token, the webhook secret).
+#[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
     pub database_max_connections: u32,
+    /// `DATABASE_STATEMENT_TIMEOUT_MS` (PostgreSQL): `None` when set to 0 (no limit).
+    pub database_statement_timeout: Option<std::time::Duration>,
     pub http_addr: SocketAddr,
     pub log_format: LogFormat,
     pub policy: Policy,
     pub telegram: Option<TelegramConfig>,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping process waits for requests and updates in
+    /// flight before it exits anyway.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TelegramConfig {
-    pub token: String,
+    pub token: SecretString,
     /// `TELEGRAM_API_URL`: another Bot API server (self-hosted, or a fake in tests).
     pub api_url: Option<url::Url>,
     /// `TELEGRAM_WEBHOOK_URL`: webhook mode instead of long polling.
     pub webhook_url: Option<url::Url>,
     /// `TELEGRAM_WEBHOOK_SECRET`, or one derived from the token (the same on every replica).
-    pub webhook_secret: String,
+    pub webhook_secret: SecretString,
 }
 
 /// A bad environment value.
@@ -96,9 +144,14 @@ impl Config {
         let database_url = match value("DATABASE_URL") {
             None => DatabaseUrl::Sqlite(DEFAULT_DATABASE_URL.to_owned()),
             Some(raw) => DatabaseUrl::parse(&raw).unwrap_or_else(|| {
+                // Only the scheme is repeated: the rest may hold a password.
+                let scheme = raw.trim().split_once(':').map_or("", |(s, _)| s);
                 bad(
                     "DATABASE_URL",
-                    format!("expected postgres://… or sqlite://path/to/file.db, got {raw:?}"),
+                    format!(
+                        "expected postgres://user:password@host/database or sqlite://path/to/file.db, got a value starting with {:?}",
+                        scheme.chars().take(20).collect::<String>()
+                    ),
                 );
                 DatabaseUrl::Sqlite(DEFAULT_DATABASE_URL.to_owned())
             }),
@@ -134,6 +187,13 @@ impl Config {
             }
         };
         let database_max_connections = number("DATABASE_MAX_CONNECTIONS", 10, 1, 1000) as u32;
+        let database_statement_timeout =
+            match number("DATABASE_STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000) {
+                0 => None,
+                ms => Some(std::time::Duration::from_millis(ms as u64)),
+            };
+        let shutdown_timeout =
+            std::time::Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECONDS", 25, 1, 600) as u64);
         let defaults = Policy::default();
         let mut policy = defaults;
         policy.location.max_accuracy_m = number("LOCATION_MAX_ACCURACY_M", 100, 1, 10_000) as f64;
@@ -206,10 +266,10 @@ impl Config {
                     None => derived_secret(&token),
                 };
                 Some(TelegramConfig {
-                    token,
+                    token: token.into(),
                     api_url,
                     webhook_url,
-                    webhook_secret,
+                    webhook_secret: webhook_secret.into(),
                 })
             }
         };
@@ -218,10 +278,12 @@ impl Config {
             Ok(Config {
                 database_url,
                 database_max_connections,
+                database_statement_timeout,
                 http_addr,
                 log_format,
                 policy,
                 telegram,
+                shutdown_timeout,
             })
         } else {
             Err(errors)
@@ -259,7 +321,12 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.policy, Policy::default());
-        assert_eq!(c.telegram, None);
+        assert!(c.telegram.is_none());
+        assert_eq!(c.shutdown_timeout, std::time::Duration::from_secs(25));
+        assert_eq!(
+            c.database_statement_timeout,
+            Some(std::time::Duration::from_secs(5))
+        );
     }
 
     #[test]
@@ -294,9 +361,17 @@ mod tests {
             ("DATABASE_URL", "postgres://app:secret@db:5432/spb"),
             ("PLAN_CANCEL_CUTOFF_MINUTES", "120"),
             ("LOG_FORMAT", "json"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
         ])
         .unwrap();
+        assert_eq!(c.database_statement_timeout, None);
         assert_eq!(c.database_url.redacted(), "postgres://app:***@db:5432/spb");
+        assert_eq!(
+            DatabaseUrl::parse("postgres://app@db/spb?sslmode=require&password=p%40ss")
+                .unwrap()
+                .redacted(),
+            "postgres://app@db/spb?sslmode=require&password=***"
+        );
         assert_eq!(c.policy.plan_cancel_cutoff, Duration::minutes(120));
         assert_eq!(c.log_format, LogFormat::Json);
     }
@@ -311,7 +386,7 @@ mod tests {
         let t = c.telegram.unwrap();
         assert_eq!(t.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
         assert_eq!(t.webhook_url, None);
-        assert_eq!(t.webhook_secret.len(), 48);
+        assert_eq!(t.webhook_secret.expose_secret().len(), 48);
         let errs = with(&[
             ("TELEGRAM_BOT_TOKEN", "nonsense"),
             ("TELEGRAM_WEBHOOK_URL", "ftp://x"),
@@ -344,5 +419,83 @@ mod tests {
             ("TELEGRAM_WEBHOOK_URL", "https://x.org/telegram/webhook"),
         ]);
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let c = with(&[
+            (
+                "DATABASE_URL",
+                "postgres://app:Pa55word@db:5432/spb?password=Qu3rySecret",
+            ),
+            ("TELEGRAM_BOT_TOKEN", "123456:Tok3nSecret"),
+            ("TELEGRAM_WEBHOOK_SECRET", "H00kSecret"),
+            ("TELEGRAM_WEBHOOK_URL", "https://x.org/telegram/webhook"),
+        ])
+        .unwrap();
+        let derived = with(&[("TELEGRAM_BOT_TOKEN", "123456:Tok3nSecret")]).unwrap();
+        let derived_secret = derived
+            .telegram
+            .as_ref()
+            .unwrap()
+            .webhook_secret
+            .expose_secret()
+            .to_owned();
+        for shown in [format!("{c:?}"), format!("{c:#?}"), format!("{derived:?}")] {
+            for secret in [
+                "Pa55word",
+                "Qu3rySecret",
+                "Tok3nSecret",
+                "H00kSecret",
+                derived_secret.as_str(),
+            ] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        // What is not secret still helps whoever reads the output.
+        let shown = format!("{c:?}");
+        assert!(shown.contains("postgres://app:***@db:5432/spb"), "{shown}");
+        assert!(shown.contains("/telegram/webhook"), "{shown}");
+    }
+
+    #[test]
+    fn a_bad_database_url_is_not_echoed() {
+        let errs = with(&[("DATABASE_URL", "mysql://app:Pa55word@db/spb")]).unwrap_err();
+        assert_eq!(errs[0].variable, "DATABASE_URL");
+        assert!(!errs[0].message.contains("Pa55word"), "{}", errs[0]);
+        assert!(errs[0].message.contains("\"mysql\""), "{}", errs[0]);
+        let errs = with(&[("DATABASE_URL", "postgres://app:Pa55word@[db/spb")]).unwrap_err();
+        assert!(!errs[0].message.contains("Pa55word"), "{}", errs[0]);
+    }
+
+    /// Every variable the configuration reads (the webhook secret only with a token).
+    fn variables_read() -> Vec<String> {
+        let seen = std::cell::RefCell::new(Vec::<String>::new());
+        for token in [None, Some("123:abc")] {
+            let _ = Config::from_lookup(|name| {
+                seen.borrow_mut().push(name.to_owned());
+                (name == "TELEGRAM_BOT_TOKEN").then(|| token.map(str::to_owned))?
+            });
+        }
+        let mut names = seen.into_inner();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_variable_is_in_the_readme_table_and_the_help() {
+        use clap::CommandFactory;
+        let names = variables_read();
+        assert!(names.len() >= 15, "{names:?}");
+        let readme = include_str!("../../../README.md");
+        let help = crate::cli::Cli::command().render_long_help().to_string();
+        for name in &names {
+            assert!(
+                readme.contains(&format!("| `{name}` |")),
+                "README's configuration table lacks {name}"
+            );
+            assert!(help.contains(name.as_str()), "--help does not name {name}");
+        }
     }
 }

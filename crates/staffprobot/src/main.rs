@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod serve;
 mod wiring;
 
 use clap::Parser;
@@ -30,9 +31,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::execute(cli, config)) {
+    let result = runtime.block_on(cli::execute(cli, config));
+    // Work still running past the shutdown deadline (a blocking database call) must not hold
+    // the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // `{:#}`: the error with every cause, on one line.
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -47,11 +47,21 @@ fn map_database(db: &dyn DatabaseError) -> StoreError {
     }
 }
 
-/// SQLSTATEs that mean "the server cannot serve now" rather than "the request is wrong":
-/// connection exceptions (08), insufficient resources (53: too many connections, disk full),
-/// operator intervention (57: shutdown, restart, cancelled) and system errors (58).
+/// SQLSTATE `undefined_table`.
+pub(crate) const UNDEFINED_TABLE: &str = "42P01";
+
+/// SQLSTATEs that mean "the database is not there or cannot serve now" rather than "the request
+/// is wrong", answered as `Unavailable` (503, try again) instead of an internal error:
+/// - classes 08 (connection exceptions), 53 (insufficient resources: too many connections, disk
+///   full), 57 (operator intervention: admin shutdown 57P01, cannot connect now 57P03, a
+///   statement cancelled by `statement_timeout` 57014) and 58 (system errors);
+/// - 3D000 the database does not exist (dropped, or a wrong DATABASE_URL);
+/// - 42P01 / 42703 a table or column the queries need is missing: the schema is behind this
+///   binary (a failed or not yet run migration), which `staffprobot migrate` fixes;
+/// - 25006 a read-only transaction: the server is a standby (mid-failover).
 fn unavailable_code(code: &str) -> bool {
     ["08", "53", "57", "58"].iter().any(|c| code.starts_with(c))
+        || matches!(code, "3D000" | UNDEFINED_TABLE | "42703" | "25006")
 }
 
 /// What a constraint is about, in the words `StoreError` uses.
@@ -86,4 +96,23 @@ pub(crate) fn map_migrate(e: MigrateError) -> StoreError {
 /// A stored value that does not make a valid domain value.
 pub(crate) fn bad_row(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("invalid {what} in the database: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_meaning_the_database_is_not_there_are_unavailable() {
+        for code in [
+            "08000", "08001", "08006", "08P01", "3D000", "42P01", "42703", "53300", "57P01",
+            "57P03", "57014", "58030", "25006",
+        ] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // Wrong requests and bugs stay what they are.
+        for code in ["23505", "23503", "22001", "42601", "42883", "40001", ""] {
+            assert!(!unavailable_code(code), "{code}");
+        }
+    }
 }

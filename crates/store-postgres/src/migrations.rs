@@ -1,8 +1,11 @@
 //! The schema migrations, embedded in the binary with `include_str!` and run by sqlx's
 //! `Migrator` (its `_sqlx_migrations` table, checksums and lock), without sqlx's macros.
 
-use sqlx::SqlSafeStr;
+use crate::error::{self, UNDEFINED_TABLE};
+use app::StoreError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{PgPool, SqlSafeStr};
+use std::collections::HashMap;
 
 /// (version, description, SQL) of every migration, oldest first. The file names follow sqlx-cli's
 /// `<version>_<description>.sql`, so `sqlx migrate` can be pointed at the same folder.
@@ -52,9 +55,35 @@ pub fn migrator() -> Migrator {
     )
 }
 
+/// Whether every embedded migration is applied successfully with the same checksum. A database
+/// without sqlx's table has no schema at all.
+pub(crate) async fn schema_current(pool: &PgPool) -> Result<bool, StoreError> {
+    let rows: Vec<(i64, bool, Vec<u8>)> =
+        match sqlx::query_as("SELECT version, success, checksum FROM _sqlx_migrations")
+            .fetch_all(pool)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(UNDEFINED_TABLE) => {
+                return Ok(false);
+            }
+            Err(e) => return Err(error::map(e)),
+        };
+    let applied: HashMap<i64, (bool, Vec<u8>)> = rows
+        .into_iter()
+        .map(|(version, success, checksum)| (version, (success, checksum)))
+        .collect();
+    Ok(migrator().iter().all(|m| {
+        applied
+            .get(&m.version)
+            .is_some_and(|(success, checksum)| *success && checksum[..] == m.checksum[..])
+    }))
+}
+
 /// A short fingerprint of the whole migration set (versions and checksums), used to name the
 /// test template database so a schema change gets a fresh template. FNV-1a: this only has to
 /// tell sets apart, not resist tampering.
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) fn fingerprint() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {

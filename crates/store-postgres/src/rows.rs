@@ -286,7 +286,7 @@ impl TryFrom<JoinRequestRow> for JoinRequest {
 }
 
 pub(crate) fn currency(code: &str) -> Result<Currency, StoreError> {
-    Currency::parse(code).map_err(|e| bad_row("currency", e))
+    Currency::from_stored(code).map_err(|e| bad_row("currency", e))
 }
 
 /// Converts every row, stopping at the first bad one.

@@ -731,15 +731,20 @@ impl PlanStore for PgStore {
         convert(rows)
     }
 
-    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE planned_shifts SET status = 'missed' WHERE status = 'planned' AND ends_at < $1",
-        )
+    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<Vec<PlannedShift>> {
+        let rows: Vec<PlanRow> = sqlx::query_as(concat!(
+            "WITH missed AS (UPDATE planned_shifts SET status = 'missed' \
+             WHERE status = 'planned' AND ends_at < $1 RETURNING ",
+            plan_columns!(),
+            ") SELECT ",
+            plan_columns!(),
+            " FROM missed ORDER BY starts_at, id"
+        ))
         .bind(before)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(map)?;
-        Ok(done.rows_affected())
+        convert(rows)
     }
 }
 

@@ -82,16 +82,53 @@ pub async fn empty_database() -> Result<String, StoreError> {
     Ok(with_database(&server, &name))
 }
 
-/// Drops a database made by [`fresh_database`] or [`empty_database`] at once (tests that load
+/// Creates a database whose schema stops at migration `version` (an older binary's schema, for
+/// tests of what a newer one does with it) and returns its URL.
+pub async fn database_at_migration(version: i64) -> Result<String, StoreError> {
+    let url = empty_database().await?;
+    let store = PgStore::connect_with(
+        &url,
+        crate::PoolSettings {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let migrated = migrations::migrator()
+        .run_to(version, store.pool())
+        .await
+        .map_err(crate::error::map_migrate);
+    store.pool().close().await;
+    migrated.map(|()| url)
+}
+
+/// Makes a test database vanish for its clients, as if it had been dropped: no new connection,
+/// its sessions ended, and its name gone (connecting by it answers "database does not exist").
+/// Quicker than [`drop_database`], whose checkpoint can take minutes on a busy server; the
+/// renamed database is dropped by the hourly clean-up.
+pub async fn hide_database(url: &str) -> Result<(), StoreError> {
+    let name = test_database_name(url)?;
+    let mut admin = PgConnection::connect(&server_url()).await.map_err(map)?;
+    execute(
+        &mut admin,
+        format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+    )
+    .await?;
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&mut admin)
+        .await
+        .map_err(map)?;
+    rename_when_free(&mut admin, &name, &format!("{name}_gone")).await?;
+    let _ = admin.close().await;
+    Ok(())
+}
+
+/// Drops a database made here ([`fresh_database`], [`empty_database`], …) at once (tests that load
 /// a lot of data free the disk instead of waiting for the hourly clean-up). Only test databases
 /// can be dropped this way.
 pub async fn drop_database(url: &str) -> Result<(), StoreError> {
-    let name = url
-        .split('?')
-        .next()
-        .and_then(|base| base.rsplit('/').next())
-        .filter(|name| created_at_of(name).is_some())
-        .ok_or_else(|| StoreError::Other(format!("{url} is not a test database")))?;
+    let name = test_database_name(url)?;
     let mut admin = PgConnection::connect(&server_url()).await.map_err(map)?;
     execute(
         &mut admin,
@@ -100,6 +137,16 @@ pub async fn drop_database(url: &str) -> Result<(), StoreError> {
     .await?;
     let _ = admin.close().await;
     Ok(())
+}
+
+/// The database name in `url`, if it is one of the test databases made here.
+fn test_database_name(url: &str) -> Result<String, StoreError> {
+    url.split('?')
+        .next()
+        .and_then(|base| base.rsplit('/').next())
+        .filter(|name| created_at_of(name).is_some())
+        .map(str::to_owned)
+        .ok_or_else(|| StoreError::Other(format!("{url} is not a test database")))
 }
 
 /// `spb_tpl_<fingerprint of the migrations>`.
@@ -186,7 +233,14 @@ async fn build_template_locked(
     )
     .await?;
     execute(admin, format!("CREATE DATABASE \"{scratch}\"")).await?;
-    let store = PgStore::connect_with(&with_database(server, &scratch), 1).await?;
+    let store = PgStore::connect_with(
+        &with_database(server, &scratch),
+        crate::PoolSettings {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
     let migrated = store.migrate().await;
     store.pool().close().await;
     migrated?;

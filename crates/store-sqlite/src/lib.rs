@@ -115,6 +115,12 @@ impl SqliteStore {
         migrations::run(&self.pool).await
     }
 
+    /// Whether every migration this binary embeds is applied: `false` while the schema is
+    /// behind (see `/ready`).
+    pub async fn schema_current(&self) -> Result<bool, StoreError> {
+        migrations::schema_current(&self.pool).await
+    }
+
     /// The connection pool, for health checks and tools that need raw SQL.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -167,5 +173,12 @@ fn create_parent_dirs(file: &Path) -> Result<(), StoreError> {
             StoreError::Unavailable(format!("cannot create the folder {}: {e}", dir.display()))
         }),
         _ => Ok(()),
+    }
+}
+
+#[async_trait::async_trait]
+impl app::SchemaStatus for SqliteStore {
+    async fn schema_current(&self) -> Result<bool, StoreError> {
+        SqliteStore::schema_current(self).await
     }
 }

@@ -61,10 +61,58 @@ pub(crate) async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether every embedded migration is applied successfully with the same checksum (newer ones
+/// from a newer binary are fine). A database without sqlx's table has no schema at all.
+pub(crate) async fn schema_current(pool: &SqlitePool) -> Result<bool, StoreError> {
+    let has_table: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(error::from_sqlx)?;
+    if !has_table {
+        return Ok(false);
+    }
+    let rows: Vec<(i64, bool, Vec<u8>)> =
+        sqlx::query_as("SELECT version, success, checksum FROM _sqlx_migrations")
+            .fetch_all(pool)
+            .await
+            .map_err(error::from_sqlx)?;
+    Ok(migrator().iter().all(|m| {
+        rows.iter().any(|(version, success, checksum)| {
+            *version == m.version && *success && checksum[..] == m.checksum[..]
+        })
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[tokio::test]
+    async fn the_schema_is_current_only_with_every_migration_applied() {
+        let store = crate::SqliteStore::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let pool = store.pool().clone();
+        assert!(!schema_current(&pool).await.unwrap(), "no schema at all");
+        migrator().run_to(1, &pool).await.unwrap();
+        assert!(
+            !schema_current(&pool).await.unwrap(),
+            "one migration behind"
+        );
+        run(&pool).await.unwrap();
+        assert!(schema_current(&pool).await.unwrap());
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(
+            !schema_current(&pool).await.unwrap(),
+            "a migration changed after it was applied"
+        );
+    }
 
     #[test]
     fn every_file_in_the_folder_is_embedded() {

@@ -133,7 +133,7 @@ pub(crate) fn site(row: &SqliteRow) -> StoreResult<Site> {
         time_zone: SiteTimeZone::parse(&time_zone).map_err(invalid)?,
         hourly_rate: Money::hourly_rate(
             get(row, T, "hourly_rate_minor")?,
-            Currency::parse(&currency).map_err(invalid)?,
+            Currency::from_stored(&currency).map_err(invalid)?,
         )
         .map_err(invalid)?,
     };
@@ -189,7 +189,7 @@ pub(crate) fn shift(row: &SqliteRow) -> StoreResult<Shift> {
         end_location: location(row, "end")?,
         hourly_rate: Money::new(
             get(row, T, "hourly_rate_minor")?,
-            Currency::parse(&currency).map_err(|e| bad_row(T, format!("id {id}: {e}")))?,
+            Currency::from_stored(&currency).map_err(|e| bad_row(T, format!("id {id}: {e}")))?,
         ),
         worked_minutes: get(row, T, "worked_minutes")?,
         pay_minor: get(row, T, "pay_minor")?,

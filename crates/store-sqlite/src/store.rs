@@ -857,7 +857,7 @@ impl ShiftStore for SqliteStore {
                 Ok(ShiftTotals {
                     site_id: SiteId(get("site_id")?),
                     employee_id: UserId(get("employee_id")?),
-                    currency: Currency::parse(&currency)
+                    currency: Currency::from_stored(&currency)
                         .map_err(|e| error::bad_row("shifts", e))?,
                     shifts: get("shifts")?,
                     worked_minutes: get("worked_minutes")?,
@@ -994,18 +994,23 @@ impl PlanStore for SqliteStore {
         all(found, rows::plan)
     }
 
-    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+    async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<Vec<PlannedShift>> {
         let before = micros(before);
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE planned_shifts SET status = 'missed' WHERE status = 'planned' AND ends_at < ?",
-        )
+        // SQLite does not order RETURNING rows (and cannot wrap an UPDATE in a CTE): sort here.
+        let found = sqlx::query(concat!(
+            "UPDATE planned_shifts SET status = 'missed' \
+             WHERE status = 'planned' AND ends_at < ? RETURNING ",
+            plan_columns!()
+        ))
         .bind(before)
-        .execute(tx.conn())
+        .fetch_all(tx.conn())
         .await
         .map_err(from_sqlx)?;
+        let mut missed = all(found, rows::plan)?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        missed.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
+        Ok(missed)
     }
 }
 

@@ -7,8 +7,12 @@
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
-//! bot state port's cases are in `bot_state`; money per currency in `money`; keyset paging in
-//! `paging`.
+//! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`,
+//! money per currency in `money` and keyset paging in `paging`.
+//!
+//! A case is a `pub async fn name(store: Arc<dyn Store>)` (or `Arc<dyn BotStateStore>`) named
+//! in one of the lists in `conformance_tests!`; each store's `every_conformance_case_runs_here`
+//! fails while a written case is missing from the lists (`listing`).
 
 // A test suite: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -19,9 +23,9 @@ use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
 use app::status::{Earnings, EmployeeStatus, LocationIntent, RunningShift, SiteLive};
 use app::{
-    AppError, CloseShiftError, Cursor, Employee, FinishedShift, NewPlannedShift, NewShift, NewUser,
-    NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
-    ShiftTotals, SiteRange, StaffPro, Store, StoreError,
+    AppError, CloseShiftError, Cursor, Employee, EventSink, FinishedShift, NewPlannedShift,
+    NewShift, NewUser, NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd,
+    ShiftFilter, ShiftTotals, SiteRange, StaffPro, Store, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use domain::join::{JoinCode, JoinRequest, JoinRequestId, JoinStatus};
@@ -36,19 +40,25 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod bot_state;
+mod events;
+mod listing;
 mod money;
 mod paging;
 pub use bot_state::*;
+pub use events::*;
+pub use listing::{assert_all_cases_run, written_cases};
 pub use money::*;
 pub use paging::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
-/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`).
+/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`), and one more test
+/// that fails when a case written in the suite is in none of these lists, so not run on this
+/// store (see `assert_all_cases_run`). The lists below are the only place a case is named.
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::__conformance_cases!(
-            $make; run;
+            $make; run, STORE_CASES;
             ping_answers,
             users_round_trip,
             api_tokens_round_trip,
@@ -101,9 +111,9 @@ macro_rules! conformance_tests {
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
         );
-        // Money per currency (`money`) and keyset paging (`paging`).
+        // Money per currency (conformance/money.rs) and keyset paging (conformance/paging.rs).
         $crate::__conformance_cases!(
-            $make; run;
+            $make; run, MONEY_AND_PAGING_CASES;
             pay_is_totalled_in_the_currency_it_was_earned_in,
             shift_pages_over_two_zones_give_every_row_once_in_order,
             plan_pages_over_two_zones_give_every_row_once_in_order,
@@ -111,7 +121,7 @@ macro_rules! conformance_tests {
         );
         // The bot state port.
         $crate::__conformance_cases!(
-            $make; run_bot_state;
+            $make; run_bot_state, BOT_STATE_CASES;
             dialogues_save_load_delete,
             claim_update_only_once,
             a_finished_claim_is_never_taken_again,
@@ -119,19 +129,52 @@ macro_rules! conformance_tests {
             an_unfinished_claim_older_than_the_lease_is_taken_again,
             forget_updates_before_frees_old_ids,
         );
+        // The events the use-cases publish (conformance/events.rs).
+        $crate::__conformance_cases!(
+            $make; run, EVENT_CASES;
+            register_user_publishes_user_changed,
+            add_owner_publishes_user_changed_after_the_flag,
+            ensure_user_publishes_only_when_registering,
+            language_and_reachability_publish_user_changed,
+            issuing_a_token_publishes_token_issued,
+            revoking_tokens_publishes_tokens_revoked_after_the_revoke,
+            creating_and_editing_a_site_publish_site_changed,
+            granting_and_revoking_a_manager_publish_manager_changed,
+            adding_and_revoking_an_employee_publish_access_changed,
+            opening_and_closing_a_shift_publish_their_events,
+            opening_a_planned_shift_also_publishes_plan_changed,
+            auto_close_publishes_shift_closed_automatically,
+            planning_and_cancelling_publish_plan_changed,
+            missed_plans_publish_one_plan_missed_each,
+            join_requests_publish_requested_and_decided,
+        );
+        #[test]
+        fn every_conformance_case_runs_here() {
+            $crate::conformance::assert_all_cases_run(
+                &[
+                    STORE_CASES,
+                    MONEY_AND_PAGING_CASES,
+                    BOT_STATE_CASES,
+                    EVENT_CASES,
+                ]
+                .concat(),
+            );
+        }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_cases {
-    ($make:expr; $runner:ident; $($case:ident),* $(,)?) => {
+    ($make:expr; $runner:ident, $names:ident; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
                 $crate::conformance::$runner($make, $crate::conformance::$case);
             }
         )*
+        /// The cases this list generated a test for.
+        const $names: &[&str] = &[$(stringify!($case)),*];
     };
 }
 
@@ -467,7 +510,7 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
     assert!(store.users(&[]).await.unwrap().is_empty());
     assert!(matches!(
         store.set_owner(missing, true).await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("user"))
     ));
 }
 
@@ -500,7 +543,7 @@ pub async fn api_tokens_round_trip(store: Arc<dyn Store>) {
     );
     assert!(matches!(
         store.insert_api_token(other.id, &h1, "copy").await,
-        Err(StoreError::Duplicate(_))
+        Err(StoreError::Duplicate("api token"))
     ));
 
     assert_eq!(store.revoke_api_tokens(u.id).await.unwrap(), 2);
@@ -516,11 +559,11 @@ pub async fn api_tokens_round_trip(store: Arc<dyn Store>) {
     let h4 = app::tokens::hash("spb_four");
     store.insert_api_token(u.id, &h4, "new").await.unwrap();
     assert_eq!(store.user_by_token_hash(&h4).await.unwrap(), Some(u));
-    assert!(
+    assert_eq!(
         store
             .insert_api_token(UserId(other.id.0 + 1000), &app::tokens::hash("x"), "")
-            .await
-            .is_err(),
+            .await,
+        Err(StoreError::NotFound("user")),
         "a token needs an existing user"
     );
 }
@@ -638,7 +681,7 @@ pub async fn update_site_replaces_settings_and_flags(store: Arc<dyn Store>) {
         store
             .update_site(SiteId(site.id.0 + 1000), &changed, true, true)
             .await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("site"))
     ));
 }
 
@@ -921,12 +964,12 @@ pub async fn close_shift_only_once(store: Arc<dyn Store>) {
     };
     assert!(matches!(
         store.close_shift(shift.id, &auto).await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("active shift"))
     ));
     assert_eq!(store.shift(shift.id).await.unwrap(), Some(closed));
     assert!(matches!(
         store.close_shift(ShiftId(shift.id.0 + 1000), &auto).await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("active shift"))
     ));
 
     // Closed automatically: no end location, flagged for review.
@@ -1303,7 +1346,9 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
 
     let mut totals = store.shift_totals(&[r2, r1], None).await.unwrap();
     totals.sort_by_key(|t| (t.site_id, t.employee_id));
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Each shift is paid minutes × 350.00 / 60, rounded half up, then summed:
+    // 1 min 583 (583.33), 2 min 1 167 (1 166.67), 4 min 2 333 (2 333.33), 8 min 4 667, 64 min
+    // 37 333 (37 333.33).
     let mut expected = vec![
         ShiftTotals {
             site_id: b.s1.id,
@@ -1311,7 +1356,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
             currency: Currency::RUB,
             shifts: 3,
             worked_minutes: 1 + 2 + 4,
-            pay_minor: pay(&[1, 2, 4]),
+            pay_minor: 4_083, // 583 + 1 167 + 2 333
         },
         ShiftTotals {
             site_id: b.s1.id,
@@ -1319,7 +1364,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
             currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 8,
-            pay_minor: pay(&[8]),
+            pay_minor: 4_667,
         },
         ShiftTotals {
             site_id: b.s2.id,
@@ -1327,7 +1372,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
             currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 64,
-            pay_minor: pay(&[64]),
+            pay_minor: 37_333,
         },
     ];
     expected.sort_by_key(|t| (t.site_id, t.employee_id));
@@ -1506,7 +1551,7 @@ pub async fn set_plan_status_is_conditional(store: Arc<dyn Store>) {
         store
             .set_plan_status(plan.id, PlanStatus::Planned, PlanStatus::Done)
             .await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("planned shift"))
     ));
     assert_eq!(store.planned_shift(plan.id).await.unwrap(), Some(cancelled));
     assert!(matches!(
@@ -1517,7 +1562,7 @@ pub async fn set_plan_status_is_conditional(store: Arc<dyn Store>) {
                 PlanStatus::Cancelled
             )
             .await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("planned shift"))
     ));
 }
 
@@ -1670,8 +1715,18 @@ pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
         .insert_planned_shift(&ins(b.e2.id, "2026-12-01 22:00", "2026-12-02 06:00"))
         .await
         .unwrap();
+    // Inserted last but starts first: the answer is ordered by start.
+    let earlier = store
+        .insert_planned_shift(&ins(b.e2.id, "2026-11-30 10:00", "2026-11-30 12:00"))
+        .await
+        .unwrap();
 
-    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), 1);
+    let missed = store.mark_missed_plans(cutoff).await.unwrap();
+    let as_missed = |p: &PlannedShift| PlannedShift {
+        status: PlanStatus::Missed,
+        ..p.clone()
+    };
+    assert_eq!(missed, vec![as_missed(&earlier), as_missed(&ended)]);
     let status = |p: PlannedShiftId| {
         let store = store.clone();
         async move { store.planned_shift(p).await.unwrap().unwrap().status }
@@ -1681,7 +1736,7 @@ pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
     assert_eq!(status(cancelled.id).await, PlanStatus::Cancelled);
     assert_eq!(status(done.id).await, PlanStatus::Done);
     assert_eq!(status(running.id).await, PlanStatus::Planned);
-    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), 0);
+    assert_eq!(store.mark_missed_plans(cutoff).await.unwrap(), vec![]);
 }
 
 // ---- people: language and reachability ---------------------------------------------------------
@@ -1761,11 +1816,11 @@ pub async fn user_language_and_reachable_flag(store: Arc<dyn Store>) {
     let missing = UserId(anna.id.0.max(boris.id.0) + 1000);
     assert!(matches!(
         store.set_user_language(missing, Language::En).await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("user"))
     ));
     assert!(matches!(
         store.set_user_reachable(missing, false).await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("user"))
     ));
 }
 
@@ -1929,13 +1984,13 @@ pub async fn join_requests_pending_and_duplicate(store: Arc<dyn Store>) {
         store
             .insert_join_request(SiteId(b.s3.id.0 + 1000), b.e1.id, at)
             .await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("site"))
     ));
     assert!(matches!(
         store
             .insert_join_request(b.s1.id, UserId(b.e2.id.0 + 1000), at)
             .await,
-        Err(StoreError::NotFound(_))
+        Err(StoreError::NotFound("user"))
     ));
     // Asking grants nothing.
     assert!(store.sites_of_employee(b.e1.id).await.unwrap().is_empty());
@@ -2109,13 +2164,13 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
             t
         }
     };
-    let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64]| ShiftTotals {
+    let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64], pay_minor: i64| ShiftTotals {
         site_id: site.id,
         employee_id: e.id,
         currency: Currency::RUB,
         shifts,
         worked_minutes: minutes.iter().sum(),
-        pay_minor: minutes.iter().map(|m| pay_minor(*m, RATE)).sum(),
+        pay_minor,
     };
     let sorted = |mut v: Vec<ShiftTotals>| {
         v.sort_by_key(|t| (t.site_id, t.employee_id));
@@ -2124,15 +2179,16 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
     assert_eq!(
         totals(Some(b.e1.id)).await,
         sorted(vec![
-            row(&b.s1, &b.e1, 2, &[2, 4]),
-            row(&b.s2, &b.e1, 1, &[16])
+            // 2 min 1 167 + 4 min 2 333 at 350.00 per hour.
+            row(&b.s1, &b.e1, 2, &[2, 4], 3_500),
+            row(&b.s2, &b.e1, 1, &[16], 9_333) // 16 × 35 000 / 60 = 9 333.33
         ])
     );
     assert_eq!(
         totals(Some(b.e2.id)).await,
         sorted(vec![
-            row(&b.s1, &b.e2, 1, &[8]),
-            row(&b.s2, &b.e2, 1, &[32])
+            row(&b.s1, &b.e2, 1, &[8], 4_667),   // 4 666.67
+            row(&b.s2, &b.e2, 1, &[32], 18_667)  // 18 666.67
         ])
     );
     assert_eq!(totals(None).await.len(), 4, "everyone without a filter");
@@ -2162,13 +2218,17 @@ struct World {
 
 impl World {
     async fn new(store: Arc<dyn Store>, now: DateTime<Utc>) -> World {
+        World::with_events(store, now, Arc::new(NoEvents)).await
+    }
+
+    /// A world whose use-cases publish to `events`.
+    async fn with_events(
+        store: Arc<dyn Store>,
+        now: DateTime<Utc>,
+        events: Arc<dyn EventSink>,
+    ) -> World {
         let clock = Arc::new(SetClock::new(now));
-        let app = StaffPro::new(
-            store.clone(),
-            clock.clone(),
-            Arc::new(NoEvents),
-            Policy::default(),
-        );
+        let app = StaffPro::new(store.clone(), clock.clone(), events, Policy::default());
         let owner = app
             .add_owner(1001, "Ольга Владелица", Language::Ru)
             .await
@@ -2414,8 +2474,8 @@ pub async fn close_shift_settles_pay(store: Arc<dyn Store>) {
     assert!(matches!(
         w.app.close_shift(&w.employee, w.fix(FAR, Some(10.0))).await,
         Err(CloseShiftError::Location(
-            LocationRejection::OutsideGeofence { .. }
-        ))
+            LocationRejection::OutsideGeofence { distance_m, radius_m: 100 }
+        )) if (1000.0..1200.0).contains(&distance_m)
     ));
     assert_eq!(
         w.store.shift(shift.id).await.unwrap().unwrap().status,
@@ -2573,14 +2633,15 @@ pub async fn plan_rules_through_staffpro(store: Arc<dyn Store>) {
         .plan_shift(&w.employee, w.plan("2026-12-01", (14, 0), (18, 0)))
         .await
         .unwrap();
-    assert!(matches!(
+    assert_eq!(
         w.app
             .plan_shift(&w.owner, w.plan("2026-12-02", (8, 0), (12, 0)))
             .await,
-        Err(PlanShiftError::Rule(
-            PlanRuleError::OutsideOpeningHours { .. }
-        ))
-    ));
+        Err(PlanShiftError::Rule(PlanRuleError::OutsideOpeningHours {
+            opens: "09:00".into(),
+            closes: "21:00".into()
+        }))
+    );
     assert_eq!(
         w.app
             .plan_shift(&w.owner, w.plan("2026-12-02", (9, 0), (9, 30)))
@@ -2685,10 +2746,12 @@ pub async fn employee_cancel_cutoff(store: Arc<dyn Store>) {
     );
     let cancelled = w.app.cancel_plan(&w.owner, plan.id).await.unwrap();
     assert_eq!(cancelled.status, PlanStatus::Cancelled);
-    assert!(matches!(
+    assert_eq!(
         w.app.cancel_plan(&w.owner, plan.id).await,
-        Err(PlanShiftError::Rule(PlanRuleError::NotCancellable { .. }))
-    ));
+        Err(PlanShiftError::Rule(PlanRuleError::NotCancellable {
+            status: "cancelled"
+        }))
+    );
 
     // Exactly an hour before: the employee may still cancel.
     w.set(local(MSK, "2026-12-02 09:00"));
@@ -2710,11 +2773,14 @@ pub async fn mark_missed_plans_through_staffpro(store: Arc<dyn Store>) {
     w.set(local(MSK, "2026-12-01 14:00"));
     assert_eq!(
         w.app.mark_missed_plans().await.unwrap(),
-        0,
+        vec![],
         "ends_at is not before now"
     );
     w.set(local(MSK, "2026-12-01 14:01"));
-    assert_eq!(w.app.mark_missed_plans().await.unwrap(), 1);
+    assert_eq!(
+        plan_ids(&w.app.mark_missed_plans().await.unwrap()),
+        vec![plan.id]
+    );
     assert_eq!(
         w.store
             .planned_shift(plan.id)
@@ -2725,7 +2791,7 @@ pub async fn mark_missed_plans_through_staffpro(store: Arc<dyn Store>) {
         PlanStatus::Missed
     );
     assert!(w.app.my_plans(&w.employee).await.unwrap().is_empty());
-    assert_eq!(w.app.mark_missed_plans().await.unwrap(), 0);
+    assert_eq!(w.app.mark_missed_plans().await.unwrap(), vec![]);
 }
 
 pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
@@ -2765,7 +2831,8 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Pay per shift at 350.00 per hour (minutes × 35 000 / 60, rounded half up): 64 min 37 333,
+    // 128 min 74 667, 256 min 149 333, 512 min 298 667, 1 024 min 597 333.
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
     let s = w
         .app
@@ -2780,13 +2847,10 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     assert_eq!(
         sites,
         vec![
-            (
-                msk_site.id,
-                3,
-                64 + 128 + 256,
-                vec![rub(pay(&[64, 128, 256]))]
-            ),
-            (far_east.id, 2, 512 + 1024, vec![rub(pay(&[512, 1024]))]),
+            // 37 333 + 74 667 + 149 333
+            (msk_site.id, 3, 64 + 128 + 256, vec![rub(261_333)]),
+            // 298 667 + 597 333
+            (far_east.id, 2, 512 + 1024, vec![rub(896_000)]),
         ]
     );
     assert_eq!(s.sites[0].name, "Склад №1");
@@ -2806,19 +2870,20 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
     assert_eq!(
         employees,
         vec![
-            (maria.id, "Анна Морская", 1, 256, vec![rub(pay(&[256]))]),
+            (maria.id, "Анна Морская", 1, 256, vec![rub(149_333)]),
             (
                 ivan.id,
                 "Иван Петров",
                 4,
                 64 + 128 + 512 + 1024,
-                vec![rub(pay(&[64, 128, 512, 1024]))]
+                // 37 333 + 74 667 + 298 667 + 597 333
+                vec![rub(1_008_000)]
             ),
         ]
     );
     assert_eq!(s.shifts, 5);
     assert_eq!(s.worked_minutes, 64 + 128 + 256 + 512 + 1024);
-    assert_eq!(s.pay, vec![rub(pay(&[64, 128, 256, 512, 1024]))]);
+    assert_eq!(s.pay, vec![rub(1_157_333)], "261 333 + 896 000");
 
     // One site only.
     let one = w
@@ -2876,7 +2941,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
         .unwrap();
 
     let not_found = |r: Result<(), AppError>| {
-        assert!(matches!(r, Err(AppError::NotFound(_))), "{r:?}");
+        assert_eq!(r, Err(AppError::NotFound("site")));
     };
     not_found(w.app.managed_site(&rival, w.site.id).await.map(drop));
     not_found(
@@ -3012,10 +3077,10 @@ pub async fn api_tokens_issue_authenticate_revoke(store: Arc<dyn Store>) {
         w.app.authenticate(&employees).await.unwrap().map(|u| u.id),
         Some(w.employee.id)
     );
-    assert!(matches!(
+    assert_eq!(
         w.app.issue_api_token(9_999_999, "nobody").await,
-        Err(AppError::NotFound(_))
-    ));
+        Err(AppError::NotFound("user"))
+    );
 }
 
 // ---- joining, status and earnings through the use-cases ----------------------------------------
@@ -3175,10 +3240,12 @@ pub async fn decide_join_by_owner_or_manager_only(store: Arc<dyn Store>) {
         Err(JoinError::AlreadyDecided)
     );
     assert!(w.store.has_access(w.site.id, newcomer.id).await.unwrap());
-    assert!(matches!(
+    assert_eq!(
         w.app.request_join(&newcomer, &w.site.join_code).await,
-        Err(JoinError::AlreadyMember { .. })
-    ));
+        Err(JoinError::AlreadyMember {
+            site: Box::new(w.site.clone())
+        })
+    );
 
     // A manager of the site decides too; declining grants nothing.
     let manager = w
@@ -3301,9 +3368,11 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let pay = |minutes: &[i64]| minutes.iter().map(|m| pay_minor(*m, RATE)).sum::<i64>();
+    // Pay per shift at 350.00 per hour (minutes × 35 000 / 60, rounded half up): 1 min 583,
+    // 4 min 2 333, 8 min 4 667, 16 min 9 333, 64 min 37 333, 128 min 74 667, 512 min 298 667,
+    // 1 024 min 597 333. `expected` is (site, minutes of its shifts, its pay); `total` the sum.
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
-    let check = |e: Earnings, expected: &[(&Site, &[i64])]| {
+    let check = |e: Earnings, expected: &[(&Site, &[i64], i64)], total: i64| {
         let got: Vec<(SiteId, i64, i64, Vec<Money>)> = e
             .per_site
             .iter()
@@ -3311,19 +3380,19 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
             .collect();
         let want: Vec<(SiteId, i64, i64, Vec<Money>)> = expected
             .iter()
-            .map(|(site, m)| {
+            .map(|(site, m, pay)| {
                 let shifts = m.len() as i64;
-                (site.id, shifts, m.iter().sum::<i64>(), vec![rub(pay(m))])
+                (site.id, shifts, m.iter().sum::<i64>(), vec![rub(*pay)])
             })
             .collect();
         assert_eq!(got, want);
         let all: Vec<i64> = expected
             .iter()
-            .flat_map(|(_, m)| m.iter().copied())
+            .flat_map(|(_, m, _)| m.iter().copied())
             .collect();
         assert_eq!(e.shifts, all.len() as i64);
         assert_eq!(e.worked_minutes, all.iter().sum::<i64>());
-        assert_eq!(e.totals, vec![rub(pay(&all))]);
+        assert_eq!(e.totals, vec![rub(total)]);
         for s in &e.per_site {
             assert_eq!(
                 Some(&s.site),
@@ -3334,15 +3403,23 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
     };
     check(
         w.app.earnings(ivan, Period::Today).await.unwrap(),
-        &[(msk, &[64]), (&port, &[16])],
+        &[(msk, &[64], 37_333), (&port, &[16], 9_333)],
+        46_666,
     );
     check(
         w.app.earnings(ivan, Period::ThisWeek).await.unwrap(),
-        &[(msk, &[64]), (&port, &[16, 512])],
+        // 9 333 + 298 667
+        &[(msk, &[64], 37_333), (&port, &[16, 512], 308_000)],
+        345_333,
     );
     check(
         w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
-        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+        // 37 333 + 74 667; 9 333 + 298 667 + 597 333
+        &[
+            (msk, &[64, 128], 112_000),
+            (&port, &[16, 512, 1024], 905_333),
+        ],
+        1_017_333,
     );
     check(
         w.app
@@ -3355,11 +3432,13 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
             )
             .await
             .unwrap(),
-        &[(msk, &[1]), (&port, &[4])],
+        &[(msk, &[1], 583), (&port, &[4], 2_333)],
+        2_916,
     );
     check(
         w.app.earnings(&maria, Period::Today).await.unwrap(),
-        &[(msk, &[8])],
+        &[(msk, &[8], 4_667)],
+        4_667,
     );
     // Nothing worked, nothing listed.
     let newcomer = w.hire(2003, "Новенький", port.id).await;
@@ -3375,7 +3454,12 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
         .unwrap();
     check(
         w.app.earnings(ivan, Period::ThisMonth).await.unwrap(),
-        &[(msk, &[64, 128]), (&port, &[16, 512, 1024])],
+        // 37 333 + 74 667; 9 333 + 298 667 + 597 333
+        &[
+            (msk, &[64, 128], 112_000),
+            (&port, &[16, 512, 1024], 905_333),
+        ],
+        1_017_333,
     );
     // The store lists the sites worked at since a moment, with or without access.
     let since = |at: &str| utc(at);
@@ -3570,7 +3654,7 @@ pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Stor
                 shift: shift.clone(),
                 site: w.site.clone(),
                 worked_minutes: 150,
-                earned_minor: pay_minor(150, RATE),
+                earned_minor: 87_500, // 150 × 35 000 / 60
             }),
             next_plan: Some((first.clone(), w.site.clone())),
         }
@@ -3582,7 +3666,7 @@ pub async fn employee_status_shows_running_pay_and_next_plan(store: Arc<dyn Stor
     let running = status.active.unwrap();
     assert_eq!(
         (running.worked_minutes, running.earned_minor),
-        (210, pay_minor(210, RATE))
+        (210, 122_500) // 210 × 35 000 / 60
     );
 
     // Someone with neither a shift nor a plan.

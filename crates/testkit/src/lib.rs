@@ -1,6 +1,6 @@
 //! Test support shared by the crates' tests: the store conformance suite (run against every
-//! `Store` implementation) and the demo data generator (also used by `staffprobot demo seed`).
+//! `Store` implementation) and the fake Telegram Bot API. Only ever a dev-dependency: nothing
+//! here is linked into the `staffprobot` binary (the demo data generator is the `demo` crate).
 
 pub mod conformance;
-pub mod demo;
 pub mod telegram;

@@ -79,6 +79,8 @@ mod incoming;
 mod model;
 mod params;
 mod state;
+mod users;
+mod wait;
 mod webhook;
 
 use std::{
@@ -88,8 +90,9 @@ use std::{
     time::Duration,
 };
 
+use app::{Clock, SystemClock};
 use axum::Router;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
@@ -113,9 +116,17 @@ pub(crate) struct Shared {
     pub activity: Notify,
     pub shutdown: watch::Sender<bool>,
     pub http: reqwest::Client,
+    /// Stamps the `date` of messages and edits (the test's clock, so the bot and the fake agree
+    /// on what "now" is).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
+    /// Now, as Unix seconds (Telegram's `date`).
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
     /// A panic elsewhere while holding the lock must not hide every later assertion.
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -123,12 +134,23 @@ impl Shared {
 }
 
 /// Settings for [`FakeTelegram`]; `FakeTelegram::start()` uses the defaults.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FakeTelegramBuilder {
     token: String,
     bot_first_name: String,
     bot_username: String,
     addr: SocketAddr,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for FakeTelegramBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTelegramBuilder")
+            .field("bot_username", &self.bot_username)
+            .field("addr", &self.addr)
+            .field("now", &self.clock.now())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeTelegramBuilder {
@@ -143,6 +165,14 @@ impl FakeTelegramBuilder {
     pub fn bot_name(mut self, first_name: &str, username: &str) -> Self {
         self.bot_first_name = first_name.to_owned();
         self.bot_username = username.to_owned();
+        self
+    }
+
+    /// The clock that stamps message dates; default the system clock. Tests that run the bot on
+    /// a settable clock give the fake the same one.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -180,6 +210,7 @@ impl FakeTelegramBuilder {
             activity: Notify::new(),
             shutdown,
             http,
+            clock: self.clock,
         });
         let telegram = FakeTelegram { shared, addr };
         let app = Router::new()
@@ -218,10 +249,6 @@ impl std::fmt::Debug for FakeTelegram {
     }
 }
 
-fn now() -> i64 {
-    Utc::now().timestamp()
-}
-
 impl FakeTelegram {
     pub const DEFAULT_TOKEN: &'static str = "1234567890:AAFakeTelegramTokenForStaffProBotTests";
 
@@ -231,6 +258,7 @@ impl FakeTelegram {
             bot_first_name: "StaffProBot".to_owned(),
             bot_username: "staffprobot_test_bot".to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -248,6 +276,11 @@ impl FakeTelegram {
     /// Base URL for `Bot::set_api_url` / TELOXIDE_API_URL, e.g. "http://127.0.0.1:41234/".
     pub fn api_url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Now, by the fake's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.clock.now()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -274,319 +307,6 @@ impl FakeTelegram {
     fn changed(&self) {
         self.shared.updates_changed.notify_waiters();
         self.shared.activity.notify_waiters();
-    }
-
-    // ----- playing the users -----
-
-    /// Makes the user's chat known (as if they had opened the bot) without sending anything.
-    pub fn add_user(&self, user: &FakeUser) {
-        self.shared.lock().register_user(user);
-        self.shared.activity.notify_waiters();
-    }
-
-    /// The user blocks the bot: every send to them answers 403 "bot was blocked by the user".
-    pub fn block_bot(&self, user_id: i64) {
-        self.shared.lock().blocked.insert(user_id);
-    }
-
-    pub fn unblock_bot(&self, user_id: i64) {
-        self.shared.lock().blocked.remove(&user_id);
-    }
-
-    /// The user sends a message; returns its update_id.
-    pub fn send(&self, user: &FakeUser, message: Incoming) -> i64 {
-        let id = self.build_message(user, &message, true);
-        self.changed();
-        id
-    }
-
-    /// Builds and records the update without queueing it, for webhook tests that deliver it
-    /// themselves with [`FakeTelegram::post_update`].
-    pub fn prepare(&self, user: &FakeUser, message: Incoming) -> i64 {
-        self.build_message(user, &message, false)
-    }
-
-    fn build_message(&self, user: &FakeUser, message: &Incoming, queue: bool) -> i64 {
-        let mut state = self.shared.lock();
-        state.register_user(user);
-        let message_id = state.next_message_id(user.id);
-        let json = message.message_json(&mut state, user, message_id, now());
-        if let Some(chat) = state.chats.get_mut(&user.id) {
-            chat.messages
-                .insert(message_id, StoredMessage::User(json.clone()));
-        }
-        state.add_update(
-            "message",
-            json,
-            UpdateRecord {
-                json: Value::Null,
-                chat_id: Some(user.id),
-                message_id: Some(message_id),
-                callback_query_id: None,
-            },
-            queue,
-        )
-    }
-
-    pub fn send_text(&self, user: &FakeUser, text: &str) -> i64 {
-        self.send(user, Incoming::text(text))
-    }
-
-    /// `/name` or `/name payload`.
-    pub fn send_command(&self, user: &FakeUser, name: &str, payload: Option<&str>) -> i64 {
-        self.send(user, Incoming::command(name, payload))
-    }
-
-    pub fn send_location(
-        &self,
-        user: &FakeUser,
-        latitude: f64,
-        longitude: f64,
-        accuracy: Option<f64>,
-    ) -> i64 {
-        let mut location = Incoming::location(latitude, longitude);
-        if let Some(metres) = accuracy {
-            location = location.accuracy(metres);
-        }
-        self.send(user, location)
-    }
-
-    /// A live location moves: an `edited_message` for the location sent in `original_update_id`.
-    pub fn edit_live_location(
-        &self,
-        user: &FakeUser,
-        original_update_id: i64,
-        latitude: f64,
-        longitude: f64,
-        accuracy: Option<f64>,
-    ) -> Result<i64, FakeTelegramError> {
-        let id = {
-            let mut state = self.shared.lock();
-            let record = state
-                .history
-                .get(&original_update_id)
-                .ok_or(FakeTelegramError::NoSuchUpdate(original_update_id))?;
-            let (Some(chat_id), Some(message_id)) = (record.chat_id, record.message_id) else {
-                return Err(FakeTelegramError::NotALocation(original_update_id));
-            };
-            let stored = state
-                .chats
-                .get_mut(&chat_id)
-                .and_then(|c| c.messages.get_mut(&message_id));
-            let Some(StoredMessage::User(message)) = stored else {
-                return Err(FakeTelegramError::NotALocation(original_update_id));
-            };
-            let Some(location) = message.get_mut("location").and_then(Value::as_object_mut) else {
-                return Err(FakeTelegramError::NotALocation(original_update_id));
-            };
-            location.insert("latitude".into(), json!(latitude));
-            location.insert("longitude".into(), json!(longitude));
-            match accuracy {
-                Some(metres) => {
-                    location.insert("horizontal_accuracy".into(), json!(metres));
-                }
-                None => {
-                    location.remove("horizontal_accuracy");
-                }
-            }
-            if let Some(map) = message.as_object_mut() {
-                map.insert("edit_date".into(), json!(now()));
-                map.insert("from".into(), user.to_json());
-            }
-            let edited = message.clone();
-            state.add_update(
-                "edited_message",
-                edited,
-                UpdateRecord {
-                    json: Value::Null,
-                    chat_id: Some(chat_id),
-                    message_id: Some(message_id),
-                    callback_query_id: None,
-                },
-                true,
-            )
-        };
-        self.changed();
-        Ok(id)
-    }
-
-    /// A callback query with any data on message `message_id` of the user's chat (also for
-    /// stale or forged buttons); a message the fake does not know arrives as inaccessible.
-    pub fn send_callback(&self, user: &FakeUser, message_id: i32, data: &str) -> i64 {
-        let id = {
-            let mut state = self.shared.lock();
-            state.register_user(user);
-            let message = match state
-                .chats
-                .get(&user.id)
-                .and_then(|c| c.messages.get(&message_id))
-            {
-                Some(StoredMessage::Bot(m)) if !m.deleted => state.bot_message_json(m),
-                Some(StoredMessage::User(m)) => m.clone(),
-                _ => json!({ "chat": user.chat_json(), "message_id": message_id, "date": 0 }),
-            };
-            let query_id = format!("cq{}-{}", user.id, state.next_update_id);
-            let body = json!({
-                "id": query_id,
-                "from": user.to_json(),
-                "message": message,
-                "chat_instance": format!("ci{}", user.id),
-                "data": data,
-            });
-            state.add_update(
-                "callback_query",
-                body,
-                UpdateRecord {
-                    json: Value::Null,
-                    chat_id: Some(user.id),
-                    message_id: Some(message_id),
-                    callback_query_id: Some(query_id),
-                },
-                true,
-            )
-        };
-        self.changed();
-        id
-    }
-
-    /// The user taps the inline button with this text on a message the bot sent them.
-    pub fn tap_button(
-        &self,
-        user: &FakeUser,
-        message_id: i32,
-        button_text: &str,
-    ) -> Result<i64, FakeTelegramError> {
-        let message = self
-            .message(user.id, message_id)
-            .filter(|m| !m.deleted)
-            .ok_or(FakeTelegramError::NoSuchMessage {
-                chat_id: user.id,
-                message_id,
-            })?;
-        let button =
-            message
-                .inline_button(button_text)
-                .ok_or_else(|| FakeTelegramError::NoSuchButton {
-                    chat_id: user.id,
-                    message_id,
-                    text: button_text.to_owned(),
-                    available: message.inline_buttons().map(|b| b.text.clone()).collect(),
-                })?;
-        let data =
-            button
-                .callback_data
-                .clone()
-                .ok_or_else(|| FakeTelegramError::NotACallbackButton {
-                    text: button.text.clone(),
-                    url: button.url.clone(),
-                })?;
-        Ok(self.send_callback(user, message_id, &data))
-    }
-
-    /// The user taps a plain button of the reply keyboard they currently have: its text is sent.
-    pub fn tap_reply_button(
-        &self,
-        user: &FakeUser,
-        button_text: &str,
-    ) -> Result<i64, FakeTelegramError> {
-        let keyboard = self.reply_keyboard(user.id);
-        let button = keyboard
-            .as_ref()
-            .and_then(|k| k.buttons().find(|b| b.text == button_text).cloned());
-        match button {
-            Some(b) if !b.request_location && !b.request_contact => {
-                Ok(self.send_text(user, button_text))
-            }
-            Some(b) => Err(FakeTelegramError::SpecialButton { text: b.text }),
-            None => Err(FakeTelegramError::NoSuchReplyButton {
-                chat_id: user.id,
-                text: button_text.to_owned(),
-                available: keyboard
-                    .map(|k| k.buttons().map(|b| b.text.clone()).collect())
-                    .unwrap_or_default(),
-            }),
-        }
-    }
-
-    /// The user taps the keyboard's `request_location` button. A phone sends `location` (build
-    /// it with [`Incoming::location`]); Telegram Desktop sends nothing (`Ok(None)`).
-    pub fn share_location_via_button(
-        &self,
-        user: &FakeUser,
-        location: Incoming,
-    ) -> Result<Option<i64>, FakeTelegramError> {
-        let keyboard = self.reply_keyboard(user.id);
-        let has_button = keyboard
-            .as_ref()
-            .is_some_and(|k| k.buttons().any(|b| b.request_location));
-        if !has_button {
-            return Err(FakeTelegramError::NoSuchReplyButton {
-                chat_id: user.id,
-                text: "(a request_location button)".to_owned(),
-                available: keyboard
-                    .map(|k| k.buttons().map(|b| b.text.clone()).collect())
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(match user.client {
-            ClientKind::Mobile => Some(self.send(user, location)),
-            ClientKind::Desktop => None,
-        })
-    }
-
-    /// Queues a hand-made Update; its `update_id` is replaced by the next one.
-    pub fn inject_raw(&self, update: Value) -> i64 {
-        let id = {
-            let mut state = self.shared.lock();
-            let (kind, body) = update
-                .as_object()
-                .and_then(|map| map.iter().find(|(k, _)| k.as_str() != "update_id"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .unwrap_or_else(|| ("unknown".to_owned(), json!({})));
-            let chat_id = body
-                .pointer("/chat/id")
-                .or_else(|| body.pointer("/message/chat/id"))
-                .and_then(Value::as_i64);
-            let callback_query_id = (kind == "callback_query")
-                .then(|| body.get("id").and_then(Value::as_str).map(str::to_owned))
-                .flatten();
-            state.add_update(
-                &kind,
-                body,
-                UpdateRecord {
-                    json: Value::Null,
-                    chat_id,
-                    message_id: None,
-                    callback_query_id,
-                },
-                true,
-            )
-        };
-        self.changed();
-        id
-    }
-
-    /// The full Update JSON of any update built so far.
-    pub fn update_json(&self, update_id: i64) -> Option<Value> {
-        self.shared
-            .lock()
-            .history
-            .get(&update_id)
-            .map(|r| r.json.clone())
-    }
-
-    /// The message_id of the user's message carried by `update_id`.
-    pub fn message_id_of(&self, update_id: i64) -> Option<i32> {
-        self.shared
-            .lock()
-            .history
-            .get(&update_id)
-            .and_then(|r| r.message_id)
-    }
-
-    /// Updates queued and not yet confirmed by the bot.
-    pub fn pending_updates(&self) -> usize {
-        self.shared.lock().queue.len()
     }
 
     // ----- what the bot did -----
@@ -759,138 +479,6 @@ impl FakeTelegram {
 
     pub fn clear_faults(&self) {
         self.shared.lock().faults.clear();
-    }
-
-    // ----- waiting -----
-
-    /// Waits until `condition` holds, re-checking whenever the bot makes a request or an update
-    /// is injected or delivered. On timeout the error lists what the bot did recently.
-    pub async fn wait_until(
-        &self,
-        timeout: Duration,
-        mut condition: impl FnMut(&FakeTelegram) -> bool,
-    ) -> Result<(), WaitTimeout> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let mut notified = pin!(self.shared.activity.notified());
-            notified.as_mut().enable();
-            if condition(self) {
-                return Ok(());
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                if condition(self) {
-                    return Ok(());
-                }
-                return Err(WaitTimeout {
-                    waited: timeout,
-                    what: "the condition".to_owned(),
-                    report: self.report(None),
-                });
-            }
-        }
-    }
-
-    /// Waits until the bot has sent at least `count` messages to the chat; returns them all.
-    pub async fn wait_for_messages(
-        &self,
-        chat_id: i64,
-        count: usize,
-        timeout: Duration,
-    ) -> Result<Vec<BotMessage>, WaitTimeout> {
-        match self
-            .wait_until(timeout, |tg| tg.messages(chat_id).len() >= count)
-            .await
-        {
-            Ok(()) => Ok(self.messages(chat_id)),
-            Err(e) => Err(WaitTimeout {
-                what: format!("{count} message(s) in chat {chat_id}"),
-                report: self.report(Some(chat_id)),
-                ..e
-            }),
-        }
-    }
-
-    /// Waits for the answer to the callback query carried by `update_id`.
-    pub async fn wait_for_callback_answer(
-        &self,
-        update_id: i64,
-        timeout: Duration,
-    ) -> Result<CallbackAnswer, WaitTimeout> {
-        let mut found = None;
-        let result = self
-            .wait_until(timeout, |tg| {
-                found = tg.callback_answer(update_id);
-                found.is_some()
-            })
-            .await;
-        match (result, found) {
-            (Ok(()), Some(answer)) => Ok(answer),
-            (Ok(()), None) | (Err(_), _) => Err(WaitTimeout {
-                waited: timeout,
-                what: format!("an answer to the callback query of update {update_id}"),
-                report: self.report(None),
-            }),
-        }
-    }
-
-    /// Waits until the bot has made `count` requests of `method` (e.g. the first getUpdates,
-    /// which means it is up).
-    pub async fn wait_for_requests(
-        &self,
-        method: &str,
-        count: u64,
-        timeout: Duration,
-    ) -> Result<(), WaitTimeout> {
-        self.wait_until(timeout, |tg| tg.request_count(method) >= count)
-            .await
-            .map_err(|e| WaitTimeout {
-                what: format!("{count} {method} request(s)"),
-                ..e
-            })
-    }
-
-    /// Waits until the bot has confirmed (polling) or accepted (webhook) every queued update.
-    pub async fn wait_for_all_updates_taken(&self, timeout: Duration) -> Result<(), WaitTimeout> {
-        self.wait_until(timeout, |tg| tg.pending_updates() == 0)
-            .await
-            .map_err(|e| WaitTimeout {
-                what: format!(
-                    "the bot to take all updates ({} pending)",
-                    self.pending_updates()
-                ),
-                ..e
-            })
-    }
-
-    fn report(&self, chat_id: Option<i64>) -> String {
-        let mut report = String::new();
-        if let Some(chat_id) = chat_id {
-            report.push_str(&format!(
-                "the bot sent chat {chat_id}: {:?}; ",
-                self.texts(chat_id)
-            ));
-        }
-        let requests = self.requests();
-        let recent: Vec<String> = requests
-            .iter()
-            .rev()
-            .filter(|r| !r.method.eq_ignore_ascii_case("getupdates"))
-            .take(12)
-            .map(|r| {
-                let chat = r
-                    .params
-                    .get("chat_id")
-                    .map(|c| format!(" chat {c}"))
-                    .unwrap_or_default();
-                format!("{}{chat} -> {}", r.method, r.status)
-            })
-            .collect();
-        report.push_str(&format!(
-            "last requests (newest first): {recent:?}; getUpdates calls: {}; pending updates: {}",
-            self.request_count("getUpdates"),
-            self.pending_updates()
-        ));
-        report
     }
 
     // ----- webhook -----

@@ -4,6 +4,7 @@
 use crate::dto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Actor, AppState, Json, Path, Query};
+use app::AppError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::{SiteId, UserId};
@@ -15,10 +16,9 @@ use domain::{SiteId, UserId};
     request_body = dto::GrantManager,
     responses(
         (status = 201, description = "The manager", body = dto::Person),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 403, description = "The caller manages but does not own the site", body = ErrorBody),
-        (status = 404, description = "No such site of the caller's, or no such person", body = ErrorBody),
+        (status = 404, description = "No such site of the caller's", body = ErrorBody),
+        (status = 422, description = "`telegram_id` is not a Telegram user id, or nobody with it has met the bot (`unknown_person`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -30,7 +30,17 @@ pub async fn grant_manager(
 ) -> Result<(StatusCode, Json<dto::Person>), ApiError> {
     let user = app
         .grant_manager(&actor, SiteId(id), body.telegram_id)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The person named in the body, not the site in the path.
+            AppError::NotFound("user") => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_person",
+                "nobody with this Telegram id has met the bot; they must send it /start first",
+            )
+            .with_field("telegram_id"),
+            other => other.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -43,7 +53,6 @@ pub async fn grant_manager(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 403, description = "The caller manages but does not own the site", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or not a manager", body = ErrorBody),
     ),
@@ -65,8 +74,6 @@ pub async fn revoke_manager(
     params(dto::EmployeeParams),
     responses(
         (status = 200, description = "The employees", body = Vec<dto::Employee>),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -88,8 +95,6 @@ pub async fn list_employees(
     request_body = dto::AddEmployee,
     responses(
         (status = 201, description = "The employee with their sites", body = dto::Employee),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A value is invalid or `name` is missing", body = ErrorBody),
     ),
@@ -116,7 +121,6 @@ pub async fn add_employee(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or no such employee there", body = ErrorBody),
     ),
     security(("bearer" = []))

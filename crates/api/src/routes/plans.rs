@@ -16,8 +16,6 @@ use domain::PlannedShiftId;
         (status = 200, description = "A page of plans", body = Vec<dto::PlannedShift>,
          headers(("Link" = String, description = "`<URL>; rel=\"next\"`: the next page (the same \
           query with `after` set); absent on the last page"))),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A bad date, page size (`limit`) or cursor (`after`), or \
           the retired `offset` (see `field`)", body = ErrorBody),
@@ -48,8 +46,6 @@ pub async fn list_plans(
     request_body = dto::CreatePlannedShift,
     responses(
         (status = 201, description = "Planned", body = dto::PlannedShift),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's, or no such employee", body = ErrorBody),
         (status = 409, description = "Overlaps another plan of the employee, or the site is inactive", body = ErrorBody),
         (status = 422, description = "A rule is broken (see `code` and `field`)", body = ErrorBody),
@@ -75,7 +71,6 @@ pub async fn create_plan(
     params(("id" = i64, Path, description = "Planned shift id")),
     responses(
         (status = 200, description = "Cancelled", body = dto::PlannedShift),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such plan at the caller's sites", body = ErrorBody),
         (status = 422, description = "Too late, or the plan is no longer planned", body = ErrorBody),
     ),

@@ -13,8 +13,6 @@ use domain::{SiteId, UserId};
     params(dto::SummaryParams),
     responses(
         (status = 200, description = "The summary", body = dto::Summary),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A bad or missing date, or too long a period", body = ErrorBody),
     ),

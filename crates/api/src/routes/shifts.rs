@@ -15,8 +15,6 @@ use axum::response::Response;
         (status = 200, description = "A page of shifts", body = Vec<dto::Shift>,
          headers(("Link" = String, description = "`<URL>; rel=\"next\"`: the next page (the same \
           query with `after` set); absent on the last page"))),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A bad date, page size (`limit`) or cursor (`after`), or \
           the retired `offset` (see `field`)", body = ErrorBody),

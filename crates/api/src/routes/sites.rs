@@ -13,7 +13,6 @@ use domain::{SiteId, SitePatch};
     get, path = "/api/v1/sites", tag = "sites",
     responses(
         (status = 200, description = "The sites, by id", body = Vec<dto::Site>),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -31,8 +30,6 @@ pub async fn list_sites(
     request_body = dto::CreateSite,
     responses(
         (status = 201, description = "Created", body = dto::Site),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 403, description = "The caller is not an owner", body = ErrorBody),
         (status = 422, description = "A value is invalid (see `field`)", body = ErrorBody),
     ),
@@ -53,7 +50,6 @@ pub async fn create_site(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The site", body = dto::Site),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -74,8 +70,6 @@ pub async fn get_site(
     request_body = dto::UpdateSite,
     responses(
         (status = 200, description = "The updated site", body = dto::Site),
-        (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 422, description = "A value is invalid (see `field`)", body = ErrorBody),
     ),
@@ -100,7 +94,6 @@ pub async fn update_site(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The site, inactive", body = dto::Site),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -119,7 +112,6 @@ pub async fn deactivate_site(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The site, active", body = dto::Site),
-        (status = 401, description = "No or invalid token", body = ErrorBody),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
     ),
     security(("bearer" = []))

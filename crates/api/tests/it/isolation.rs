@@ -6,7 +6,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-crate::on_both_backends!(another_owner_gets_404_everywhere);
+crate::on_both_backends!(
+    another_owner_gets_404_everywhere,
+    another_owners_employee_ids_answer_like_unknown_ids
+);
 
 async fn another_owner_gets_404_everywhere(backend: Backend) {
     let s = TestServer::start(backend).await;
@@ -244,4 +247,116 @@ async fn snapshot(s: &TestServer, token: &str, id: i64) -> Value {
         all.insert(path, r.json);
     }
     Value::Object(all)
+}
+
+/// Bob, aiming at Alice's employee (and manager, and Alice herself) from his own site, gets
+/// exactly the answer an id nobody has gets, on every route that takes a person's id.
+async fn another_owners_employee_ids_answer_like_unknown_ids(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (alice_user, alice) = s.owner(1, "Alice").await;
+    let (_, bob) = s.owner(2, "Bob").await;
+    let (manager, _) = s.person(3, "Мария").await;
+    let (worker, _) = s.person(4, "Иван").await;
+    let site = s.create_site(&alice, &site_body("Склад Алисы")).await;
+    let id = site["id"].as_i64().unwrap();
+    for (path, tg) in [("managers", 3), ("employees", 4)] {
+        let r = s
+            .post(
+                &format!("/api/v1/sites/{id}/{path}"),
+                &alice,
+                &json!({"telegram_id": tg}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    s.open_shift_at(&worker, &site).await;
+    let bobs = s.create_site(&bob, &site_body("Склад Боба")).await;
+    let b = bobs["id"].as_i64().unwrap();
+    let date = future_date(2);
+
+    let routes: Vec<(Method, String, Option<String>)> = vec![
+        (Method::GET, "/api/v1/shifts?employee_id={emp}".into(), None),
+        (
+            Method::GET,
+            "/api/v1/planned-shifts?employee_id={emp}".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/summary?from=2026-11-01&to=2026-12-31&employee_id={emp}".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/planned-shifts".into(),
+            Some(format!(
+                r#"{{"employee_id": {{emp}}, "site_id": {b}, "date": "{date}", "start": "10:00", "end": "18:00"}}"#
+            )),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/sites/{b}/employees/{{emp}}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/sites/{b}/managers/{{emp}}"),
+            None,
+        ),
+    ];
+    let unknown = worker.id.0 + 1_000_000;
+    for (method, path, body) in &routes {
+        let call = |emp: i64| {
+            let path = path.replace("{emp}", &emp.to_string());
+            let body: Option<Value> = body
+                .as_ref()
+                .map(|b| serde_json::from_str(&b.replace("{emp}", &emp.to_string())).unwrap());
+            let method = method.clone();
+            let s = &s;
+            let bob = &bob;
+            async move {
+                let r = s.call(method, &path, Some(bob), body.as_ref()).await;
+                (r.status, r.text)
+            }
+        };
+        let expected = call(unknown).await;
+        for known in [worker.id.0, manager.id.0, alice_user.id.0] {
+            assert_eq!(call(known).await, expected, "{method} {path} with {known}");
+        }
+    }
+
+    // Every documented operation that takes a person's id is in the list above.
+    let doc = s.call(Method::GET, "/openapi.json", None, None).await.json;
+    let mut takes_person: BTreeSet<(String, String)> = BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (m, op) in ops.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let by_param = params
+                .iter()
+                .any(|p| p["name"] == "employee_id" || p["name"] == "user_id");
+            let by_body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.rsplit('/').next())
+                .is_some_and(|name| {
+                    doc["components"]["schemas"][name]["properties"]
+                        .get("employee_id")
+                        .is_some()
+                });
+            if by_param || by_body {
+                takes_person.insert((m.clone(), path.clone()));
+            }
+        }
+    }
+    let walked: BTreeSet<(String, String)> = routes
+        .iter()
+        .map(|(m, p, _)| {
+            let p = p.split('?').next().unwrap_or(p);
+            let p = p
+                .replace(&format!("/sites/{b}/"), "/sites/{id}/")
+                .replace("{emp}", "{user_id}");
+            (m.as_str().to_lowercase(), p)
+        })
+        .collect();
+    let missing: Vec<_> = takes_person.difference(&walked).collect();
+    assert!(missing.is_empty(), "not checked: {missing:?}");
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod edge;
 mod errors;
 mod isolation;
 mod money;
@@ -59,6 +60,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, api::Limits::default()).await
+    }
+
+    /// A server with the given limits on connections and requests.
+    pub async fn start_with(backend: Backend, limits: api::Limits) -> TestServer {
         let (store, dir): (Arc<dyn Store>, _) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -76,10 +82,18 @@ impl TestServer {
                 (Arc::new(store), None)
             }
         };
-        Self::start_on(store, dir).await
+        Self::start_on_with(store, dir, limits).await
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestServer {
+        Self::start_on_with(store, dir, api::Limits::default()).await
+    }
+
+    async fn start_on_with(
+        store: Arc<dyn Store>,
+        dir: Option<tempfile::TempDir>,
+        limits: api::Limits,
+    ) -> TestServer {
         let app = StaffPro::new(
             store.clone(),
             Arc::new(SystemClock),
@@ -90,9 +104,14 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let router = api::router(app.clone());
-        let task = tokio::spawn(api::serve(listener, router, async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(api::serve_with(
+            listener,
+            router,
+            async {
+                let _ = rx.await;
+            },
+            limits,
+        ));
         TestServer {
             base,
             http: reqwest::Client::new(),

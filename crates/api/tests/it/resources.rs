@@ -182,10 +182,15 @@ async fn managers_are_granted_and_revoked(backend: Backend) {
     s.delete(&format!("{managers}/{}", manager.id.0), &manager_token)
         .await
         .assert_error(StatusCode::FORBIDDEN, "forbidden", None);
-    // Someone the bot never met cannot be made a manager.
+    // Someone the bot never met cannot be made a manager: the site is there, the value is not
+    // usable (a 404 would say the site is gone).
     s.post(&managers, &token, &json!({"telegram_id": 999}))
         .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found", None);
+        .assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_person",
+            Some("telegram_id"),
+        );
 
     let r = s
         .delete(&format!("{managers}/{}", manager.id.0), &token)
@@ -367,16 +372,31 @@ async fn planned_shifts_are_created_listed_and_cancelled(backend: Backend) {
         "in_the_past",
         Some("date"),
     );
-    // An employee without access to the site.
-    let (stranger, _) = s.person(700, "Чужой").await;
+    // The owner's employee at another of their sites, without access to this one.
+    let second = s.create_site(&token, &site_body("Склад")).await;
+    let (elsewhere, _) = s.person(701, "Пётр").await;
+    let r = s
+        .post(
+            &format!("/api/v1/sites/{}/employees", second["id"]),
+            &token,
+            &json!({"telegram_id": 701}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let mut other = plan_body("09:00", "17:00");
-    other["employee_id"] = json!(stranger.id.0);
+    other["employee_id"] = json!(elsewhere.id.0);
     let r = s.post("/api/v1/planned-shifts", &token, &other).await;
     r.assert_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         "no_access",
         Some("employee_id"),
     );
+    // Someone who is none of the owner's people is not found, like an id nobody has
+    // (see isolation.rs for another owner's employee).
+    let (stranger, _) = s.person(700, "Чужой").await;
+    other["employee_id"] = json!(stranger.id.0);
+    let r = s.post("/api/v1/planned-shifts", &token, &other).await;
+    r.assert_error(StatusCode::NOT_FOUND, "not_found", Some("employee_id"));
 
     let list = s.get("/api/v1/planned-shifts", &token).await;
     assert_eq!(list.json, json!([plan.clone()]));

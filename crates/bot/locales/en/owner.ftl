@@ -44,6 +44,7 @@ site-err-radius = The radius must be from 10 to 5000 m, got { $value }.
 site-err-time-of-day = “{ $value }” is not a time of day. Use HH:MM, e.g. 09:00.
 site-err-time-zone = Unknown time zone “{ $value }”. Choose one with a button or type an IANA name such as Europe/Moscow.
 site-err-rate = The rate must be from 0 to { $max } per hour.
+site-err-control-character = Please write it as one line of ordinary text: line breaks and control characters cannot be saved.
 site-err-other = This value cannot be used: { $message }
 site-invalid = ⚠️ { $reason }
 site-answered = ✔️ { $field }: { $value }

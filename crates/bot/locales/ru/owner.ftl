@@ -44,6 +44,7 @@ site-err-radius = Радиус должен быть от 10 до 5000 м, а п
 site-err-time-of-day = «{ $value }» — не время суток. Используйте формат ЧЧ:ММ, например 09:00.
 site-err-time-zone = Не знаю часового пояса «{ $value }». Выберите его кнопкой или введите название IANA, например Europe/Moscow.
 site-err-rate = Ставка должна быть от 0 до { $max } в час.
+site-err-control-character = Напишите это одной строкой обычного текста: переносы строк и управляющие символы сохранить нельзя.
 site-err-other = Значение не подходит: { $message }
 site-invalid = ⚠️ { $reason }
 site-answered = ✔️ { $field }: { $value }

@@ -421,7 +421,7 @@ fn range_text(ctx: &Ctx<'_>, site: &Site, now: DateTime<Utc>) -> String {
 
 /// "9:30", "09:30", "9.30" and "24:00" (midnight) are read as times of day.
 fn read_time(text: &str) -> Option<NaiveTime> {
-    parse_time_of_day("time", &text.replace('.', ":")).ok()
+    parse_time_of_day("time", &text.trim().replace('.', ":")).ok()
 }
 
 fn bad_time_text(ctx: &Ctx<'_>, input: &str) -> String {
@@ -929,6 +929,8 @@ mod tests {
         assert_eq!(read_time("9:30"), Some(t(9, 30)));
         assert_eq!(read_time("09.30"), Some(t(9, 30)));
         assert_eq!(read_time("24:00"), Some(t(0, 0)));
+        assert_eq!(read_time(" 9:30 "), Some(t(9, 30)));
+        assert_eq!(read_time("+9:30"), None);
         assert_eq!(read_time("25:00"), None);
         assert_eq!(read_time("утром"), None);
         assert_eq!(read_time(""), None);

@@ -10,7 +10,7 @@ use crate::ctx::{BotError, Ctx, Input};
 use crate::format::{html, money};
 use crate::keyboards::{cancel_row, inline, location_request};
 use crate::texts::Texts;
-use chrono::{Offset, Utc};
+use chrono::{DateTime, Offset, Utc};
 use domain::site::{format_time_of_day, parse_time_of_day};
 use domain::{
     Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, SiteName,
@@ -172,7 +172,7 @@ impl Value {
                 Ok(h) => hours_text(ctx, &h),
                 Err(_) => format!("{opens}–{closes}"),
             },
-            Value::Zone(z) => zone_label(&ctx.deps.texts, ctx.lang(), z),
+            Value::Zone(z) => zone_label(&ctx.deps.texts, ctx.lang(), z, ctx.app().now()),
             Value::Rate(minor) => money(ctx.lang(), Money::new(*minor, Currency::RUB)),
         }
     }
@@ -444,26 +444,23 @@ pub fn suggest_zone(longitude: f64) -> &'static str {
         .unwrap_or("Asia/Kamchatka")
 }
 
-/// "Vladivostok (UTC+10)" for a listed zone, "America/Chicago (UTC-6)" for any other.
-pub fn zone_label(texts: &Texts, lang: Language, name: &str) -> String {
+/// "Vladivostok (UTC+10)" for a listed zone, "America/Chicago (UTC-6)" for any other; the offset
+/// is the one in force at `now`.
+pub fn zone_label(texts: &Texts, lang: Language, name: &str, now: DateTime<Utc>) -> String {
     let city = ZONES
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, id)| texts.get(lang, id))
         .unwrap_or_else(|| name.to_owned());
     match SiteTimeZone::parse(name) {
-        Ok(tz) => format!("{city} ({})", utc_offset(&tz)),
+        Ok(tz) => format!("{city} ({})", utc_offset(&tz, now)),
         Err(_) => city,
     }
 }
 
-/// The zone's offset now, as "UTC+3" or "UTC+5:30".
-fn utc_offset(tz: &SiteTimeZone) -> String {
-    let secs = Utc::now()
-        .with_timezone(&tz.tz())
-        .offset()
-        .fix()
-        .local_minus_utc();
+/// The zone's offset at `now`, as "UTC+3" or "UTC+5:30".
+fn utc_offset(tz: &SiteTimeZone, now: DateTime<Utc>) -> String {
+    let secs = now.with_timezone(&tz.tz()).offset().fix().local_minus_utc();
     let sign = if secs < 0 { '-' } else { '+' };
     let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
     if m == 0 {
@@ -503,7 +500,12 @@ pub fn current_value(ctx: &Ctx<'_>, s: &SiteSettings, field: Field) -> String {
         Field::Location => coordinates_text(s.location.latitude(), s.location.longitude()),
         Field::Radius => ctx.tf("site-metres", args!["n" => s.radius.metres()]),
         Field::Hours => hours_text(ctx, &s.hours),
-        Field::Zone => zone_label(&ctx.deps.texts, ctx.lang(), s.time_zone.name()),
+        Field::Zone => zone_label(
+            &ctx.deps.texts,
+            ctx.lang(),
+            s.time_zone.name(),
+            ctx.app().now(),
+        ),
         Field::Rate => money(ctx.lang(), s.hourly_rate),
     }
 }
@@ -546,7 +548,7 @@ pub async fn ask(
     let question = match field {
         Field::Zone => ctx.tf(
             field.question_id(),
-            args!["zone" => zone_label(&ctx.deps.texts, ctx.lang(), suggested)],
+            args!["zone" => zone_label(&ctx.deps.texts, ctx.lang(), suggested, ctx.app().now())],
         ),
         _ => ctx.t(field.question_id()),
     };
@@ -577,7 +579,10 @@ pub async fn ask(
             let texts = &ctx.deps.texts;
             if let Some(i) = ZONES.iter().position(|(n, _)| *n == suggested) {
                 rows.push(vec![button(
-                    format!("⭐ {}", zone_label(texts, ctx.lang(), suggested)),
+                    format!(
+                        "⭐ {}",
+                        zone_label(texts, ctx.lang(), suggested, ctx.app().now())
+                    ),
                     OwnerCb::Zone(i as u8),
                 )]);
             }
@@ -588,7 +593,10 @@ pub async fn ask(
                         .enumerate()
                         .map(|(j, (name, _))| {
                             let i = (chunk_no * 2 + j) as u8;
-                            button(zone_label(texts, ctx.lang(), name), OwnerCb::Zone(i))
+                            button(
+                                zone_label(texts, ctx.lang(), name, ctx.app().now()),
+                                OwnerCb::Zone(i),
+                            )
                         })
                         .collect(),
                 );
@@ -605,6 +613,18 @@ pub async fn ask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zone_offset_is_the_one_in_force_at_the_given_moment() {
+        use chrono::TimeZone;
+        let berlin = SiteTimeZone::parse("Europe/Berlin").unwrap();
+        let winter = Utc.with_ymd_and_hms(2027, 1, 15, 12, 0, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2027, 7, 15, 12, 0, 0).unwrap();
+        assert_eq!(utc_offset(&berlin, winter), "UTC+1");
+        assert_eq!(utc_offset(&berlin, summer), "UTC+2");
+        let india = SiteTimeZone::parse("Asia/Kolkata").unwrap();
+        assert_eq!(utc_offset(&india, winter), "UTC+5:30");
+    }
 
     #[test]
     fn coordinates_in_the_forms_people_type() {

@@ -152,7 +152,7 @@ async fn refused_locations_each_get_their_reason_in_english() {
     );
     let old = Incoming::location(crate::support::SITE_LAT, crate::support::SITE_LON)
         .accuracy(5.0)
-        .sent_at(chrono::Utc::now() - chrono::Duration::minutes(10));
+        .sent_at(h.now() - chrono::Duration::minutes(10));
     let out = h.act(&tom, old).await;
     assert!(
         joined(&out).contains("This location is old (10 min ago)"),
@@ -298,14 +298,14 @@ async fn unexpected_input_gets_a_hint_and_the_menu() {
 async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
     let (stores, _dir) = crate::support::store(Backend::Sqlite).await;
     let store = stores.store.clone();
-    let tg = testkit::telegram::FakeTelegram::start().await;
+    let clock = Arc::new(app::SetClock::new(crate::support::default_now()));
+    let tg = testkit::telegram::FakeTelegram::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let bus = Arc::new(app::EventBus::new());
-    let app = app::StaffPro::new(
-        store.clone(),
-        Arc::new(app::SystemClock),
-        bus.clone(),
-        app::Policy::default(),
-    );
+    let app = app::StaffPro::new(store.clone(), clock, bus.clone(), app::Policy::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = BotConfig {
@@ -374,7 +374,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
         "{texts:?}"
     );
     stop.cancel();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     server.await.unwrap();
 }
 

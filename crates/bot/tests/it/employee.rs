@@ -7,7 +7,6 @@ use app::service::PlanRequest;
 use app::{FinishedShift, NewShift, ShiftEnd};
 use bot::format::money;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
-use domain::money::pay_minor;
 use domain::{
     Coordinates, Currency, Language, Money, PlanStatus, PlannedShift, RecordedLocation,
     ShiftStatus, Site, SitePatch, SiteTimeZone, User,
@@ -20,13 +19,17 @@ fn msk() -> SiteTimeZone {
     SiteTimeZone::default()
 }
 
-/// Today in Moscow, where every fixture site is.
-fn today() -> NaiveDate {
-    msk().local_date(Utc::now())
+/// Today in Moscow (where every fixture site is), by the harness clock.
+fn today(h: &Harness) -> NaiveDate {
+    msk().local_date(h.now())
 }
 
 fn dmy(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
 fn t(h: u32, m: u32) -> NaiveTime {
@@ -72,7 +75,7 @@ async fn pick_day(
     calendar: &BotMessage,
     day: NaiveDate,
 ) -> BotMessage {
-    let months = (day.year() - today().year()) * 12 + day.month() as i32 - today().month() as i32;
+    let months = (day.year() - today(h).year()) * 12 + day.month() as i32 - today(h).month() as i32;
     for _ in 0..months {
         let current = now_of(h, user, calendar);
         h.tap(user, &current, "›").await;
@@ -141,7 +144,7 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     assert!(out[0].reply_keyboard().is_some(), "the menu stays");
 
     // A shift running for 2 h 5 min, and a plan in two days.
-    let started = Utc::now() - Duration::seconds(125 * 60 + 20);
+    let started = h.now() - Duration::seconds(125 * 60 + 20);
     h.store
         .insert_shift(&NewShift {
             employee_id: ivan.id,
@@ -153,7 +156,7 @@ async fn status_with_and_without_a_shift(backend: Backend) {
         })
         .await
         .unwrap();
-    let day = today() + Duration::days(2);
+    let day = today(&h) + Duration::days(2);
     h.app
         .plan_shift(
             &ivan,
@@ -173,7 +176,8 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     assert!(text.contains("Смена идёт на объекте «Кофейня»"), "{text}");
     assert!(text.contains(&since), "{since} in {text}");
     assert!(text.contains("2 часа 5 минут"), "{text}");
-    let earned = money(Language::Ru, rub(pay_minor(125, 35_000)));
+    // 125 min × 350.00 / 60 = 729.166… → 729.17
+    let earned = money(Language::Ru, rub(72_917));
     assert!(text.contains(&earned), "{earned} in {text}");
     assert!(
         text.contains(&format!(
@@ -191,7 +195,7 @@ async fn status_with_and_without_a_shift(backend: Backend) {
         .insert_shift(&NewShift {
             employee_id: tom.id,
             site_id: site.id,
-            started_at: Utc::now() - Duration::seconds(61 * 60 + 10),
+            started_at: h.now() - Duration::seconds(61 * 60 + 10),
             start_location: here(),
             hourly_rate: rub(35_000),
             planned_shift_id: None,
@@ -202,7 +206,8 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     assert!(text.contains("On shift at “Кофейня” since"), "{text}");
     assert!(text.contains("1 hour 1 minute so far"), "{text}");
     assert!(
-        text.contains(&money(Language::En, rub(pay_minor(61, 35_000)))),
+        // 61 min × 350.00 / 60 = 355.833… → 355.83
+        text.contains(&money(Language::En, rub(35_583))),
         "{text}"
     );
     assert!(text.contains("You have no planned shifts"), "{text}");
@@ -232,7 +237,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     let out = h.press(&ivan_tg, "🗓 Запланировать").await;
     assert_eq!(out.len(), 1, "{}", joined(&out));
     let calendar = out[0].clone();
-    let last = today() + Duration::days(60);
+    let last = today(&h) + Duration::days(60);
     assert!(
         calendar.text().contains("«Кофейня»: выберите дату"),
         "{}",
@@ -241,13 +246,16 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     assert!(
         calendar
             .text()
-            .contains(&format!("с {} по {}", dmy(today()), dmy(last))),
+            .contains(&format!("с {} по {}", dmy(today(&h)), dmy(last))),
         "{}",
         calendar.text()
     );
     let buttons = button_texts(&calendar);
-    assert!(buttons.contains(&today().day().to_string()), "{buttons:?}");
-    for past in 1..today().day() {
+    assert!(
+        buttons.contains(&today(&h).day().to_string()),
+        "{buttons:?}"
+    );
+    for past in 1..today(&h).day() {
         assert!(
             !buttons.contains(&past.to_string()),
             "day {past} is before today: {buttons:?}"
@@ -261,7 +269,8 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     assert!(buttons.contains(&"Пн".to_owned()) && buttons.contains(&"Отмена".to_owned()));
     // The last month shows only the days up to the horizon.
     let mut current = calendar.clone();
-    for _ in 0..((last.year() - today().year()) * 12 + last.month() as i32 - today().month() as i32)
+    for _ in
+        0..((last.year() - today(&h).year()) * 12 + last.month() as i32 - today(&h).month() as i32)
     {
         h.tap(&ivan_tg, &current, "›").await;
         current = now_of(&h, &ivan_tg, &calendar);
@@ -279,7 +288,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
         "no month after the horizon"
     );
     // Back to the start, then the day.
-    let day = today() + Duration::days(3);
+    let day = today(&h) + Duration::days(3);
     while current.inline_button("‹").is_some() {
         h.tap(&ivan_tg, &current, "‹").await;
         current = now_of(&h, &ivan_tg, &calendar);
@@ -353,7 +362,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     // A start in the past is explained.
     let out = h.press(&ivan_tg, "🗓 Запланировать").await;
     let calendar = out[0].clone();
-    pick_day(&h, &ivan_tg, &calendar, today()).await;
+    pick_day(&h, &ivan_tg, &calendar, today(&h)).await;
     let out = h.text(&ivan_tg, "00:00").await;
     assert!(
         joined(&out).contains("Это время уже прошло"),
@@ -421,16 +430,16 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     );
 
     // The day typed; then times typed.
-    let day = today() + Duration::days(2);
+    let day = today(&h) + Duration::days(2);
     let out = h.text(&tom_tg, "someday").await;
     assert!(
         joined(&out).contains("did not understand the date"),
         "{}",
         joined(&out)
     );
-    let out = h.text(&tom_tg, &dmy(today() + Duration::days(90))).await;
+    let out = h.text(&tom_tg, &dmy(today(&h) + Duration::days(90))).await;
     assert!(
-        joined(&out).contains(&format!("only from {} to", dmy(today()))),
+        joined(&out).contains(&format!("only from {} to", dmy(today(&h)))),
         "{}",
         joined(&out)
     );
@@ -500,7 +509,7 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     assert_eq!(plans[0].ends_at, at(day + Duration::days(1), t(6, 0)));
 
     // Overlap: a plan at the shop exists; another one crossing it is refused with its details.
-    let later = today() + Duration::days(5);
+    let later = today(&h) + Duration::days(5);
     h.app
         .plan_shift(
             &tom,
@@ -565,7 +574,7 @@ async fn a_plan_continues_after_a_restart(backend: Backend) {
     let site = h.site(&owner, "Кофейня").await;
     let ivan_tg = FakeUser::ru(3301);
     let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
-    let day = today() + Duration::days(1);
+    let day = today(&h) + Duration::days(1);
 
     let out = h.press(&ivan_tg, "🗓 Запланировать").await;
     pick_day(&h, &ivan_tg, &out[0], day).await;
@@ -597,27 +606,34 @@ async fn a_plan_continues_after_a_restart_postgres() {
     a_plan_continues_after_a_restart(Backend::Postgres).await;
 }
 
+/// On a month's last day, late in the evening in Moscow (where the failure was first seen):
+/// tomorrow is on the calendar's next page.
 #[tokio::test]
 async fn buttons_of_a_site_without_access_answer_with_a_notice() {
     let h = Harness::start(Backend::Sqlite).await;
+    h.set_now(
+        msk()
+            .instant_exact(d(2026, 11, 30).and_time(t(23, 40)))
+            .unwrap(),
+    );
     let owner = h.owner(&FakeUser::ru(3400), "Анна").await;
     let site = h.site(&owner, "Кофейня").await;
     let ivan_tg = FakeUser::ru(3401);
     let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
     let out = h.press(&ivan_tg, "🗓 Запланировать").await;
     let calendar = out[0].clone();
+    let day = (today(&h) + Duration::days(1)).day().to_string();
+    assert_eq!(day, "1");
+    assert!(calendar.inline_button(&day).is_none());
+    // Turn to tomorrow's page while the access is still there.
+    h.tap(&ivan_tg, &calendar, "›").await;
+    let current = now_of(&h, &ivan_tg, &calendar);
+    assert!(current.inline_button(&day).is_some(), "{}", current.text());
+
     h.app
         .revoke_employee(&owner, site.id, ivan.id)
         .await
         .unwrap();
-
-    let day = (today() + Duration::days(1)).day().to_string();
-    let current = if calendar.inline_button(&day).is_some() {
-        calendar.clone()
-    } else {
-        h.tap(&ivan_tg, &calendar, "›").await;
-        now_of(&h, &ivan_tg, &calendar)
-    };
     let (notice, alert) = tap_notice(&h, &ivan_tg, &current, &day).await;
     assert!(notice.contains("больше нет доступа"), "{notice}");
     assert!(alert);
@@ -690,8 +706,8 @@ async fn my_plans_and_cancelling(backend: Backend) {
     );
 
     // One plan in three days, one starting in about half an hour (too late to cancel).
-    let later = today() + Duration::days(3);
-    let soon = msk().local(Utc::now() + Duration::minutes(31));
+    let later = today(&h) + Duration::days(3);
+    let soon = msk().local(h.now() + Duration::minutes(31));
     let soon_start = soon
         .time()
         .with_second(0)
@@ -745,10 +761,8 @@ async fn my_plans_and_cancelling(backend: Backend) {
         notice.contains("не позже чем за 1 час до начала"),
         "{notice}"
     );
-    assert!(
-        notice.contains("осталось 29 минут") || notice.contains("осталось 30 минут"),
-        "{notice}"
-    );
+    // The harness clock stands still: the plan starts exactly 31 minutes from now.
+    assert!(notice.contains("осталось 31 минута"), "{notice}");
     assert_eq!(plans_of(&h, &ivan).await.len(), 2);
 
     // In time: cancelled, and the list is redrawn without it.
@@ -797,7 +811,7 @@ async fn my_plans_in_english() {
     let site = h.site(&owner, "Shop").await;
     let tom_tg = FakeUser::en(3601);
     let tom = h.employee(&tom_tg, "Tom", &owner, &site).await;
-    let day = today() + Duration::days(4);
+    let day = today(&h) + Duration::days(4);
     h.app
         .plan_shift(
             &tom,
@@ -838,10 +852,15 @@ async fn my_plans_in_english() {
 /// Two finished shifts: today from 00:00 Moscow for 8 h 30 min, and on the 10th of last month
 /// for 2 h 5 min.
 async fn worked(h: &Harness, employee: &User, site: &Site) -> (NaiveDate, i64, i64) {
-    let first_this = today().with_day(1).unwrap();
+    let first_this = today(h).with_day(1).unwrap();
     let last_month = (first_this - Duration::days(1)).with_day(10).unwrap();
     let mut finished = Vec::new();
-    for (start, minutes) in [(at(today(), t(0, 0)), 510), (at(last_month, t(9, 0)), 125)] {
+    // Pay at 350.00 per hour: 510 min → 2 975.00; 125 min → 729.166… → 729.17.
+    let (today_pay, old_pay) = (297_500, 72_917);
+    for (start, minutes, pay_minor) in [
+        (at(today(h), t(0, 0)), 510, today_pay),
+        (at(last_month, t(9, 0)), 125, old_pay),
+    ] {
         finished.push(FinishedShift {
             shift: NewShift {
                 employee_id: employee.id,
@@ -856,13 +875,13 @@ async fn worked(h: &Harness, employee: &User, site: &Site) -> (NaiveDate, i64, i
                 ended_at: start + Duration::minutes(minutes),
                 end_location: Some(here()),
                 worked_minutes: minutes,
-                pay_minor: pay_minor(minutes, 35_000),
+                pay_minor,
                 needs_review: false,
             },
         });
     }
     h.store.import_finished_shifts(&finished).await.unwrap();
-    (last_month, pay_minor(510, 35_000), pay_minor(125, 35_000))
+    (last_month, today_pay, old_pay)
 }
 
 async fn earnings_today_month_and_period(backend: Backend) {
@@ -912,7 +931,11 @@ async fn earnings_today_month_and_period(backend: Backend) {
         )),
         "{text}"
     );
-    let range = format!("{}-{}", dmy(last_month.with_day(1).unwrap()), dmy(today()));
+    let range = format!(
+        "{}-{}",
+        dmy(last_month.with_day(1).unwrap()),
+        dmy(today(&h))
+    );
     let out = h.text(&ivan_tg, &range).await;
     let text = joined(&out);
     let total = money(Language::Ru, rub(today_pay + old_pay));
@@ -920,7 +943,7 @@ async fn earnings_today_month_and_period(backend: Backend) {
         text.contains(&format!(
             "Заработок с {} по {}",
             dmy(last_month.with_day(1).unwrap()),
-            dmy(today())
+            dmy(today(&h))
         )),
         "{text}"
     );

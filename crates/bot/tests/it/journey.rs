@@ -86,7 +86,16 @@ async fn journey(backend: Backend) {
     let status = joined(&h.press(&ivan, "📍 Статус").await);
     assert!(status.contains("Открытой смены нет"), "{status}");
 
-    // The owner heard about both and reads today's report.
+    // The owner heard about both (notices are sent off the update's path: wait for them) and
+    // reads today's report.
+    let _ =
+        h.tg.wait_until(crate::support::WAIT, |tg| {
+            let texts = tg.texts(olga.id);
+            ["opened a shift", "closed a shift"]
+                .iter()
+                .all(|n| texts.iter().any(|t| t.contains(n)))
+        })
+        .await;
     let owner_texts = h.tg.texts(olga.id).join("\n");
     assert!(
         owner_texts.contains("Иван opened a shift at “Red Square kiosk”"),

@@ -7,4 +7,5 @@ mod employee;
 mod journey;
 mod money;
 mod owner;
+mod reliability;
 mod support;

@@ -4,7 +4,7 @@
 
 use crate::support::{Backend, Harness, SITE_LAT, SITE_LON, WAIT, joined};
 use app::{FinishedShift, NewPlannedShift, NewShift, ShiftEnd};
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use domain::{
     Coordinates, Currency, LocationFix, Money, OpeningHours, PlannedWindow, RecordedLocation,
     ShiftStatus, Site, SiteTimeZone, User,
@@ -531,7 +531,7 @@ async fn deactivate_notifications_and_foreign_buttons() {
     let fix = LocationFix {
         coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
         accuracy_m: Some(5.0),
-        taken_at: Utc::now(),
+        taken_at: h.now(),
         forwarded: false,
     };
     assert_eq!(
@@ -701,12 +701,12 @@ async fn who_is_on_shift_now(backend: Backend) {
     let fix = LocationFix {
         coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
         accuracy_m: Some(5.0),
-        taken_at: Utc::now(),
+        taken_at: h.now(),
         forwarded: false,
     };
     let shift = h.app.open_shift(&ivan, site.id, fix).await.unwrap();
     // Пётр was due 30 minutes ago (stored directly: the use-case refuses plans in the past).
-    let now = Utc::now();
+    let now = h.now();
     let plan = h
         .store
         .insert_planned_shift(&NewPlannedShift {
@@ -746,7 +746,7 @@ async fn who_is_on_shift_now(backend: Backend) {
         .close_shift(
             &ivan,
             LocationFix {
-                taken_at: Utc::now(),
+                taken_at: h.now(),
                 ..fix
             },
         )
@@ -836,7 +836,7 @@ async fn reports_for_periods(backend: Backend) {
         .await
         .unwrap();
 
-    let today = cafe.settings.time_zone.local_date(Utc::now());
+    let today = cafe.settings.time_zone.local_date(h.now());
     let first = today.with_day(1).unwrap();
     let last_month = first - Duration::days(1);
     let jan = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
@@ -860,7 +860,7 @@ async fn reports_for_periods(backend: Backend) {
     let fix = LocationFix {
         coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
         accuracy_m: Some(5.0),
-        taken_at: Utc::now(),
+        taken_at: h.now(),
         forwarded: false,
     };
     h.app.open_shift(&ivan, cafe.id, fix).await.unwrap();

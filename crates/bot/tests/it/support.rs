@@ -1,9 +1,13 @@
 //! The harness for bot end-to-end tests: the real bot, on a real database (SQLite or
 //! PostgreSQL), talking HTTP to the fake Telegram Bot API server. Tests act as people through
 //! the fake and assert what those people see and what is stored.
+//!
+//! Everything runs on one settable clock (the use-cases, the bot and the fake's message dates),
+//! standing at [`DEFAULT_NOW`] unless a test moves it, so no test depends on the day it runs.
 
-use app::{BotStateStore, EventBus, Policy, StaffPro, Store, SystemClock};
+use app::{BotStateStore, Clock, EventBus, Policy, SetClock, StaffPro, Store};
 use bot::{BotConfig, TelegramBot};
+use chrono::{DateTime, TimeZone, Utc};
 use domain::{Language, Site, SitePatch, User};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +17,12 @@ use tokio_util::sync::CancellationToken;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// Where the harness clock stands: Wednesday 18 November 2026, 10:00 in Moscow (07:00 UTC).
+/// Chosen away from every edge (mid-month, mid-week, mid-day, no clock change within the plan
+/// calendar's 60 days); tests about an edge set the clock there themselves.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 18, 7, 0, 0).unwrap()
+}
 /// The site every fixture uses: Red Square, Moscow.
 pub const SITE_LAT: f64 = 55.7539;
 pub const SITE_LON: f64 = 37.6208;
@@ -23,17 +33,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// The running bot: `Err` when it stopped on a fatal error.
+type BotTask = JoinHandle<Result<(), bot::ctx::BotError>>;
+
 pub struct Harness {
     pub tg: FakeTelegram,
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
+    /// The clock of the use-cases, the bot and the fake Telegram.
+    pub clock: Arc<SetClock>,
+    /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
+    pub shutdown_deadline: Duration,
     bus: Arc<EventBus>,
-    running: Option<(
-        CancellationToken,
-        JoinHandle<()>,
-        Arc<bot::dispatch::Progress>,
-    )>,
+    running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -87,25 +100,37 @@ impl Harness {
     /// The bot on a store the test made itself.
     pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
         let TestStores { store, bot_state } = stores;
-        let tg = FakeTelegram::start().await;
+        let clock = Arc::new(SetClock::new(default_now()));
+        let tg = FakeTelegram::builder()
+            .clock(clock.clone())
+            .start()
+            .await
+            .unwrap();
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(
-            store.clone(),
-            Arc::new(SystemClock),
-            bus.clone(),
-            Policy::default(),
-        );
+        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default());
         let mut h = Harness {
             tg,
             app,
             store,
             bot_state,
+            clock,
+            shutdown_deadline: Duration::from_secs(5),
             bus,
             running: None,
             _dir: dir,
         };
         h.start_bot().await;
         h
+    }
+
+    /// Now, by the harness clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Moves the harness clock (the bot and the fake Telegram follow it).
+    pub fn set_now(&self, at: DateTime<Utc>) {
+        self.clock.set(at);
     }
 
     /// Starts the bot (long polling) and waits until it polls.
@@ -118,7 +143,8 @@ impl Harness {
         let polls = self.tg.request_count("getUpdates");
         let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), &self.bus, config)
             .await
-            .unwrap();
+            .unwrap()
+            .with_shutdown_deadline(self.shutdown_deadline);
         let progress = bot.progress();
         let stop = CancellationToken::new();
         let task = tokio::spawn(bot.run(stop.clone()));
@@ -133,7 +159,11 @@ impl Harness {
     pub async fn stop_bot(&mut self) {
         if let Some((stop, task, _)) = self.running.take() {
             stop.cancel();
-            tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+            tokio::time::timeout(WAIT, task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
         }
     }
 
@@ -141,6 +171,17 @@ impl Harness {
     pub async fn restart_bot(&mut self) {
         self.stop_bot().await;
         self.start_bot().await;
+    }
+
+    /// Which updates the running bot has handled.
+    pub fn progress(&self) -> Arc<bot::dispatch::Progress> {
+        let (_, _, progress) = self.running.as_ref().expect("the bot is running");
+        progress.clone()
+    }
+
+    /// How many sinks listen to the use-cases' events (the bot's notifier is one).
+    pub fn event_subscribers(&self) -> usize {
+        self.bus.subscribers()
     }
 
     /// Waits until the bot has handled the update.

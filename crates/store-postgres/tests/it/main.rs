@@ -2,6 +2,7 @@
 //! per test, plus what only PostgreSQL has (migrations, the constraints and indexes themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod availability;
 mod postgres;
 
 use std::sync::Arc;

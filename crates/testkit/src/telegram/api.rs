@@ -9,7 +9,6 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::Utc;
 use serde_json::json;
 
 use super::model::{Fault, RequestRecord};
@@ -106,7 +105,7 @@ async fn answer(shared: &Arc<Shared>, lower: &str, params: &Params) -> Response 
             Err(failure) => failure.into_response(),
         };
     }
-    let now = Utc::now().timestamp();
+    let now = shared.now();
     let result = shared.lock().call(lower, params, now);
     if matches!(lower, "setwebhook" | "deletewebhook") {
         // The webhook deliverer and waiting long polls must see the change.

@@ -11,7 +11,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -195,7 +194,7 @@ async fn location(
         message = message.live_period(seconds);
     }
     if let Some(ago) = request.seconds_ago {
-        message = message.sent_at(Utc::now() - chrono::Duration::seconds(ago));
+        message = message.sent_at(telegram.now() - chrono::Duration::seconds(ago));
     }
     if let Some(author_id) = request.forwarded_from_user_id {
         let author = telegram

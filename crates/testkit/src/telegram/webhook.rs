@@ -70,8 +70,9 @@ pub(crate) async fn deliver_loop(shared: Arc<Shared>) {
             }
             Some(message) => {
                 {
+                    let now = shared.now();
                     let mut state = shared.lock();
-                    state.webhook.last_error_date = Some(chrono::Utc::now().timestamp());
+                    state.webhook.last_error_date = Some(now);
                     state.webhook.last_error_message = Some(message);
                 }
                 shared.activity.notify_waiters();

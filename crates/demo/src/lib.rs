@@ -1,7 +1,12 @@
 //! A realistic demo data set: three owners (a coffee chain, shops with a warehouse, a cleaning
 //! crew), twelve sites in five time zones (one open overnight, one around the clock), sixty
 //! employees, months of finished shifts, a few running shifts and two weeks of plans. The same
-//! generator, scaled, feeds the benchmarks. Deterministic for a given seed.
+//! generator, scaled, feeds `staffprobot demo seed`, the tests and the benchmarks. Deterministic
+//! for a given seed and clock.
+
+mod catalogue;
+
+use catalogue::{FIRST_NAMES, LAST_NAMES, OWNERS, SITES, SiteSpec};
 
 use app::{AppError, FinishedShift, NewShift, ShiftEnd, StaffPro, service::PlanRequest};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -85,190 +90,9 @@ impl Rng {
     }
 }
 
-struct SiteSpec {
-    name: &'static str,
-    address: &'static str,
-    lat: f64,
-    lon: f64,
-    opens: &'static str,
-    closes: &'static str,
-    tz: &'static str,
-    rate: i64,
-}
-
-const OWNERS: [(&str, Language); 3] = [
-    ("Анна Смирнова", Language::Ru),
-    ("Игорь Петров", Language::Ru),
-    ("Olga Kuznetsova", Language::En),
-];
-
 /// Demo Telegram ids: owners 9100000001…, employees 9200000000…; copy k adds k × 1000.
 pub const DEMO_OWNER_TELEGRAM_ID: i64 = 9_100_000_001;
 const DEMO_EMPLOYEE_TELEGRAM_ID: i64 = 9_200_000_000;
-
-const SITES: [[SiteSpec; 4]; 3] = [
-    [
-        SiteSpec {
-            name: "Кофейня на Тверской",
-            address: "Москва, ул. Тверская, 12",
-            lat: 55.7652,
-            lon: 37.6057,
-            opens: "08:00",
-            closes: "22:00",
-            tz: "Europe/Moscow",
-            rate: 35_000,
-        },
-        SiteSpec {
-            name: "Кофейня на Арбате",
-            address: "Москва, ул. Арбат, 24",
-            lat: 55.7494,
-            lon: 37.5912,
-            opens: "09:00",
-            closes: "21:00",
-            tz: "Europe/Moscow",
-            rate: 35_000,
-        },
-        SiteSpec {
-            name: "Бар «Полночь»",
-            address: "Москва, ул. Мясницкая, 7",
-            lat: 55.7601,
-            lon: 37.6339,
-            opens: "20:00",
-            closes: "06:00",
-            tz: "Europe/Moscow",
-            rate: 42_000,
-        },
-        SiteSpec {
-            name: "Кофейня Плотинка",
-            address: "Екатеринбург, пр. Ленина, 5",
-            lat: 56.8380,
-            lon: 60.5975,
-            opens: "08:00",
-            closes: "20:00",
-            tz: "Asia/Yekaterinburg",
-            rate: 30_000,
-        },
-    ],
-    [
-        SiteSpec {
-            name: "Продукты на Светланской",
-            address: "Владивосток, ул. Светланская, 33",
-            lat: 43.1155,
-            lon: 131.8855,
-            opens: "08:00",
-            closes: "23:00",
-            tz: "Asia/Vladivostok",
-            rate: 32_000,
-        },
-        SiteSpec {
-            name: "Склад Первая Речка",
-            address: "Владивосток, ул. Русская, 2",
-            lat: 43.1301,
-            lon: 131.9120,
-            opens: "00:00",
-            closes: "00:00",
-            tz: "Asia/Vladivostok",
-            rate: 38_000,
-        },
-        SiteSpec {
-            name: "Продукты Хабаровск",
-            address: "Хабаровск, ул. Муравьёва-Амурского, 18",
-            lat: 48.4827,
-            lon: 135.0838,
-            opens: "09:00",
-            closes: "21:00",
-            tz: "Asia/Vladivostok",
-            rate: 31_000,
-        },
-        SiteSpec {
-            name: "Продукты Новосибирск",
-            address: "Новосибирск, Красный пр., 25",
-            lat: 55.0302,
-            lon: 82.9204,
-            opens: "09:00",
-            closes: "21:00",
-            tz: "Asia/Novosibirsk",
-            rate: 30_000,
-        },
-    ],
-    [
-        SiteSpec {
-            name: "Cleaning: Moscow City tower",
-            address: "Москва, Пресненская наб., 12",
-            lat: 55.7490,
-            lon: 37.5394,
-            opens: "06:00",
-            closes: "23:00",
-            tz: "Europe/Moscow",
-            rate: 28_000,
-        },
-        SiteSpec {
-            name: "Cleaning: Kazan mall",
-            address: "Казань, ул. Баумана, 44",
-            lat: 55.7887,
-            lon: 49.1221,
-            opens: "07:00",
-            closes: "22:00",
-            tz: "Europe/Moscow",
-            rate: 26_000,
-        },
-        SiteSpec {
-            name: "Cleaning: Kaliningrad office",
-            address: "Калининград, Ленинский пр., 30",
-            lat: 54.7104,
-            lon: 20.4522,
-            opens: "07:00",
-            closes: "19:00",
-            tz: "Europe/Kaliningrad",
-            rate: 27_000,
-        },
-        SiteSpec {
-            name: "Cleaning: Samara plant",
-            address: "Самара, ул. Куйбышева, 90",
-            lat: 53.1959,
-            lon: 50.1002,
-            opens: "07:00",
-            closes: "19:00",
-            tz: "Europe/Samara",
-            rate: 29_000,
-        },
-    ],
-];
-
-const FIRST_NAMES: [&str; 20] = [
-    "Алексей",
-    "Мария",
-    "Дмитрий",
-    "Екатерина",
-    "Сергей",
-    "Ольга",
-    "Иван",
-    "Наталья",
-    "Андрей",
-    "Татьяна",
-    "Михаил",
-    "Елена",
-    "Никита",
-    "Анастасия",
-    "Павел",
-    "Юлия",
-    "Артём",
-    "Дарья",
-    "Roman",
-    "Alina",
-];
-const LAST_NAMES: [&str; 10] = [
-    "Иванов(а)",
-    "Соколов(а)",
-    "Попов(а)",
-    "Лебедев(а)",
-    "Козлов(а)",
-    "Новиков(а)",
-    "Морозов(а)",
-    "Волков(а)",
-    "Orlov",
-    "Fedorov",
-];
 
 const EMPLOYEES_PER_OWNER: i64 = 20;
 /// Shifts are imported in batches of this many rows.
