@@ -11,7 +11,7 @@ use crate::format::{html, money};
 use crate::keyboards::inline;
 use crate::state::State;
 use app::AppError;
-use domain::{Site, SiteId, SitePatch, UserId};
+use domain::{Currency, Site, SiteId, SitePatch, UserId};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 /// Telegram allows 100 buttons per message; long lists are cut with a note.
@@ -202,7 +202,17 @@ pub async fn on_edit_input(
     input: &Input,
 ) -> HandlerResult {
     let waiting = State::Owner(OwnerState::Edit { site: id, field });
-    match fields::parse(field, input, &ctx.deps.texts) {
+    // A rate is typed in the site's own currency (yen have no kopecks).
+    let currency = if field == Field::Rate {
+        match ctx.app().managed_site(&ctx.user, id).await {
+            Ok(site) => site.settings.hourly_rate.currency,
+            Err(AppError::NotFound(_)) => return lost_access(ctx).await,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        Currency::RUB
+    };
+    match fields::parse_in(field, input, &ctx.deps.texts, currency) {
         Ok(Some(value)) => save(ctx, id, field, value).await,
         Ok(None) => Ok(waiting),
         Err(invalid) => match ctx.app().managed_site(&ctx.user, id).await {

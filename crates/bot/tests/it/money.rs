@@ -165,3 +165,53 @@ async fn a_new_rate_is_for_new_shifts_in_english() {
     );
     h.shutdown().await;
 }
+
+/// At a site paid in yen, a typed rate is read in yen (no kopecks): "2000" is 2 000 JPY.
+#[tokio::test]
+async fn a_rate_is_typed_in_the_site_currency() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(4301);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    h.app
+        .update_site(
+            &owner,
+            site.id,
+            SitePatch {
+                hourly_rate_minor: Some(1_500),
+                currency: Some("JPY".into()),
+                ..SitePatch::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "🏢 Мои объекты").await;
+    let list = out.last().unwrap().clone();
+    h.tap(&anna, &list, "🏢 Кофейня").await;
+    let card = h.tg.message(list.chat_id, list.message_id).unwrap();
+    h.tap(&anna, &card, "✏️ Изменить").await;
+    let picker = h.tg.message(card.chat_id, card.message_id).unwrap();
+    h.tap(&anna, &picker, "Ставка").await;
+    // A fraction of a yen is not an amount.
+    let out = h.text(&anna, "2000,50").await;
+    assert!(
+        joined(&out).contains("Введите ставку числом"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "2000").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("✅ Сохранено. Ставка: 2\u{a0}000\u{a0}JPY\nНовая ставка действует"),
+        "{text}"
+    );
+    let stored = h.store.site(site.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.settings.hourly_rate,
+        Money::new(2_000, Currency::parse("JPY").unwrap())
+    );
+    h.shutdown().await;
+}
