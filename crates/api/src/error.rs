@@ -1,11 +1,12 @@
 //! The one error shape every failing request answers with, and the mapping of the use-cases'
 //! typed errors onto HTTP statuses and stable machine-readable codes.
 
+use app::review::ManualCloseError;
 use app::service::PlanRequest;
 use app::{AppError, PlanShiftError, StoreError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::{PlanRuleError, ValueError};
+use domain::{EndTimeError, PlanRuleError, ValueError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -296,6 +297,27 @@ impl From<AppError> for ApiError {
 impl From<PlanShiftError> for ApiError {
     fn from(e: PlanShiftError) -> Self {
         Self::from_plan(e, None)
+    }
+}
+
+impl From<ManualCloseError> for ApiError {
+    fn from(e: ManualCloseError) -> Self {
+        let conflict = |code: &str| Self::new(StatusCode::CONFLICT, code, e.to_string());
+        match &e {
+            ManualCloseError::NotFound => Self::not_found("shift"),
+            ManualCloseError::AlreadyClosed => conflict("already_closed"),
+            ManualCloseError::NotUnderReview => conflict("not_under_review"),
+            ManualCloseError::NoActiveShift => conflict("no_active_shift"),
+            ManualCloseError::BadTime(bad) => {
+                let code = match bad {
+                    EndTimeError::BeforeStart { .. } => "before_start",
+                    EndTimeError::InFuture { .. } => "in_the_future",
+                };
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, bad.to_string())
+                    .with_field("ended_at")
+            }
+            ManualCloseError::Store(s) => s.clone().into(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use domain::join::JoinRequestId;
-use domain::{PlannedShiftId, ShiftId, SiteId, UserId};
+use domain::{PlannedShiftId, ShiftChangeKind, ShiftId, SiteId, UserId};
 use std::sync::{Arc, RwLock, Weak};
 
 /// What changed, published after the change's last write. Each names the records a cache would
@@ -29,6 +29,15 @@ pub enum DomainEvent {
         site_id: SiteId,
         employee_id: UserId,
         automatically: bool,
+    },
+    /// Someone stated when a shift ended (an owner or manager closed it, its employee reported a
+    /// forgotten close) or reviewed such an end; `by` made the change.
+    ShiftEndStated {
+        shift_id: ShiftId,
+        site_id: SiteId,
+        employee_id: UserId,
+        change: ShiftChangeKind,
+        by: UserId,
     },
     /// A plan was created, cancelled, or fulfilled by a shift that opened.
     PlanChanged {

@@ -9,6 +9,7 @@ pub mod paging;
 pub mod ports;
 pub mod readiness;
 pub mod reports;
+pub mod review;
 pub mod service;
 pub mod status;
 pub mod tokens;

@@ -1,5 +1,5 @@
 //! The storage ports. The domain's storage is split into role traits (`StoreHealth`,
-//! `PeopleStore`, `SiteStore`, `ShiftStore`, `PlanStore`, `JoinStore`) so a caching or
+//! `PeopleStore`, `SiteStore`, `ShiftStore`, `ShiftReviewStore`, `PlanStore`, `JoinStore`) so a caching or
 //! instrumented wrapper can implement them piece by piece; `Store` is every role at once and is
 //! what the use-cases hold (`Arc<dyn Store>`). The Telegram bot's own state (dialogues, update
 //! claims) is a separate port, `BotStateStore`: it is not domain data.
@@ -15,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
     Currency, Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
-    RecordedLocation, Shift, ShiftId, ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
+    RecordedLocation, ReviewReason, Shift, ShiftChange, ShiftChangeKind, ShiftId, ShiftStatus,
+    Site, SiteId, SiteSettings, User, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -49,6 +50,35 @@ pub struct ShiftEnd {
     pub worked_minutes: i64,
     pub pay_minor: i64,
     pub needs_review: bool,
+}
+
+/// What a shift must still be for a revision to apply (as the use-case read it), so that of two
+/// concurrent revisions of one shift only the first applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftExpectation {
+    pub status: ShiftStatus,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub needs_review: bool,
+}
+
+/// A person's change to a shift's end after the fact (closing someone's running shift at a
+/// stated time, reporting a forgotten close, reviewing such an end). The store applies it and
+/// writes its history record (`kind`, the old end from `expect`, the new end, who, when) in one
+/// transaction. The end location is left as it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftRevision {
+    pub expect: ShiftExpectation,
+    /// Closed or auto-closed: a revision never reopens a shift.
+    pub status: ShiftStatus,
+    pub ended_at: DateTime<Utc>,
+    pub worked_minutes: i64,
+    pub pay_minor: i64,
+    /// Some flags the shift for review (`needs_review`), None clears the flag.
+    pub review_reason: Option<ReviewReason>,
+    pub closed_by: Option<UserId>,
+    pub kind: ShiftChangeKind,
+    pub changed_by: UserId,
+    pub changed_at: DateTime<Utc>,
 }
 
 /// A finished shift loaded in bulk (demo data, imports).
@@ -197,6 +227,8 @@ pub trait SiteStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Site>>;
     /// Everyone with access to any of the sites, ordered by name then id.
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>>;
+    /// The managers of a site (not its owner), by id.
+    async fn managers_of(&self, site_id: SiteId) -> StoreResult<Vec<User>>;
 }
 
 /// Shifts: opening, closing, listing, bulk import and totals.
@@ -209,11 +241,13 @@ pub trait ShiftStore: Send + Sync + 'static {
     async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>>;
     /// Every active shift (for the auto-close run), oldest first.
     async fn active_shifts(&self) -> StoreResult<Vec<Shift>>;
-    /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile).
+    /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile). An end
+    /// with `needs_review` is flagged `ReviewReason::AutoClosed` (the only such end).
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift>;
     /// Newest first: by start, then id, both descending; at most `limit`, after `after`.
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
-    /// Bulk load of finished shifts in one transaction; returns how many were stored.
+    /// Bulk load of finished shifts in one transaction; returns how many were stored (review
+    /// flags as `close_shift` sets them).
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
     /// Finished (closed or auto-closed) shifts per site, employee and currency (the shift's own)
     /// in the ranges, of one employee when given; ordered by site, employee, currency.
@@ -222,6 +256,18 @@ pub trait ShiftStore: Send + Sync + 'static {
         ranges: &[SiteRange],
         employee_id: Option<UserId>,
     ) -> StoreResult<Vec<ShiftTotals>>;
+}
+
+/// Ends stated by people after the fact, their review, and each shift's history of such changes.
+#[async_trait]
+pub trait ShiftReviewStore: Send + Sync + 'static {
+    /// Applies a revision if the shift is still as `expect` says, with its history record;
+    /// `NotFound("shift")` if it is not (changed meanwhile) or does not exist.
+    async fn revise_shift(&self, id: ShiftId, revision: &ShiftRevision) -> StoreResult<Shift>;
+    /// The history of a shift, oldest first (empty for a shift nobody changed).
+    async fn shift_history(&self, id: ShiftId) -> StoreResult<Vec<ShiftChange>>;
+    /// Finished shifts of the sites still flagged for review, oldest start first, at most `limit`.
+    async fn shifts_to_review(&self, site_ids: &[SiteId], limit: u32) -> StoreResult<Vec<Shift>>;
 }
 
 /// Planned shifts.
@@ -269,12 +315,18 @@ pub trait JoinStore: Send + Sync + 'static {
 /// The domain's storage: every role at once. Implemented for anything that has all the roles,
 /// so a store (or a wrapper) implements the role traits and gets `Store` for free.
 pub trait Store:
-    StoreHealth + PeopleStore + SiteStore + ShiftStore + PlanStore + JoinStore
+    StoreHealth + PeopleStore + SiteStore + ShiftStore + ShiftReviewStore + PlanStore + JoinStore
 {
 }
 
 impl<T> Store for T where
-    T: StoreHealth + PeopleStore + SiteStore + ShiftStore + PlanStore + JoinStore
+    T: StoreHealth
+        + PeopleStore
+        + SiteStore
+        + ShiftStore
+        + ShiftReviewStore
+        + PlanStore
+        + JoinStore
 {
 }
 

@@ -4,12 +4,15 @@
 
 mod buttons;
 mod earnings;
+mod forgot;
 mod plan;
 mod plans;
 mod shift;
 mod status;
 
 pub use buttons::{EarningsChoice, EmployeeCb};
+pub(crate) use forgot::out_of_range;
+pub(crate) use plan::read_time;
 pub use shift::{join, on_idle_location};
 
 use crate::common;
@@ -50,6 +53,8 @@ pub enum EmployeeState {
     },
     /// Waiting for a typed period of dates for the earnings.
     EarningsPeriod,
+    /// "I forgot to close the shift": waiting for the time they left (typed, or "now").
+    ForgotTime,
 }
 
 impl EmployeeState {
@@ -93,6 +98,8 @@ pub async fn on_callback(
         | EmployeeCb::PlanConfirm { .. } => plan::on_callback(ctx, cb, state, message).await,
         EmployeeCb::CancelPlan { plan } => plans::cancel(ctx, plan, state, message).await,
         EmployeeCb::Earnings(choice) => earnings::on_choice(ctx, choice, state, message).await,
+        EmployeeCb::Forgot => forgot::start(ctx).await,
+        EmployeeCb::ForgotNow => forgot::now(ctx).await,
     }
 }
 
@@ -118,6 +125,7 @@ pub async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input) -> Han
             },
         ) => on_idle_location(ctx, *fix).await,
         (EmployeeState::EarningsPeriod, _) => earnings::on_input(ctx, input).await,
+        (EmployeeState::ForgotTime, _) => forgot::on_input(ctx, input).await,
         (_, _) => plan::on_input(ctx, state, input).await,
     }
 }
@@ -186,6 +194,7 @@ mod tests {
                 end,
             },
             EmployeeState::EarningsPeriod,
+            EmployeeState::ForgotTime,
         ] {
             let state = State::Employee(s);
             let json = serde_json::to_string(&state).unwrap();

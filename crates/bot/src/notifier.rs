@@ -1,6 +1,7 @@
 //! Tells people about things that happened elsewhere: the owner when an employee opens or closes
-//! a shift (if the site wants it), both sides when a forgotten shift was closed automatically.
-//! Runs off the use-case's path: an event only joins a bounded queue, which one worker task
+//! a shift (if the site wants it), both sides when a forgotten shift was closed automatically, and
+//! about stated ends (`stated`: a shift closed for its employee, a reported forgotten close and
+//! its review). Runs off the use-case's path: an event only joins a bounded queue, which one worker task
 //! (tracked by the bot, drained on shutdown) sends from; when the queue is full the notice is
 //! dropped and counted, so sending never delays or fails the change itself.
 
@@ -9,7 +10,7 @@ use crate::ctx::Deps;
 use crate::format::{duration_short, html, local_time, money};
 use app::{DomainEvent, EventSink};
 use async_trait::async_trait;
-use domain::{Money, ShiftId, SiteId, User};
+use domain::{Money, ShiftChangeKind, ShiftId, SiteId, User, UserId};
 use futures_util::{FutureExt, StreamExt};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -18,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::task::TaskTracker;
+
+mod stated;
 
 /// Notices waiting to be sent; beyond this they are dropped (and counted).
 const QUEUE_CAPACITY: usize = 4096;
@@ -105,9 +108,20 @@ struct ShiftNews {
     closed: Option<bool>,
 }
 
+/// What the notifier queues: shift news, or a stated end (`stated`).
+#[derive(Debug, Clone, Copy)]
+enum News {
+    Shift(ShiftNews),
+    Stated {
+        shift_id: ShiftId,
+        change: ShiftChangeKind,
+        by: UserId,
+    },
+}
+
 /// Subscribes to the use-cases' events and queues the shift news for sending.
 pub struct Notifier {
-    outbox: Outbox<ShiftNews>,
+    outbox: Outbox<News>,
 }
 
 impl Notifier {
@@ -118,11 +132,26 @@ impl Notifier {
             tracker,
             QUEUE_CAPACITY,
             CONCURRENCY,
-            move |news: ShiftNews| {
+            move |news: News| {
                 let deps = deps.clone();
                 async move {
-                    if let Err(e) = notify(&deps, news.shift_id, news.site_id, news.closed).await {
-                        tracing::warn!(shift = news.shift_id.0, error = %e, "could not notify about a shift");
+                    match news {
+                        News::Shift(news) => {
+                            if let Err(e) =
+                                notify(&deps, news.shift_id, news.site_id, news.closed).await
+                            {
+                                tracing::warn!(shift = news.shift_id.0, error = %e, "could not notify about a shift");
+                            }
+                        }
+                        News::Stated {
+                            shift_id,
+                            change,
+                            by,
+                        } => {
+                            if let Err(e) = stated::notify(&deps, shift_id, change, by).await {
+                                tracing::warn!(shift = shift_id.0, error = %e, "could not tell about a stated end");
+                            }
+                        }
                     }
                 }
             },
@@ -147,20 +176,30 @@ impl EventSink for Notifier {
         let news = match event {
             DomainEvent::ShiftOpened {
                 shift_id, site_id, ..
-            } => ShiftNews {
+            } => News::Shift(ShiftNews {
                 shift_id,
                 site_id,
                 closed: None,
-            },
+            }),
             DomainEvent::ShiftClosed {
                 shift_id,
                 site_id,
                 automatically,
                 ..
-            } => ShiftNews {
+            } => News::Shift(ShiftNews {
                 shift_id,
                 site_id,
                 closed: Some(automatically),
+            }),
+            DomainEvent::ShiftEndStated {
+                shift_id,
+                change,
+                by,
+                ..
+            } => News::Stated {
+                shift_id,
+                change,
+                by,
             },
             _ => return,
         };

@@ -6,11 +6,13 @@ mod create;
 mod fields;
 mod live;
 mod reports;
+mod review;
 mod sites;
 
 pub use create::{Draft, Step};
 pub use fields::Field;
 pub use reports::{PeriodChoice, Scope};
+pub(crate) use review::review_request;
 
 use crate::callback::{CallbackCodec, button, fields as split};
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
@@ -21,7 +23,7 @@ use crate::{args, common};
 use app::AppError;
 use app::joining::{JoinAsked, JoinError};
 use domain::join::JoinRequestId;
-use domain::{Site, SiteId, User, UserId, ValueError};
+use domain::{ShiftId, Site, SiteId, User, UserId, ValueError};
 use serde::{Deserialize, Serialize};
 use teloxide::types::{InlineKeyboardMarkup, MessageId};
 
@@ -88,6 +90,26 @@ pub enum OwnerCb {
         scope: Scope,
         period: PeriodChoice,
     },
+    /// Close someone's running shift ("On shift now"): ask when they left.
+    CloseShift(ShiftId),
+    /// Close it as of now: confirm first.
+    CloseNow(ShiftId),
+    /// Close it at `at` (Unix seconds), as confirmed.
+    CloseConfirm {
+        shift: ShiftId,
+        at: i64,
+    },
+    /// Approve the end of a shift waiting for review.
+    ReviewApprove(ShiftId),
+    /// Set another end for a shift waiting for review: ask the time.
+    ReviewChange(ShiftId),
+    /// Set its end to `at` (Unix seconds), as confirmed.
+    ReviewConfirm {
+        shift: ShiftId,
+        at: i64,
+    },
+    /// The shifts waiting for review.
+    ReviewList,
 }
 
 fn flag(b: bool) -> u8 {
@@ -136,6 +158,13 @@ impl CallbackCodec for OwnerCb {
             OwnerCb::Report { scope, period } => {
                 format!("t:{}:{}", scope.encode(), period.code())
             }
+            OwnerCb::CloseShift(s) => format!("d:{}", s.0),
+            OwnerCb::CloseNow(s) => format!("g:{}", s.0),
+            OwnerCb::CloseConfirm { shift, at } => format!("i:{}:{at}", shift.0),
+            OwnerCb::ReviewApprove(s) => format!("y:{}", s.0),
+            OwnerCb::ReviewChange(s) => format!("rc:{}", s.0),
+            OwnerCb::ReviewConfirm { shift, at } => format!("rk:{}:{at}", shift.0),
+            OwnerCb::ReviewList => "rl".into(),
         }
     }
 
@@ -182,6 +211,19 @@ impl CallbackCodec for OwnerCb {
                 scope: Scope::decode(f.next()?)?,
                 period: PeriodChoice::from_code(f.next()?)?,
             },
+            "d" => OwnerCb::CloseShift(ShiftId(parse_id(f.next())?)),
+            "g" => OwnerCb::CloseNow(ShiftId(parse_id(f.next())?)),
+            "i" => OwnerCb::CloseConfirm {
+                shift: ShiftId(parse_id(f.next())?),
+                at: parse_id(f.next())?,
+            },
+            "y" => OwnerCb::ReviewApprove(ShiftId(parse_id(f.next())?)),
+            "rc" => OwnerCb::ReviewChange(ShiftId(parse_id(f.next())?)),
+            "rk" => OwnerCb::ReviewConfirm {
+                shift: ShiftId(parse_id(f.next())?),
+                at: parse_id(f.next())?,
+            },
+            "rl" => OwnerCb::ReviewList,
             _ => return None,
         };
         f.next().is_none().then_some(cb)
@@ -197,6 +239,10 @@ pub enum OwnerState {
     Edit { site: SiteId, field: Field },
     /// Waiting for a typed period for a report.
     ReportRange { scope: Scope },
+    /// Waiting for the time someone left, to close their running shift.
+    CloseTime { shift: ShiftId },
+    /// Waiting for the right end of a shift waiting for review.
+    ReviewTime { shift: ShiftId },
 }
 
 pub async fn on_menu(ctx: &Ctx<'_>, action: MenuAction) -> HandlerResult {
@@ -274,6 +320,17 @@ pub async fn on_callback(
             .await
             .map(|()| state),
         OwnerCb::Report { scope, period } => reports::run(ctx, scope, period, message, state).await,
+        OwnerCb::CloseShift(shift) => review::ask_close_time(ctx, shift, state).await,
+        OwnerCb::CloseNow(shift) => review::close_now(ctx, shift, message).await,
+        OwnerCb::CloseConfirm { shift, at } => {
+            review::close_confirmed(ctx, shift, at, message).await
+        }
+        OwnerCb::ReviewApprove(shift) => review::approve(ctx, shift, message, state).await,
+        OwnerCb::ReviewChange(shift) => review::ask_review_time(ctx, shift, state).await,
+        OwnerCb::ReviewConfirm { shift, at } => {
+            review::change_confirmed(ctx, shift, at, message).await
+        }
+        OwnerCb::ReviewList => review::list(ctx).await.map(|()| state),
     }
 }
 
@@ -282,6 +339,9 @@ pub async fn on_input(ctx: &Ctx<'_>, state: OwnerState, input: &Input) -> Handle
         OwnerState::NewSite(draft) => create::on_input(ctx, draft, input).await,
         OwnerState::Edit { site, field } => sites::on_edit_input(ctx, site, field, input).await,
         OwnerState::ReportRange { scope } => reports::on_range(ctx, scope, input).await,
+        OwnerState::CloseTime { .. } | OwnerState::ReviewTime { .. } => {
+            review::on_time(ctx, state, input).await
+        }
     }
 }
 
@@ -508,6 +568,22 @@ mod tests {
                 });
             }
             all.extend([
+                OwnerCb::CloseShift(ShiftId(id)),
+                OwnerCb::CloseNow(ShiftId(id)),
+                OwnerCb::ReviewApprove(ShiftId(id)),
+                OwnerCb::ReviewChange(ShiftId(id)),
+            ]);
+            for at in [i64::MIN, 0, i64::MAX] {
+                all.push(OwnerCb::CloseConfirm {
+                    shift: ShiftId(id),
+                    at,
+                });
+                all.push(OwnerCb::ReviewConfirm {
+                    shift: ShiftId(id),
+                    at,
+                });
+            }
+            all.extend([
                 OwnerCb::Site(site),
                 OwnerCb::EditMenu(site),
                 OwnerCb::JoinLink(site),
@@ -538,6 +614,7 @@ mod tests {
             OwnerCb::Now,
             OwnerCb::Reports,
             OwnerCb::ReportEmployees,
+            OwnerCb::ReviewList,
         ]);
         all
     }
@@ -567,9 +644,16 @@ mod tests {
             OwnerCb::ReportEmployees => 18,
             OwnerCb::ReportScope(_) => 19,
             OwnerCb::Report { .. } => 20,
+            OwnerCb::CloseShift(_) => 21,
+            OwnerCb::CloseNow(_) => 22,
+            OwnerCb::CloseConfirm { .. } => 23,
+            OwnerCb::ReviewApprove(_) => 24,
+            OwnerCb::ReviewChange(_) => 25,
+            OwnerCb::ReviewConfirm { .. } => 26,
+            OwnerCb::ReviewList => 27,
         }
     }
-    const VARIANTS: usize = 21;
+    const VARIANTS: usize = 28;
 
     #[test]
     fn every_button_fits_and_round_trips() {
@@ -608,6 +692,12 @@ mod tests {
             "1oz:256",
             "1on:1",
             "1os:99999999999999999999",
+            "1od:",
+            "1oi:1",
+            "1oi:1:x",
+            "1ork:1",
+            "1orc:1:2",
+            "1orl:1",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
@@ -656,6 +746,15 @@ mod tests {
             Just(OwnerCb::NewSite),
             Just(OwnerCb::Create),
             Just(OwnerCb::Now),
+            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::CloseConfirm {
+                shift: ShiftId(s),
+                at
+            }),
+            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::ReviewConfirm {
+                shift: ShiftId(s),
+                at
+            }),
+            any::<i64>().prop_map(|s| OwnerCb::ReviewChange(ShiftId(s))),
         ]
     }
 
@@ -684,6 +783,8 @@ mod tests {
             OwnerState::ReportRange {
                 scope: Scope::Employee(UserId(3)),
             },
+            OwnerState::CloseTime { shift: ShiftId(9) },
+            OwnerState::ReviewTime { shift: ShiftId(9) },
         ];
         for s in states {
             let state = State::Owner(s);

@@ -7,13 +7,23 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::borrow::Cow;
 
 /// The Fluent sources: one file per area, so flows can grow without touching each other.
-const SOURCES: [(&str, &str, &str); 6] = [
+const SOURCES: [(&str, &str, &str); 8] = [
     ("ru", "common", include_str!("../locales/ru/common.ftl")),
     ("ru", "employee", include_str!("../locales/ru/employee.ftl")),
     ("ru", "owner", include_str!("../locales/ru/owner.ftl")),
+    (
+        "ru",
+        "forgotten",
+        include_str!("../locales/ru/forgotten.ftl"),
+    ),
     ("en", "common", include_str!("../locales/en/common.ftl")),
     ("en", "employee", include_str!("../locales/en/employee.ftl")),
     ("en", "owner", include_str!("../locales/en/owner.ftl")),
+    (
+        "en",
+        "forgotten",
+        include_str!("../locales/en/forgotten.ftl"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

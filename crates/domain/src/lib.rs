@@ -9,6 +9,7 @@ pub mod join;
 pub mod money;
 pub mod period;
 pub mod plan;
+pub mod review;
 pub mod shift;
 pub mod site;
 pub mod text;
@@ -21,6 +22,7 @@ pub use geo::{Coordinates, GeofenceRadius, LocationFix, LocationPolicy, Location
 pub use ids::{PlannedShiftId, ShiftId, SiteId, UserId};
 pub use money::Money;
 pub use plan::{PlanRuleError, PlanStatus, PlannedShift, PlannedWindow};
+pub use review::{EndTimeError, ReviewReason, ShiftChange, ShiftChangeKind};
 pub use shift::{AutoClosePolicy, RecordedLocation, Shift, ShiftStatus};
 pub use site::{Address, OpeningHours, Site, SiteName, SitePatch, SiteSettings};
 pub use time::SiteTimeZone;

@@ -1,6 +1,7 @@
 //! Shifts: their states, worked time and pay, and the rule that closes a forgotten shift.
 
 use crate::money::pay_minor;
+use crate::review::ReviewReason;
 use crate::{
     Coordinates, Money, OpeningHours, PlannedShiftId, ShiftId, SiteId, SiteTimeZone, UserId,
 };
@@ -57,9 +58,16 @@ pub struct Shift {
     pub hourly_rate: Money,
     pub worked_minutes: Option<i64>,
     pub pay_minor: Option<i64>,
-    /// Set when the shift was closed automatically, so the owner reviews it.
+    /// Set when the shift was closed automatically, or its employee reported a forgotten close,
+    /// so the owner reviews it.
     pub needs_review: bool,
     pub planned_shift_id: Option<PlannedShiftId>,
+    /// Who ended the shift by a stated time instead of a location at the site: the owner or
+    /// manager who closed it, or the employee who reported a forgotten close. None when it was
+    /// closed from the site or automatically (and while it runs).
+    pub closed_by: Option<UserId>,
+    /// Why it waits for review; Some exactly while `needs_review`.
+    pub review_reason: Option<ReviewReason>,
 }
 
 impl Shift {

@@ -5,6 +5,7 @@
 mod bot_state;
 mod error;
 mod migrations;
+mod review;
 mod rows;
 mod store;
 #[cfg(any(test, feature = "test-support"))]

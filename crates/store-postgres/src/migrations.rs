@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/20261201000001_update_claims.sql"),
     ),
     (
+        20261201000002,
+        "shift history",
+        include_str!("../migrations/20261201000002_shift_history.sql"),
+    ),
+    (
         20261201000003,
         "totals by currency",
         include_str!("../migrations/20261201000003_totals_by_currency.sql"),

@@ -7,8 +7,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use domain::join::{JoinRequest, JoinRequestId, JoinStatus};
 use domain::{
     Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, PersonName,
-    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
-    SiteId, SiteName, SiteSettings, SiteTimeZone, User, UserId,
+    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, ReviewReason, Shift, ShiftChange,
+    ShiftChangeKind, ShiftId, ShiftStatus, Site, SiteId, SiteName, SiteSettings, SiteTimeZone,
+    User, UserId,
 };
 
 // The column lists are macros expanding to string literals, so queries can be assembled with
@@ -115,7 +116,7 @@ macro_rules! shift_columns {
         "id, employee_id, site_id, status, started_at, start_latitude, start_longitude, \
          start_accuracy_m, start_distance_m, ended_at, end_latitude, end_longitude, \
          end_accuracy_m, end_distance_m, hourly_rate_minor, currency, worked_minutes, pay_minor, \
-         needs_review, planned_shift_id"
+         needs_review, planned_shift_id, closed_by, review_reason"
     };
 }
 pub(crate) use shift_columns;
@@ -142,6 +143,8 @@ pub(crate) struct ShiftRow {
     pay_minor: Option<i64>,
     needs_review: bool,
     planned_shift_id: Option<i64>,
+    closed_by: Option<i64>,
+    review_reason: Option<String>,
 }
 
 impl ShiftRow {
@@ -190,6 +193,59 @@ impl TryFrom<ShiftRow> for Shift {
             pay_minor: r.pay_minor,
             needs_review: r.needs_review,
             planned_shift_id: r.planned_shift_id.map(PlannedShiftId),
+            closed_by: r.closed_by.map(UserId),
+            review_reason: review_reason(r.needs_review, r.review_reason.as_deref())?,
+        })
+    }
+}
+
+/// Why a shift waits for review: nothing unless flagged; a flagged shift without a stored reason
+/// was closed automatically (see migration `shift_history`).
+fn review_reason(
+    needs_review: bool,
+    stored: Option<&str>,
+) -> Result<Option<ReviewReason>, StoreError> {
+    match (needs_review, stored) {
+        (false, _) => Ok(None),
+        (true, None) => Ok(Some(ReviewReason::AutoClosed)),
+        (true, Some(s)) => ReviewReason::parse(s)
+            .map(Some)
+            .ok_or_else(|| bad_row("shift review reason", s)),
+    }
+}
+
+/// Columns of `shift_changes` that `ShiftChangeRow` reads.
+macro_rules! shift_change_columns {
+    () => {
+        "id, shift_id, kind, old_ended_at, new_ended_at, changed_by, changed_at"
+    };
+}
+pub(crate) use shift_change_columns;
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ShiftChangeRow {
+    id: i64,
+    shift_id: i64,
+    kind: String,
+    old_ended_at: Option<DateTime<Utc>>,
+    new_ended_at: Option<DateTime<Utc>>,
+    changed_by: i64,
+    changed_at: DateTime<Utc>,
+}
+
+impl TryFrom<ShiftChangeRow> for ShiftChange {
+    type Error = StoreError;
+
+    fn try_from(r: ShiftChangeRow) -> Result<Self, StoreError> {
+        Ok(ShiftChange {
+            id: r.id,
+            shift_id: ShiftId(r.shift_id),
+            kind: ShiftChangeKind::parse(&r.kind)
+                .ok_or_else(|| bad_row("shift change kind", &r.kind))?,
+            old_ended_at: r.old_ended_at,
+            new_ended_at: r.new_ended_at,
+            changed_by: UserId(r.changed_by),
+            changed_at: r.changed_at,
         })
     }
 }

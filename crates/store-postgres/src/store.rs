@@ -425,6 +425,20 @@ impl SiteStore for PgStore {
             })
             .collect()
     }
+
+    async fn managers_of(&self, site_id: SiteId) -> StoreResult<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id IN (SELECT user_id FROM site_managers WHERE site_id = $1) \
+             ORDER BY id"
+        ))
+        .bind(site_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        convert(rows)
+    }
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@
 mod bot_state;
 mod error;
 mod migrations;
+mod review;
 mod rows;
 mod store;
 

@@ -8,8 +8,9 @@ use domain::join::{JoinRequest, JoinRequestId, JoinStatus};
 use domain::site::parse_time_of_day;
 use domain::{
     Address, Coordinates, Currency, GeofenceRadius, Language, Money, OpeningHours, PersonName,
-    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId, ShiftStatus, Site,
-    SiteId, SiteName, SiteSettings, SiteTimeZone, User, UserId,
+    PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, ReviewReason, Shift, ShiftChange,
+    ShiftChangeKind, ShiftId, ShiftStatus, Site, SiteId, SiteName, SiteSettings, SiteTimeZone,
+    User, UserId,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Row, Sqlite, Type};
@@ -49,7 +50,13 @@ macro_rules! shift_columns {
         "id, employee_id, site_id, status, started_at, start_latitude, start_longitude, \
          start_accuracy_m, start_distance_m, ended_at, end_latitude, end_longitude, \
          end_accuracy_m, end_distance_m, hourly_rate_minor, currency, worked_minutes, pay_minor, \
-         needs_review, planned_shift_id"
+         needs_review, planned_shift_id, closed_by, review_reason"
+    };
+}
+
+macro_rules! shift_change_columns {
+    () => {
+        "id, shift_id, kind, old_ended_at, new_ended_at, changed_by, changed_at"
     };
 }
 
@@ -65,7 +72,10 @@ macro_rules! join_request_columns {
     };
 }
 
-pub(crate) use {join_request_columns, plan_columns, shift_columns, site_columns, user_columns};
+pub(crate) use {
+    join_request_columns, plan_columns, shift_change_columns, shift_columns, site_columns,
+    user_columns,
+};
 
 /// An instant as stored: microseconds since the Unix epoch (PostgreSQL's precision).
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
@@ -176,6 +186,19 @@ pub(crate) fn shift(row: &SqliteRow) -> StoreResult<Shift> {
     let currency: String = get(row, T, "currency")?;
     let ended_at: Option<i64> = get(row, T, "ended_at")?;
     let planned: Option<i64> = get(row, T, "planned_shift_id")?;
+    let needs_review: bool = get(row, T, "needs_review")?;
+    let closed_by: Option<i64> = get(row, T, "closed_by")?;
+    let reason: Option<String> = get(row, T, "review_reason")?;
+    // Nothing unless flagged; a flagged shift without a stored reason was closed automatically
+    // (see migration 0004).
+    let review_reason = match (needs_review, reason) {
+        (false, _) => None,
+        (true, None) => Some(ReviewReason::AutoClosed),
+        (true, Some(r)) => Some(
+            ReviewReason::parse(&r)
+                .ok_or_else(|| bad_row(T, format!("id {id}: unknown review reason {r:?}")))?,
+        ),
+    };
     Ok(Shift {
         id: ShiftId(id),
         employee_id: UserId(get(row, T, "employee_id")?),
@@ -193,8 +216,28 @@ pub(crate) fn shift(row: &SqliteRow) -> StoreResult<Shift> {
         ),
         worked_minutes: get(row, T, "worked_minutes")?,
         pay_minor: get(row, T, "pay_minor")?,
-        needs_review: get(row, T, "needs_review")?,
+        needs_review,
         planned_shift_id: planned.map(PlannedShiftId),
+        closed_by: closed_by.map(UserId),
+        review_reason,
+    })
+}
+
+pub(crate) fn shift_change(row: &SqliteRow) -> StoreResult<ShiftChange> {
+    const T: &str = "shift_changes";
+    let id: i64 = get(row, T, "id")?;
+    let kind: String = get(row, T, "kind")?;
+    let old: Option<i64> = get(row, T, "old_ended_at")?;
+    let new: Option<i64> = get(row, T, "new_ended_at")?;
+    Ok(ShiftChange {
+        id,
+        shift_id: ShiftId(get(row, T, "shift_id")?),
+        kind: ShiftChangeKind::parse(&kind)
+            .ok_or_else(|| bad_row(T, format!("id {id}: unknown kind {kind:?}")))?,
+        old_ended_at: old.map(|v| instant(T, "old_ended_at", v)).transpose()?,
+        new_ended_at: new.map(|v| instant(T, "new_ended_at", v)).transpose()?,
+        changed_by: UserId(get(row, T, "changed_by")?),
+        changed_at: instant(T, "changed_at", get(row, T, "changed_at")?)?,
     })
 }
 

@@ -621,6 +621,20 @@ impl SiteStore for SqliteStore {
         }
         Ok(out)
     }
+
+    async fn managers_of(&self, site_id: SiteId) -> StoreResult<Vec<User>> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE id IN (SELECT user_id FROM site_managers WHERE site_id = ?) \
+             ORDER BY id"
+        ))
+        .bind(site_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        found.iter().map(rows::user).collect()
+    }
 }
 
 #[async_trait]

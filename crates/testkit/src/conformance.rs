@@ -44,11 +44,13 @@ mod events;
 mod listing;
 mod money;
 mod paging;
+mod review;
 pub use bot_state::*;
 pub use events::*;
 pub use listing::{assert_all_cases_run, written_cases};
 pub use money::*;
 pub use paging::*;
+pub use review::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
 /// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`), and one more test
@@ -110,6 +112,16 @@ macro_rules! conformance_tests {
             live_status_shows_who_is_on_shift_and_who_is_late,
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
+            // Forgotten shifts (`review`).
+            revise_shift_writes_the_change_and_its_history,
+            revise_shift_applies_only_as_expected,
+            shifts_to_review_lists_flagged_finished_shifts,
+            managers_of_lists_the_site_managers,
+            owner_closes_a_running_shift_at_a_stated_time,
+            manual_close_refusals,
+            forgotten_close_is_approved,
+            forgotten_close_time_is_changed,
+            an_automatic_close_waits_for_review_too,
         );
         // Money per currency (conformance/money.rs) and keyset paging (conformance/paging.rs).
         $crate::__conformance_cases!(
@@ -341,6 +353,12 @@ fn expected_finished(id: ShiftId, f: &FinishedShift) -> Shift {
         pay_minor: Some(f.end.pay_minor),
         needs_review: f.end.needs_review,
         planned_shift_id: f.shift.planned_shift_id,
+        closed_by: None,
+        // The only flagged end a plain close or an import makes is an automatic one.
+        review_reason: f
+            .end
+            .needs_review
+            .then_some(domain::ReviewReason::AutoClosed),
     }
 }
 
@@ -847,6 +865,8 @@ pub async fn shift_round_trip(store: Arc<dyn Store>) {
             pay_minor: None,
             needs_review: false,
             planned_shift_id: None,
+            closed_by: None,
+            review_reason: None,
         }
     );
     assert_eq!(store.shift(shift.id).await.unwrap(), Some(shift.clone()));

@@ -5,6 +5,7 @@
 mod people;
 mod plans;
 mod reports;
+pub mod review;
 mod shifts;
 mod sites;
 

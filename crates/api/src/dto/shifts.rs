@@ -78,10 +78,18 @@ pub struct Shift {
     /// Null while the shift runs.
     #[schema(required = true)]
     pub pay_minor: Option<i64>,
-    /// Set for shifts closed automatically.
+    /// Set for shifts waiting for the owner's review (see `review_reason`).
     pub needs_review: bool,
     #[schema(required = true)]
     pub planned_shift_id: Option<i64>,
+    /// The user who ended the shift by a stated time instead of a location at the site: the
+    /// owner or manager who closed it (`POST /api/v1/shifts/{id}/close`), or the employee who
+    /// reported a forgotten close. Null when closed at the site, automatically, or running.
+    #[schema(required = true)]
+    pub closed_by: Option<i64>,
+    /// Why the shift waits for review; null unless `needs_review`.
+    #[schema(required = true)]
+    pub review_reason: Option<super::review::ReviewReason>,
 }
 
 impl From<domain::Shift> for Shift {
@@ -101,6 +109,8 @@ impl From<domain::Shift> for Shift {
             pay_minor: s.pay_minor,
             needs_review: s.needs_review,
             planned_shift_id: s.planned_shift_id.map(|p| p.0),
+            closed_by: s.closed_by.map(|u| u.0),
+            review_reason: s.review_reason.map(Into::into),
         }
     }
 }

@@ -27,6 +27,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(people::add_employee))
         .routes(routes!(people::revoke_employee))
         .routes(routes!(shifts::list_shifts))
+        .routes(routes!(shifts::get_shift))
+        .routes(routes!(shifts::close_shift))
         .routes(routes!(plans::list_plans, plans::create_plan))
         .routes(routes!(plans::cancel_plan))
         .routes(routes!(reports::summary))

@@ -49,7 +49,7 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let plan_id = r.json["id"].as_i64().unwrap();
-    s.open_shift_at(&worker, &site).await;
+    let shift_id = s.open_shift_at(&worker, &site).await.id.0;
 
     let before = snapshot(&s, &alice, id).await;
 
@@ -103,6 +103,12 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
             Method::GET,
             format!("/api/v1/reports/summary?from=2026-11-01&to=2026-12-31&site_id={id}"),
             None,
+        ),
+        (Method::GET, format!("/api/v1/shifts/{shift_id}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/shifts/{shift_id}/close"),
+            Some(json!({"ended_at": "2026-11-01T00:00:00Z"})),
         ),
     ];
     for (method, path, body) in &not_found {
@@ -179,7 +185,7 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
         .map(|(method, path, _)| {
             (
                 method.as_str().to_lowercase(),
-                template(path, id, m, w, plan_id),
+                template(path, id, m, w, plan_id, shift_id),
             )
         })
         .collect();
@@ -214,7 +220,7 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
 }
 
 /// The documented path of a concrete one.
-fn template(path: &str, site: i64, manager: i64, worker: i64, plan: i64) -> String {
+fn template(path: &str, site: i64, manager: i64, worker: i64, plan: i64, shift: i64) -> String {
     let path = path.split('?').next().unwrap_or(path);
     let segments: Vec<String> = path
         .split('/')
@@ -224,6 +230,7 @@ fn template(path: &str, site: i64, manager: i64, worker: i64, plan: i64) -> Stri
             match (prev, seg.parse::<i64>()) {
                 ("sites", Ok(v)) if v == site => "{id}".to_owned(),
                 ("planned-shifts", Ok(v)) if v == plan => "{id}".to_owned(),
+                ("shifts", Ok(v)) if v == shift => "{id}".to_owned(),
                 ("managers", Ok(v)) if v == manager => "{user_id}".to_owned(),
                 ("employees", Ok(v)) if v == worker => "{user_id}".to_owned(),
                 _ => seg.to_owned(),

@@ -3,7 +3,7 @@
 //! on a fresh SQLite file or a fresh PostgreSQL database per test.
 
 use app::clock::SetClock;
-use app::{NoEvents, Policy, StaffPro, Store, SystemClock};
+use app::{Clock, NoEvents, Policy, StaffPro, Store, SystemClock};
 use chrono::{Duration, TimeZone, Utc};
 use domain::{Coordinates, Language, LocationFix, SiteId, User};
 use reqwest::{Method, StatusCode};
@@ -20,6 +20,7 @@ mod money;
 mod ops;
 mod paging;
 mod resources;
+mod review;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -65,41 +66,27 @@ impl TestServer {
 
     /// A server with the given limits on connections and requests.
     pub async fn start_with(backend: Backend, limits: api::Limits) -> TestServer {
-        let (store, dir): (Arc<dyn Store>, _) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}/t.db", dir.path().display());
-                let store = store_sqlite::SqliteStore::connect(&url).await.unwrap();
-                store.migrate().await.unwrap();
-                (Arc::new(store), Some(dir))
-            }
-            Backend::Postgres => {
-                let url = store_postgres::test_support::fresh_database()
-                    .await
-                    .unwrap();
-                let store = store_postgres::PgStore::connect(&url).await.unwrap();
-                store.migrate().await.unwrap();
-                (Arc::new(store), None)
-            }
-        };
-        Self::start_on_with(store, dir, limits).await
+        let (store, dir) = fresh_store(backend).await;
+        Self::serve(store, dir, Arc::new(SystemClock), limits).await
+    }
+
+    /// A server whose use-cases read `clock` (tests about time).
+    pub async fn start_at(backend: Backend, clock: Arc<dyn Clock>) -> TestServer {
+        let (store, dir) = fresh_store(backend).await;
+        Self::serve(store, dir, clock, api::Limits::default()).await
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestServer {
-        Self::start_on_with(store, dir, api::Limits::default()).await
+        Self::serve(store, dir, Arc::new(SystemClock), api::Limits::default()).await
     }
 
-    async fn start_on_with(
+    async fn serve(
         store: Arc<dyn Store>,
         dir: Option<tempfile::TempDir>,
+        clock: Arc<dyn Clock>,
         limits: api::Limits,
     ) -> TestServer {
-        let app = StaffPro::new(
-            store.clone(),
-            Arc::new(SystemClock),
-            Arc::new(NoEvents),
-            Policy::default(),
-        );
+        let app = StaffPro::new(store.clone(), clock, Arc::new(NoEvents), Policy::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
@@ -245,6 +232,27 @@ impl TestServer {
             Arc::new(NoEvents),
             Policy::default(),
         )
+    }
+}
+
+/// A fresh, migrated store of the backend (and the folder a SQLite file lives in).
+async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/t.db", dir.path().display());
+            let store = store_sqlite::SqliteStore::connect(&url).await.unwrap();
+            store.migrate().await.unwrap();
+            (Arc::new(store), Some(dir))
+        }
+        Backend::Postgres => {
+            let url = store_postgres::test_support::fresh_database()
+                .await
+                .unwrap();
+            let store = store_postgres::PgStore::connect(&url).await.unwrap();
+            store.migrate().await.unwrap();
+            (Arc::new(store), None)
+        }
     }
 }
 

@@ -82,6 +82,8 @@ async fn openapi_lists_every_path_with_bearer_security() {
     expected.extend([
         "/api/v1/planned-shifts/{id}/cancel",
         "/api/v1/reports/summary",
+        "/api/v1/shifts/{id}",
+        "/api/v1/shifts/{id}/close",
     ]);
     assert_eq!(paths, expected);
 
@@ -151,7 +153,25 @@ async fn openapi_lists_every_path_with_bearer_security() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(shift_required.contains("ended_at") && shift_required.contains("end_location"));
-    assert_eq!(shift_required.len(), 14);
+    assert_eq!(shift_required.len(), 16);
+    assert!(shift_required.contains("closed_by") && shift_required.contains("review_reason"));
+    // Closing someone's shift: the body, and the answer with its history, are documented.
+    assert_eq!(
+        schemas["CloseShift"]["required"],
+        json!(["ended_at"]),
+        "{}",
+        schemas["CloseShift"]
+    );
+    let detail = schemas["ShiftDetail"].to_string();
+    assert!(
+        detail.contains("#/components/schemas/Shift\"") && detail.contains("history"),
+        "{detail}"
+    );
+    assert!(schemas.contains_key("ShiftChange"));
+    let close = &doc["paths"]["/api/v1/shifts/{id}/close"]["post"];
+    for status in ["200", "404", "409", "422"] {
+        assert!(close["responses"][status].is_object(), "{status}: {close}");
+    }
     let create_required: BTreeSet<&str> = schemas["CreateSite"]["required"]
         .as_array()
         .unwrap()

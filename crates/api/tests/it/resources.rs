@@ -448,7 +448,8 @@ async fn planned_shifts_are_created_listed_and_cancelled(backend: Backend) {
     r.assert_error(StatusCode::CONFLICT, "site_inactive", Some("site_id"));
 }
 
-const SHIFT_KEYS: [&str; 14] = [
+pub const SHIFT_KEYS: [&str; 16] = [
+    "closed_by",
     "currency",
     "employee_id",
     "end_location",
@@ -458,6 +459,7 @@ const SHIFT_KEYS: [&str; 14] = [
     "needs_review",
     "pay_minor",
     "planned_shift_id",
+    "review_reason",
     "site_id",
     "start_location",
     "started_at",
@@ -515,6 +517,8 @@ async fn active_shifts_show_who_is_on_shift(backend: Backend) {
             "pay_minor": null,
             "needs_review": false,
             "planned_shift_id": null,
+            "closed_by": null,
+            "review_reason": null,
         })
     );
     // Filters.

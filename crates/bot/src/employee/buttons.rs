@@ -74,6 +74,10 @@ pub enum EmployeeCb {
     CancelPlan { plan: PlannedShiftId },
     /// A period of the earnings message.
     Earnings(EarningsChoice),
+    /// "I forgot to close the shift": ask when they left.
+    Forgot,
+    /// They left just now: end the running shift now, for review.
+    ForgotNow,
 }
 
 fn date_code(d: NaiveDate) -> i32 {
@@ -138,6 +142,8 @@ impl CallbackCodec for EmployeeCb {
             ),
             EmployeeCb::CancelPlan { plan } => format!("xp:{}", plan.0),
             EmployeeCb::Earnings(choice) => format!("ea:{}", choice.code()),
+            EmployeeCb::Forgot => "fg".into(),
+            EmployeeCb::ForgotNow => "fn".into(),
         }
     }
 
@@ -192,6 +198,8 @@ impl CallbackCodec for EmployeeCb {
                 plan: PlannedShiftId(f.next()?.parse().ok()?),
             },
             "ea" => EmployeeCb::Earnings(EarningsChoice::from_code(f.next()?)?),
+            "fg" => EmployeeCb::Forgot,
+            "fn" => EmployeeCb::ForgotNow,
             _ => return None,
         };
         f.next().is_none().then_some(cb)
@@ -267,6 +275,8 @@ mod tests {
         for choice in EarningsChoice::ALL {
             round_trip(EmployeeCb::Earnings(choice));
         }
+        round_trip(EmployeeCb::Forgot);
+        round_trip(EmployeeCb::ForgotNow);
     }
 
     #[test]
@@ -288,6 +298,8 @@ mod tests {
             "1exp:abc",
             "1eea:z",
             "1eea:t:1",
+            "1efg:1",
+            "1efn:",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
@@ -335,6 +347,8 @@ mod tests {
                 plan: PlannedShiftId(p)
             }),
             prop::sample::select(EarningsChoice::ALL.to_vec()).prop_map(EmployeeCb::Earnings),
+            Just(EmployeeCb::Forgot),
+            Just(EmployeeCb::ForgotNow),
         ]
     }
 

@@ -420,7 +420,7 @@ fn range_text(ctx: &Ctx<'_>, site: &Site, now: DateTime<Utc>) -> String {
 }
 
 /// "9:30", "09:30", "9.30" and "24:00" (midnight) are read as times of day.
-fn read_time(text: &str) -> Option<NaiveTime> {
+pub(crate) fn read_time(text: &str) -> Option<NaiveTime> {
     parse_time_of_day("time", &text.trim().replace('.', ":")).ok()
 }
 

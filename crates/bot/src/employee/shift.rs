@@ -246,6 +246,14 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
             let text = rejection_text(ctx, &rejection);
             ctx.send(&text, Some(location_request(ctx, "button-retry-location")))
                 .await?;
+            if matches!(rejection, LocationRejection::OutsideGeofence { .. }) {
+                // Far from the site: maybe they left long ago and forgot to close.
+                ctx.send_inline(
+                    &ctx.t("forgot-offer"),
+                    inline(vec![vec![super::forgot::offer_button(ctx)]]),
+                )
+                .await?;
+            }
             Ok(State::Employee(EmployeeState::CloseAwaitLocation))
         }
         Err(CloseShiftError::Store(e)) => Err(e.into()),

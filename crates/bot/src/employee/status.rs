@@ -1,9 +1,11 @@
-//! "Status": the running shift (where, since when, how long, earned so far) and the next plan.
+//! "Status": the running shift (where, since when, how long, earned so far, and "I forgot to
+//! close") and the next plan.
 
 use super::plan::plan_line;
 use crate::args;
 use crate::ctx::{Ctx, HandlerResult};
 use crate::format::{duration_long, html, local_date_time, local_time, money};
+use crate::keyboards::inline;
 use crate::state::State;
 use domain::Money;
 
@@ -40,6 +42,13 @@ pub(super) async fn show(ctx: &Ctx<'_>) -> HandlerResult {
         ),
         None => ctx.t("status-no-plan"),
     };
-    ctx.send_with_menu(&format!("{active}\n\n{next}")).await?;
+    let text = format!("{active}\n\n{next}");
+    if status.active.is_some() {
+        // A running shift: offer "I forgot to close" under it (the menu stays from before).
+        ctx.send_inline(&text, inline(vec![vec![super::forgot::offer_button(ctx)]]))
+            .await?;
+    } else {
+        ctx.send_with_menu(&text).await?;
+    }
     Ok(State::Idle)
 }

@@ -1,5 +1,6 @@
 //! "On shift now": per site, who is working and since when (the site's local time), and who is
-//! late for a planned shift (`StaffPro::live_status`).
+//! late for a planned shift (`StaffPro::live_status`); a Close button per running shift (someone
+//! who forgot to close it) and the shifts waiting for review.
 
 use super::{OwnerCb, show};
 use crate::args;
@@ -13,6 +14,8 @@ use teloxide::types::MessageId;
 
 /// Telegram's limit is 4096 characters; the rest of a long list is summarised.
 const MAX_TEXT: usize = 3500;
+/// Close buttons shown at most (Telegram allows 100 buttons; a long list stays usable).
+const MAX_CLOSE_BUTTONS: usize = 30;
 
 pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), BotError> {
     let live = ctx.app().live_status(&ctx.user).await?;
@@ -26,6 +29,8 @@ pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), B
         ctx.tf("now-title", args!["working" => on_shift, "late" => late])
     };
     let mut hidden: usize = 0;
+    // A Close button per running shift shown (someone who forgot to close it).
+    let mut close_rows = Vec::new();
     for site in &live {
         // A deactivated site with nobody on it is not news.
         if !site.site.active && site.on_shift.is_empty() && site.late.is_empty() {
@@ -73,16 +78,30 @@ pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), B
             continue;
         }
         text.push_str(&block);
+        for (user, shift) in &site.on_shift {
+            if close_rows.len() < MAX_CLOSE_BUTTONS {
+                close_rows.push(vec![button(
+                    ctx.tf("now-button-close", args!["employee" => user.name.as_str()]),
+                    OwnerCb::CloseShift(shift.id),
+                )]);
+            }
+        }
     }
     if hidden > 0 {
         text.push_str("\n\n");
         text.push_str(&ctx.tf("now-more-sites", args!["n" => hidden]));
     }
-    let markup = inline(vec![vec![button(
-        ctx.t("now-button-refresh"),
-        OwnerCb::Now,
-    )]]);
-    show(ctx, message, &text, markup).await
+    let pending = super::review::pending_count(ctx).await?;
+    if pending > 0 {
+        text.push_str("\n\n");
+        text.push_str(&ctx.tf("review-pending", args!["n" => pending]));
+        close_rows.push(vec![button(
+            ctx.tf("review-button-list", args!["n" => pending]),
+            OwnerCb::ReviewList,
+        )]);
+    }
+    close_rows.push(vec![button(ctx.t("now-button-refresh"), OwnerCb::Now)]);
+    show(ctx, message, &text, inline(close_rows)).await
 }
 
 /// "09:02" when the shift began today (site-local), "24.11.2026 22:00" otherwise.

@@ -140,7 +140,20 @@ pub async fn pick_scope(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(),
         ctx.t("report-button-by-employee"),
         OwnerCb::ReportEmployees,
     )]);
-    show(ctx, message, &ctx.t("report-pick-scope"), inline(rows)).await
+    // Shifts nobody reviewed yet stay flagged; the reports show them until someone does.
+    let mut text = ctx.t("report-pick-scope");
+    let pending = super::review::pending_count(ctx).await?;
+    if pending > 0 {
+        text = format!(
+            "{}\n\n{text}",
+            ctx.tf("review-pending", args!["n" => pending])
+        );
+        rows.push(vec![button(
+            ctx.tf("review-button-list", args!["n" => pending]),
+            OwnerCb::ReviewList,
+        )]);
+    }
+    show(ctx, message, &text, inline(rows)).await
 }
 
 pub async fn pick_employee(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), BotError> {

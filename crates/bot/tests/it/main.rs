@@ -4,6 +4,7 @@
 
 mod basics;
 mod employee;
+mod forgotten;
 mod journey;
 mod money;
 mod owner;

@@ -143,6 +143,7 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
             "join_requests",
             "planned_shifts",
             "processed_updates",
+            "shift_changes",
             "shifts",
             "site_access",
             "site_managers",

@@ -1,0 +1,98 @@
+//! Telling people about a stated end (`DomainEvent::ShiftEndStated`): the employee when an owner
+//! or manager closed their shift or reviewed the end they reported, and the site's owner and
+//! managers (with Approve / Change time buttons) when an employee reported a forgotten close.
+//! Each in the reader's own language.
+
+use crate::args;
+use crate::ctx::{BotError, Deps};
+use crate::format::{duration_short, html, local_time, money};
+use crate::messenger::SendError;
+use app::review::ShiftNotice;
+use domain::{Money, ShiftChangeKind, ShiftId, User, UserId};
+use teloxide::types::ReplyMarkup;
+
+pub(super) async fn notify(
+    deps: &Deps,
+    shift_id: ShiftId,
+    change: ShiftChangeKind,
+    by: UserId,
+) -> Result<(), BotError> {
+    let Some(notice) = deps.app.shift_notice(shift_id).await? else {
+        return Ok(());
+    };
+    let record = &notice.record;
+    if change == ShiftChangeKind::ForgottenReported {
+        for reviewer in &notice.reviewers {
+            let (text, markup) = crate::owner::review_request(
+                deps,
+                reviewer.language,
+                &record.employee,
+                &record.site,
+                &record.shift,
+            );
+            send(
+                deps,
+                reviewer,
+                &text,
+                Some(ReplyMarkup::InlineKeyboard(markup)),
+            )
+            .await;
+        }
+        return Ok(());
+    }
+    let employee = &record.employee;
+    if employee.id == by {
+        return Ok(());
+    }
+    let text_id = match change {
+        ShiftChangeKind::ClosedByManager => "notify-closed-for-employee",
+        ShiftChangeKind::Approved => "notify-review-approved",
+        ShiftChangeKind::EndChanged => "notify-review-changed",
+        ShiftChangeKind::ForgottenReported => return Ok(()),
+    };
+    let text = employee_text(deps, &notice, text_id, by);
+    send(deps, employee, &text, None).await;
+    Ok(())
+}
+
+/// The employee's message, in their language; `old` is the end before the last change.
+fn employee_text(deps: &Deps, notice: &ShiftNotice, text_id: &str, by: UserId) -> String {
+    let record = &notice.record;
+    let (shift, site, lang) = (&record.shift, &record.site, record.employee.language);
+    let tz = site.settings.time_zone;
+    let by_name = notice
+        .reviewers
+        .iter()
+        .find(|u| u.id == by)
+        .map(|u| html(u.name.as_str()))
+        .unwrap_or_default();
+    let old = record
+        .history
+        .last()
+        .and_then(|c| c.old_ended_at)
+        .map(|t| local_time(&tz, t))
+        .unwrap_or_default();
+    let pay = Money::new(shift.pay_minor.unwrap_or(0), shift.hourly_rate.currency);
+    deps.texts.format(
+        lang,
+        text_id,
+        Some(&args![
+            "by" => by_name,
+            "site" => html(site.settings.name.as_str()),
+            "ended" => shift.ended_at.map(|t| local_time(&tz, t)).unwrap_or_default(),
+            "old" => old,
+            "worked" => duration_short(&deps.texts, lang, shift.worked_minutes.unwrap_or(0)),
+            "pay" => money(lang, pay),
+        ]),
+    )
+}
+
+async fn send(deps: &Deps, to: &User, text: &str, markup: Option<ReplyMarkup>) {
+    if !to.reachable {
+        return;
+    }
+    match deps.messenger.send(to.telegram_id, text, markup).await {
+        Ok(_) | Err(SendError::Unreachable) => {}
+        Err(e) => tracing::warn!(to = to.telegram_id, error = %e, "notification not sent"),
+    }
+}
