@@ -13,6 +13,7 @@ pub mod review;
 pub mod service;
 pub mod status;
 pub mod tokens;
+pub mod workplaces;
 
 pub use clock::{Clock, SetClock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};

@@ -775,45 +775,8 @@ impl StaffPro {
         req: PlanRequest,
     ) -> Result<PlannedShift, PlanShiftError> {
         let site = self
-            .store
-            .site(req.site_id)
-            .await?
-            .ok_or(PlanShiftError::SiteNotFound)?;
-        let manages = site.owner_id == actor.id || self.store.is_manager(site.id, actor.id).await?;
-        if actor.id != req.employee_id && !manages {
-            // Someone else's site and someone else's plan: reveal nothing.
-            return Err(PlanShiftError::SiteNotFound);
-        }
-        if !self.store.has_access(site.id, req.employee_id).await? {
-            if !manages {
-                return Err(PlanShiftError::SiteNotFound);
-            }
-            // Whether a person without access here exists at all is told only about the
-            // actor's own people (employees of their sites), so that a manager cannot probe
-            // another owner's employee ids: anyone else is "not found", like an unknown id.
-            let scope: Vec<SiteId> = self
-                .store
-                .sites_managed_by(actor.id)
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect();
-            let known = req.employee_id == actor.id
-                || self
-                    .store
-                    .employees_of(&scope)
-                    .await?
-                    .iter()
-                    .any(|e| e.user.id == req.employee_id);
-            return Err(if known {
-                PlanShiftError::NoAccess
-            } else {
-                PlanShiftError::EmployeeNotFound
-            });
-        }
-        if !site.active {
-            return Err(PlanShiftError::SiteInactive);
-        }
+            .plan_target(actor, req.site_id, req.employee_id)
+            .await?;
         let tz = site.settings.time_zone;
         let window = PlannedWindow::from_local(req.date, req.start, req.end, &tz)?;
         window.validate(&site.settings.hours, &tz, self.now())?;

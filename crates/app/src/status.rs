@@ -65,23 +65,7 @@ impl StaffPro {
 
     pub async fn employee_status(&self, employee: &User) -> Result<EmployeeStatus, AppError> {
         let now = self.now();
-        let active = match self.store().active_shift(employee.id).await? {
-            Some(shift) => {
-                let site = self
-                    .store()
-                    .site(shift.site_id)
-                    .await?
-                    .ok_or(AppError::NotFound("site"))?;
-                let (worked_minutes, earned_minor) = shift.settle_at(now);
-                Some(RunningShift {
-                    shift,
-                    site,
-                    worked_minutes,
-                    earned_minor,
-                })
-            }
-            None => None,
-        };
+        let active = self.running_shift(employee).await?;
         let next_plan = match self
             .my_plans(employee)
             .await?

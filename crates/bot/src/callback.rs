@@ -5,6 +5,7 @@
 
 use crate::employee::EmployeeCb;
 use crate::owner::OwnerCb;
+use crate::state::Dialogue;
 use domain::Language;
 use teloxide::types::InlineKeyboardButton;
 
@@ -31,8 +32,8 @@ pub enum Callback {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommonCb {
     Language(Language),
-    /// Leave the current dialogue.
-    Cancel,
+    /// Leave the dialogue the button belongs to (None: buttons made before they named one).
+    Cancel(Option<Dialogue>),
     /// Show the main menu.
     Menu,
     /// A button that only labels (calendar headers).
@@ -43,7 +44,8 @@ impl CallbackCodec for CommonCb {
     fn encode_body(&self) -> String {
         match self {
             CommonCb::Language(l) => format!("l:{}", l.as_str()),
-            CommonCb::Cancel => "x".into(),
+            CommonCb::Cancel(None) => "x".into(),
+            CommonCb::Cancel(Some(d)) => format!("x:{}", d.code()),
             CommonCb::Menu => "m".into(),
             CommonCb::Noop => "n".into(),
         }
@@ -53,7 +55,10 @@ impl CallbackCodec for CommonCb {
         let mut f = body.split(':');
         let cb = match f.next()? {
             "l" => CommonCb::Language(Language::parse(f.next()?).ok()?),
-            "x" => CommonCb::Cancel,
+            "x" => match f.next() {
+                None => return Some(CommonCb::Cancel(None)),
+                Some(code) => CommonCb::Cancel(Some(Dialogue::from_code(code)?)),
+            },
             "m" => CommonCb::Menu,
             "n" => CommonCb::Noop,
             _ => return None,
@@ -131,13 +136,17 @@ mod tests {
 
     #[test]
     fn common_round_trips_and_fits() {
+        let cancels = Dialogue::ALL.map(|d| CommonCb::Cancel(Some(d)));
         for cb in [
             CommonCb::Language(Language::Ru),
             CommonCb::Language(Language::En),
-            CommonCb::Cancel,
+            CommonCb::Cancel(None),
             CommonCb::Menu,
             CommonCb::Noop,
-        ] {
+        ]
+        .into_iter()
+        .chain(cancels)
+        {
             let data = Callback::Common(cb).encode();
             assert!(data.len() <= MAX_LEN);
             assert_eq!(Callback::decode(&data), Some(Callback::Common(cb)));
@@ -154,6 +163,9 @@ mod tests {
             "1zm",
             "1cl:fr",
             "1cm:extra",
+            "1cx:",
+            "1cx:z",
+            "1cx:p:1",
             &"1cm".repeat(30),
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");

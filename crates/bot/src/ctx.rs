@@ -89,6 +89,16 @@ pub struct Ctx<'a> {
     notice: Mutex<Option<(String, bool)>>,
     /// Whether the person manages any site, asked once per update (menus ask it often).
     manages: tokio::sync::OnceCell<bool>,
+    /// Messages with inline buttons sent or edited during this update (see `Asked`).
+    asked: Mutex<Asked>,
+}
+
+/// What this update did to messages with inline buttons: the last one that asks something
+/// (sent or edited with buttons), and those whose buttons were taken away.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Asked {
+    pub last: Option<MessageId>,
+    pub cleared: Vec<MessageId>,
 }
 
 impl<'a> Ctx<'a> {
@@ -99,6 +109,7 @@ impl<'a> Ctx<'a> {
             chat,
             notice: Mutex::new(None),
             manages: tokio::sync::OnceCell::new(),
+            asked: Mutex::new(Asked::default()),
         }
     }
 
@@ -121,7 +132,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn send(&self, text: &str, markup: Option<ReplyMarkup>) -> Result<Message, BotError> {
-        Ok(self.deps.messenger.send(self.chat, text, markup).await?)
+        let asks = matches!(&markup, Some(ReplyMarkup::InlineKeyboard(k)) if !k.inline_keyboard.is_empty());
+        let sent = self.deps.messenger.send(self.chat, text, markup).await?;
+        if asks {
+            self.record(sent.id, true);
+        }
+        Ok(sent)
     }
 
     /// Sends a text with inline buttons.
@@ -147,11 +163,45 @@ impl<'a> Ctx<'a> {
         text: &str,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), BotError> {
-        Ok(self
-            .deps
+        let asks = markup
+            .as_ref()
+            .is_some_and(|k| !k.inline_keyboard.is_empty());
+        self.deps
             .messenger
             .edit(self.chat, message, text, markup)
-            .await?)
+            .await?;
+        self.record(message, asks);
+        Ok(())
+    }
+
+    /// Takes the inline buttons off a message the bot sent. Best effort: a message that is gone
+    /// or already without buttons is fine, and a failure only logs.
+    pub async fn remove_buttons(&self, message: MessageId) {
+        match self.deps.messenger.remove_buttons(self.chat, message).await {
+            Ok(()) => self.record(message, false),
+            Err(e) => {
+                tracing::info!(chat = self.chat, error = %e, "could not take buttons away");
+            }
+        }
+    }
+
+    fn record(&self, message: MessageId, asks: bool) {
+        if let Ok(mut a) = self.asked.lock() {
+            if asks {
+                a.last = Some(message);
+                a.cleared.retain(|m| *m != message);
+            } else {
+                if a.last == Some(message) {
+                    a.last = None;
+                }
+                a.cleared.push(message);
+            }
+        }
+    }
+
+    /// What this update did to messages with inline buttons.
+    pub fn asked(&self) -> Asked {
+        self.asked.lock().map(|a| a.clone()).unwrap_or_default()
     }
 
     /// Shows `text` as the answer to the current button tap (a toast, or an alert).
@@ -159,6 +209,10 @@ impl<'a> Ctx<'a> {
         if let Ok(mut n) = self.notice.lock() {
             *n = Some((text.into(), alert));
         }
+    }
+
+    pub fn has_notice(&self) -> bool {
+        self.notice.lock().is_ok_and(|n| n.is_some())
     }
 
     pub(crate) fn take_notice(&self) -> Option<(String, bool)> {

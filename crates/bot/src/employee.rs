@@ -6,19 +6,20 @@ mod buttons;
 mod earnings;
 mod forgot;
 mod plan;
+mod plan_steps;
 mod plans;
 mod shift;
 mod status;
 
 pub use buttons::{EarningsChoice, EmployeeCb};
 pub(crate) use forgot::out_of_range;
-pub(crate) use plan::read_time;
+pub(crate) use plan_steps::read_time;
 pub use shift::{join, on_idle_location};
 
 use crate::common;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input, MenuAction};
 use crate::messenger::SendError;
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use chrono::{NaiveDate, NaiveTime};
 use domain::SiteId;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,8 @@ use teloxide::types::{InlineKeyboardMarkup, MessageId};
 /// variants and field names are part of the stored format: add, don't rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EmployeeState {
+    /// Waiting for the site to open a shift at (buttons; a location picks the nearest).
+    OpenPickSite,
     /// Waiting for the location that opens a shift at this site.
     OpenAwaitLocation { site: SiteId },
     /// Waiting for the location that closes the active shift.
@@ -58,6 +61,22 @@ pub enum EmployeeState {
 }
 
 impl EmployeeState {
+    pub fn dialogue(&self) -> Dialogue {
+        match self {
+            EmployeeState::OpenPickSite | EmployeeState::OpenAwaitLocation { .. } => {
+                Dialogue::OpenShift
+            }
+            EmployeeState::CloseAwaitLocation => Dialogue::CloseShift,
+            EmployeeState::EarningsPeriod => Dialogue::Earnings,
+            EmployeeState::ForgotTime => Dialogue::ForgotClose,
+            EmployeeState::PlanSite
+            | EmployeeState::PlanDate { .. }
+            | EmployeeState::PlanStart { .. }
+            | EmployeeState::PlanEnd { .. }
+            | EmployeeState::PlanConfirm { .. } => Dialogue::Plan,
+        }
+    }
+
     fn is_plan(&self) -> bool {
         matches!(
             self,
@@ -72,7 +91,7 @@ impl EmployeeState {
 
 pub async fn on_menu(ctx: &Ctx<'_>, action: MenuAction) -> HandlerResult {
     match action {
-        MenuAction::OpenShift => shift::start_open(ctx).await,
+        MenuAction::OpenShift => shift::start_open(ctx, None).await,
         MenuAction::CloseShift => shift::start_close(ctx).await,
         MenuAction::Status => status::show(ctx).await,
         MenuAction::Plan => plan::start(ctx).await,
@@ -105,9 +124,12 @@ pub async fn on_callback(
 
 pub async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input) -> HandlerResult {
     match (&state, input) {
-        (EmployeeState::OpenAwaitLocation { .. } | EmployeeState::CloseAwaitLocation, _) => {
-            shift::on_input(ctx, state, input).await
-        }
+        (
+            EmployeeState::OpenPickSite
+            | EmployeeState::OpenAwaitLocation { .. }
+            | EmployeeState::CloseAwaitLocation,
+            _,
+        ) => shift::on_input(ctx, state, input).await,
         // A live location keeps updating: nothing new is asked.
         (
             _,
@@ -116,14 +138,17 @@ pub async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input) -> Han
             },
         ) => Ok(State::Employee(state)),
         // A location means a shift to open or close: that wins over a planning or earnings
-        // question, which is cheap to ask again.
+        // question, which is cheap to ask again (the person is told it was cancelled).
         (
             _,
             Input::Location {
                 fix,
                 live_update: false,
             },
-        ) => on_idle_location(ctx, *fix).await,
+        ) => {
+            common::leave(ctx, &State::Employee(state)).await?;
+            on_idle_location(ctx, *fix).await
+        }
         (EmployeeState::EarningsPeriod, _) => earnings::on_input(ctx, input).await,
         (EmployeeState::ForgotTime, _) => forgot::on_input(ctx, input).await,
         (_, _) => plan::on_input(ctx, state, input).await,
@@ -181,6 +206,7 @@ mod tests {
         );
         let site = SiteId(7);
         for s in [
+            EmployeeState::OpenPickSite,
             EmployeeState::OpenAwaitLocation { site },
             EmployeeState::CloseAwaitLocation,
             EmployeeState::PlanSite,

@@ -1,9 +1,10 @@
-//! Formatting for people: money ("2 788,33 ₽" / "2,788.33 ₽"), worked time with proper plurals,
-//! local dates and times of a site.
+//! Formatting for people, one function per kind of value: money ("2 788,33 ₽" / "2,788.33 ₽"),
+//! durations ("1 ч 05 мин" / "1 h 05 min"), dates in the reader's language ("30.11.2026" /
+//! "30 Nov 2026"), local times of a site.
 
 use crate::args;
 use crate::texts::Texts;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Currency, Language, Money, SiteTimeZone};
 
 /// Non-breaking space: keeps "2 788" and "350 ₽" on one line.
@@ -74,22 +75,22 @@ pub fn money_list(lang: Language, amounts: &[Money]) -> String {
         .join(MONEY_LIST_INDENT)
 }
 
-/// "7 ч 58 мин" / "7 h 58 min".
-pub fn duration_short(texts: &Texts, lang: Language, minutes: i64) -> String {
-    let (h, m) = (minutes / 60, minutes % 60);
-    texts.format(lang, "duration-short", Some(&args!["h" => h, "m" => m]))
-}
-
-/// "7 часов 58 минут" / "7 hours 58 minutes" (plural forms from Fluent).
-pub fn duration_long(texts: &Texts, lang: Language, minutes: i64) -> String {
-    let (h, m) = (minutes / 60, minutes % 60);
-    let hours = texts.format(lang, "unit-hours", Some(&args!["n" => h]));
-    let mins = texts.format(lang, "unit-minutes", Some(&args!["n" => m]));
-    match (h, m) {
-        (0, _) => mins,
-        (_, 0) => hours,
-        _ => format!("{hours} {mins}"),
-    }
+/// The one way the bot writes a length of time: "1 ч 05 мин" / "1 h 05 min", under an hour
+/// "45 мин" / "45 min", nothing at all "0 мин" / "0 min".
+pub fn duration(texts: &Texts, lang: Language, minutes: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    let abs = minutes.unsigned_abs();
+    let (h, m) = (abs / 60, abs % 60);
+    let text = if h == 0 {
+        texts.format(lang, "duration-m", Some(&args!["m" => m.to_string()]))
+    } else {
+        texts.format(
+            lang,
+            "duration-hm",
+            Some(&args!["h" => h.to_string(), "m" => format!("{m:02}")]),
+        )
+    };
+    format!("{sign}{text}")
 }
 
 /// "09:02" in the site's zone.
@@ -97,13 +98,24 @@ pub fn local_time(tz: &SiteTimeZone, at: DateTime<Utc>) -> String {
     tz.local(at).format("%H:%M").to_string()
 }
 
-/// "25.11.2026 09:02" in the site's zone.
-pub fn local_date_time(tz: &SiteTimeZone, at: DateTime<Utc>) -> String {
-    tz.local(at).format("%d.%m.%Y %H:%M").to_string()
+/// The date and time in the site's zone, the date as `date` writes it: "25.11.2026 09:02" /
+/// "25 Nov 2026 09:02".
+pub fn local_date_time(lang: Language, tz: &SiteTimeZone, at: DateTime<Utc>) -> String {
+    let local = tz.local(at);
+    format!("{} {}", date(lang, local.date()), local.format("%H:%M"))
 }
 
-/// "25.11.2026".
-pub fn date(d: chrono::NaiveDate) -> String {
+/// The one way the bot writes a date, in the reader's language: "30.11.2026" / "30 Nov 2026".
+pub fn date(lang: Language, d: NaiveDate) -> String {
+    match lang {
+        Language::Ru => d.format("%d.%m.%Y").to_string(),
+        Language::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A date in the form people type it (what `domain::period::parse_date` reads), for examples
+/// in questions: "30.11.2026" in both languages.
+pub fn typed_date(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
@@ -152,16 +164,34 @@ mod tests {
     #[test]
     fn durations() {
         let t = Texts::load().unwrap();
-        assert_eq!(duration_short(&t, Language::Ru, 478), "7 ч 58 мин");
-        assert_eq!(duration_short(&t, Language::En, 478), "7 h 58 min");
-        assert_eq!(duration_long(&t, Language::Ru, 60), "1 час");
-        assert_eq!(duration_long(&t, Language::Ru, 125), "2 часа 5 минут");
-        assert_eq!(
-            duration_long(&t, Language::Ru, 300 + 21),
-            "5 часов 21 минута"
-        );
-        assert_eq!(duration_long(&t, Language::En, 61), "1 hour 1 minute");
-        assert_eq!(duration_long(&t, Language::En, 0), "0 minutes");
+        for (minutes, ru, en) in [
+            (0, "0 мин", "0 min"),
+            (5, "5 мин", "5 min"),
+            (45, "45 мин", "45 min"),
+            (60, "1 ч 00 мин", "1 h 00 min"),
+            (65, "1 ч 05 мин", "1 h 05 min"),
+            (478, "7 ч 58 мин", "7 h 58 min"),
+            (1500, "25 ч 00 мин", "25 h 00 min"),
+            (-5, "-5 мин", "-5 min"),
+        ] {
+            assert_eq!(duration(&t, Language::Ru, minutes), ru, "{minutes}");
+            assert_eq!(duration(&t, Language::En, minutes), en, "{minutes}");
+        }
+    }
+
+    #[test]
+    fn dates_in_the_readers_language() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(date(Language::Ru, d), "30.11.2026");
+        assert_eq!(date(Language::En, d), "30 Nov 2026");
+        let first = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert_eq!(date(Language::Ru, first), "01.01.2027");
+        assert_eq!(date(Language::En, first), "1 Jan 2027");
+        assert_eq!(typed_date(first), "01.01.2027");
+        let tz = SiteTimeZone::parse("Europe/Moscow").unwrap();
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 30, 6, 2, 0).unwrap();
+        assert_eq!(local_date_time(Language::Ru, &tz, at), "30.11.2026 09:02");
+        assert_eq!(local_date_time(Language::En, &tz, at), "30 Nov 2026 09:02");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::callback::Callback;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
-use crate::state::State;
+use crate::state::{Saved, State};
 use crate::{common, employee, owner};
 use domain::{Coordinates, LocationFix};
 use teloxide::types::{CallbackQueryId, ChatKind, Message, Update, UpdateKind};
@@ -92,14 +92,14 @@ enum Failure {
 }
 
 async fn handle(deps: &Deps, incoming: Incoming) -> Result<(), Failure> {
-    let (ctx, state) = prepare(deps, &incoming).await.map_err(Failure::Untold)?;
-    respond(&ctx, state, &incoming.input)
+    let (ctx, saved) = prepare(deps, &incoming).await.map_err(Failure::Untold)?;
+    respond(&ctx, saved, &incoming.input)
         .await
         .map_err(Failure::Told)
 }
 
 /// The person (registered on first contact) and their chat's dialogue state.
-async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, State), BotError> {
+async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, Saved), BotError> {
     let user = deps
         .app
         .ensure_user(
@@ -112,21 +112,26 @@ async fn prepare<'a>(deps: &'a Deps, incoming: &Incoming) -> Result<(Ctx<'a>, St
         deps.app.set_reachable(&user, true).await?;
     }
     let ctx = Ctx::new(deps, user, incoming.chat);
-    let state = State::load(deps.bot_state.as_ref(), ctx.chat).await?;
-    Ok((ctx, state))
+    let saved = Saved::load(deps.bot_state.as_ref(), ctx.chat).await?;
+    Ok((ctx, saved))
 }
 
 /// Routes the input, saves the next state, answers the tap; a failing flow tells the person.
-async fn respond(ctx: &Ctx<'_>, state: State, input: &Input) -> Result<(), BotError> {
+async fn respond(ctx: &Ctx<'_>, saved: Saved, input: &Input) -> Result<(), BotError> {
     let deps = ctx.deps;
     let store = deps.bot_state.as_ref();
     let callback_id = match input {
         Input::Callback { id, .. } => Some(id.clone()),
         _ => None,
     };
-    let outcome = match route(ctx, state.clone(), input).await {
-        Ok(next) => {
-            if next != state {
+    let outcome = match route(ctx, saved.state.clone(), input).await {
+        Ok(state) => {
+            let question = common::settle_question(ctx, saved.question(), &state, input).await;
+            let next = Saved {
+                state,
+                question: question.map(|m| m.0),
+            };
+            if next != saved {
                 next.save(store, ctx.chat).await?;
             }
             Ok(())
@@ -157,31 +162,43 @@ async fn respond(ctx: &Ctx<'_>, state: State, input: &Input) -> Result<(), BotEr
 
 async fn route(ctx: &Ctx<'_>, state: State, input: &Input) -> HandlerResult {
     match input {
-        Input::Command { name, payload } => match name.as_str() {
-            "start" => common::start(ctx, payload.as_deref()).await,
-            "menu" => common::menu(ctx).await,
-            "help" => common::help(ctx).await,
-            "cancel" => common::cancel(ctx, &state).await,
-            "language" => common::language(ctx).await,
-            "token" => owner::token(ctx).await,
-            _ => common::unknown(ctx).await,
-        },
+        Input::Command { name, .. } if name == "cancel" => common::cancel(ctx, &state).await,
+        // Any other command, like a menu button, ends a dialogue and says so first.
+        Input::Command { name, payload } => {
+            common::leave(ctx, &state).await?;
+            match name.as_str() {
+                "start" => common::start(ctx, payload.as_deref()).await,
+                "menu" => common::menu(ctx).await,
+                "help" => common::help(ctx).await,
+                "language" => common::language(ctx).await,
+                "token" => owner::token(ctx).await,
+                _ => common::unknown(ctx).await,
+            }
+        }
         Input::Text(text) if is_cancel_label(ctx, text) => common::cancel(ctx, &state).await,
         Input::Text(text) if ctx.deps.labels.contains_key(text.trim()) => {
             let Some(action) = ctx.deps.labels.get(text.trim()).copied() else {
                 return common::unknown(ctx).await;
             };
+            common::leave(ctx, &state).await?;
             on_menu(ctx, action).await
         }
-        Input::Callback { data, message, .. } => match Callback::decode(data) {
-            None => {
-                ctx.notice(ctx.t("button-expired"), true);
-                Ok(state)
-            }
-            Some(Callback::Common(cb)) => common::on_callback(ctx, cb, state, *message).await,
-            Some(Callback::Employee(cb)) => employee::on_callback(ctx, cb, state, *message).await,
-            Some(Callback::Owner(cb)) => owner::on_callback(ctx, cb, state, *message).await,
-        },
+        Input::Callback { data, message, .. } => {
+            let before = state.dialogue();
+            let next = match Callback::decode(data) {
+                None => {
+                    ctx.notice(ctx.t("button-expired"), true);
+                    Ok(state)
+                }
+                Some(Callback::Common(cb)) => common::on_callback(ctx, cb, state, *message).await,
+                Some(Callback::Employee(cb)) => {
+                    employee::on_callback(ctx, cb, state, *message).await
+                }
+                Some(Callback::Owner(cb)) => owner::on_callback(ctx, cb, state, *message).await,
+            }?;
+            common::note_replaced(ctx, before, &next);
+            Ok(next)
+        }
         _ => match state {
             State::Employee(s) => employee::on_input(ctx, s, input).await,
             State::Owner(s) => owner::on_input(ctx, s, input).await,

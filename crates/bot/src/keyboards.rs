@@ -2,6 +2,7 @@
 
 use crate::callback::{Callback, CommonCb, button};
 use crate::ctx::{BotError, Ctx, MenuAction};
+use crate::state::Dialogue;
 use teloxide::types::{
     ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
     ReplyMarkup,
@@ -46,10 +47,11 @@ pub fn inline(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows)
 }
 
-/// A single "Cancel" inline button row.
-pub fn cancel_row(ctx: &Ctx<'_>) -> Vec<InlineKeyboardButton> {
+/// A single "Cancel" inline button row for a question of `dialogue` (a Cancel of a dialogue
+/// that has ended, or of another one, only says it has expired).
+pub fn cancel_row(ctx: &Ctx<'_>, dialogue: Dialogue) -> Vec<InlineKeyboardButton> {
     vec![button(
         ctx.t("button-cancel"),
-        Callback::Common(CommonCb::Cancel),
+        Callback::Common(CommonCb::Cancel(Some(dialogue))),
     )]
 }

@@ -86,19 +86,13 @@ impl Messenger {
     }
 
     async fn mark_unreachable(&self, chat: i64) {
-        match self.app.store().user_by_telegram_id(chat).await {
-            Ok(Some(user)) => {
-                if let Err(e) = self.app.set_reachable(&user, false).await {
-                    tracing::warn!(chat, error = %e, "could not mark the person unreachable");
-                } else {
-                    tracing::info!(
-                        chat,
-                        "the person blocked the bot; not writing to them any more"
-                    );
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(chat, error = %e, "could not look up a blocked chat"),
+        match self.app.mark_unreachable(chat).await {
+            Ok(true) => tracing::info!(
+                chat,
+                "the person blocked the bot; not writing to them any more"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(chat, error = %e, "could not mark the person unreachable"),
         }
     }
 
@@ -139,6 +133,22 @@ impl Messenger {
                 if let Some(m) = markup.clone() {
                     req = req.reply_markup(m);
                 }
+                async move { req.await }
+            })
+            .await;
+        match result {
+            Ok(_) | Err(SendError::Telegram(RequestError::Api(ApiError::MessageNotModified))) => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes the inline keyboard off a message; "not modified" (it has none) counts as done.
+    pub async fn remove_buttons(&self, chat: i64, message: MessageId) -> Result<(), SendError> {
+        let result = self
+            .call(chat, || {
+                let req = self.bot.edit_message_reply_markup(ChatId(chat), message);
                 async move { req.await }
             })
             .await;

@@ -7,7 +7,7 @@
 
 use crate::args;
 use crate::ctx::Deps;
-use crate::format::{duration_short, html, local_time, money};
+use crate::format::{duration, html, local_time, money};
 use app::{DomainEvent, EventSink};
 use async_trait::async_trait;
 use domain::{Money, ShiftChangeKind, ShiftId, SiteId, User, UserId};
@@ -213,24 +213,22 @@ async fn notify(
     site_id: SiteId,
     closed: Option<bool>,
 ) -> Result<(), crate::ctx::BotError> {
-    let store = deps.app.store();
-    let Some(site) = store.site(site_id).await? else {
+    // Who is told is the use-case's rule; this only writes the messages.
+    let Some(notice) = deps
+        .app
+        .open_close_notice(shift_id, site_id, closed)
+        .await?
+    else {
         return Ok(());
     };
-    // Most sites leave owner notifications on, but when they are off a manual open or close
-    // needs nothing more: skip the lookups.
-    if closed != Some(true) && !site.notify_owner {
-        return Ok(());
-    }
-    let Some(shift) = store.shift(shift_id).await? else {
-        return Ok(());
-    };
-    let Some(employee) = store.user(shift.employee_id).await? else {
-        return Ok(());
-    };
-    let Some(owner) = store.user(site.owner_id).await? else {
-        return Ok(());
-    };
+    let app::workplaces::OpenCloseNotice {
+        shift,
+        site,
+        employee,
+        owner,
+        tell_owner,
+        tell_employee,
+    } = notice;
     let tz = site.settings.time_zone;
     let site_name = html(site.settings.name.as_str());
     let employee_name = html(employee.name.as_str());
@@ -246,29 +244,25 @@ async fn notify(
                 "site" => site_name.as_str(),
                 "started" => local_time(&tz, shift.started_at),
                 "ended" => shift.ended_at.map(|t| local_time(&tz, t)).unwrap_or_default(),
-                "worked" => duration_short(&deps.texts, lang, minutes),
+                "worked" => duration(&deps.texts, lang, minutes),
                 "pay" => money(lang, pay),
             ]),
         )
     };
+    let (to_owner, to_employee) = match closed {
+        None => ("notify-shift-opened", None),
+        Some(false) => ("notify-shift-closed", None),
+        Some(true) => (
+            "notify-auto-closed-owner",
+            Some("notify-auto-closed-employee"),
+        ),
+    };
     let mut messages: Vec<(&User, String)> = Vec::new();
-    match closed {
-        None if site.notify_owner && owner.id != employee.id => {
-            messages.push((&owner, text_for(&owner, "notify-shift-opened")));
-        }
-        Some(false) if site.notify_owner && owner.id != employee.id => {
-            messages.push((&owner, text_for(&owner, "notify-shift-closed")));
-        }
-        Some(true) => {
-            messages.push((
-                &employee,
-                text_for(&employee, "notify-auto-closed-employee"),
-            ));
-            if owner.id != employee.id {
-                messages.push((&owner, text_for(&owner, "notify-auto-closed-owner")));
-            }
-        }
-        _ => {}
+    if let (true, Some(id)) = (tell_employee, to_employee) {
+        messages.push((&employee, text_for(&employee, id)));
+    }
+    if tell_owner {
+        messages.push((&owner, text_for(&owner, to_owner)));
     }
     for (to, text) in messages {
         if !to.reachable {

@@ -2,233 +2,33 @@
 //! requests, employees, who is on shift now, reports, API tokens. The handlers parse what the
 //! person sent, call the use-cases and render the answer; the rules live in `app` and `domain`.
 
+mod buttons;
 mod create;
 mod fields;
 mod live;
+mod questions;
 mod reports;
 mod review;
 mod sites;
 
+pub use buttons::OwnerCb;
 pub use create::{Draft, Step};
 pub use fields::Field;
 pub use reports::{PeriodChoice, Scope};
 pub(crate) use review::review_request;
 
-use crate::callback::{CallbackCodec, button, fields as split};
+use crate::callback::button;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
 use crate::format::html;
 use crate::messenger::SendError;
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use crate::{args, common};
 use app::AppError;
 use app::joining::{JoinAsked, JoinError};
 use domain::join::JoinRequestId;
-use domain::{ShiftId, Site, SiteId, User, UserId, ValueError};
+use domain::{ShiftId, Site, SiteId, User, ValueError};
 use serde::{Deserialize, Serialize};
 use teloxide::types::{InlineKeyboardMarkup, MessageId};
-
-/// Buttons of the owner flows. Each encodes as a letter and `:`-separated numbers (see
-/// `crate::callback`); ids are decimal, so even `i64::MAX` ids fit Telegram's 64 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnerCb {
-    /// Approve or decline a join request.
-    Join {
-        request: JoinRequestId,
-        approve: bool,
-    },
-    /// Start the new-site dialogue.
-    NewSite,
-    /// A radius button (metres) in the site dialogues.
-    Radius(u32),
-    /// "24/7" for opening hours.
-    AroundTheClock,
-    /// A time zone by its index in `fields::ZONES`.
-    Zone(u8),
-    /// Leave the address empty ("No address").
-    Skip,
-    /// Create the site as summarised.
-    Create,
-    /// The list of the person's sites.
-    Sites,
-    /// A site's card.
-    Site(SiteId),
-    /// Which field of the site to edit.
-    EditMenu(SiteId),
-    /// Edit one field.
-    Edit {
-        site: SiteId,
-        field: Field,
-    },
-    SetActive {
-        site: SiteId,
-        active: bool,
-    },
-    /// Owner notifications about shifts opening and closing at the site.
-    SetNotify {
-        site: SiteId,
-        on: bool,
-    },
-    /// The join link and its QR code.
-    JoinLink(SiteId),
-    /// The employees with access.
-    Employees(SiteId),
-    /// Take an employee's access away; asked first, done when `confirmed`.
-    Revoke {
-        site: SiteId,
-        employee: UserId,
-        confirmed: bool,
-    },
-    /// Refresh "who is on shift now".
-    Now,
-    /// Reports: choose what the report is about.
-    Reports,
-    /// Reports: choose an employee.
-    ReportEmployees,
-    /// Reports: choose the period for a scope.
-    ReportScope(Scope),
-    Report {
-        scope: Scope,
-        period: PeriodChoice,
-    },
-    /// Close someone's running shift ("On shift now"): ask when they left.
-    CloseShift(ShiftId),
-    /// Close it as of now: confirm first.
-    CloseNow(ShiftId),
-    /// Close it at `at` (Unix seconds), as confirmed.
-    CloseConfirm {
-        shift: ShiftId,
-        at: i64,
-    },
-    /// Approve the end of a shift waiting for review.
-    ReviewApprove(ShiftId),
-    /// Set another end for a shift waiting for review: ask the time.
-    ReviewChange(ShiftId),
-    /// Set its end to `at` (Unix seconds), as confirmed.
-    ReviewConfirm {
-        shift: ShiftId,
-        at: i64,
-    },
-    /// The shifts waiting for review.
-    ReviewList,
-}
-
-fn flag(b: bool) -> u8 {
-    u8::from(b)
-}
-
-fn parse_flag(s: Option<&str>) -> Option<bool> {
-    match s? {
-        "1" => Some(true),
-        "0" => Some(false),
-        _ => None,
-    }
-}
-
-fn parse_id(s: Option<&str>) -> Option<i64> {
-    s?.parse().ok()
-}
-
-impl CallbackCodec for OwnerCb {
-    fn encode_body(&self) -> String {
-        match *self {
-            OwnerCb::Join { request, approve } => format!("j:{}:{}", request.0, flag(approve)),
-            OwnerCb::NewSite => "n".into(),
-            OwnerCb::Radius(m) => format!("r:{m}"),
-            OwnerCb::AroundTheClock => "h".into(),
-            OwnerCb::Zone(i) => format!("z:{i}"),
-            OwnerCb::Skip => "k".into(),
-            OwnerCb::Create => "c".into(),
-            OwnerCb::Sites => "l".into(),
-            OwnerCb::Site(s) => format!("s:{}", s.0),
-            OwnerCb::EditMenu(s) => format!("e:{}", s.0),
-            OwnerCb::Edit { site, field } => format!("f:{}:{}", site.0, field.code()),
-            OwnerCb::SetActive { site, active } => format!("a:{}:{}", site.0, flag(active)),
-            OwnerCb::SetNotify { site, on } => format!("b:{}:{}", site.0, flag(on)),
-            OwnerCb::JoinLink(s) => format!("q:{}", s.0),
-            OwnerCb::Employees(s) => format!("m:{}", s.0),
-            OwnerCb::Revoke {
-                site,
-                employee,
-                confirmed,
-            } => format!("v:{}:{}:{}", site.0, employee.0, flag(confirmed)),
-            OwnerCb::Now => "w".into(),
-            OwnerCb::Reports => "p".into(),
-            OwnerCb::ReportEmployees => "u".into(),
-            OwnerCb::ReportScope(scope) => format!("o:{}", scope.encode()),
-            OwnerCb::Report { scope, period } => {
-                format!("t:{}:{}", scope.encode(), period.code())
-            }
-            OwnerCb::CloseShift(s) => format!("d:{}", s.0),
-            OwnerCb::CloseNow(s) => format!("g:{}", s.0),
-            OwnerCb::CloseConfirm { shift, at } => format!("i:{}:{at}", shift.0),
-            OwnerCb::ReviewApprove(s) => format!("y:{}", s.0),
-            OwnerCb::ReviewChange(s) => format!("rc:{}", s.0),
-            OwnerCb::ReviewConfirm { shift, at } => format!("rk:{}:{at}", shift.0),
-            OwnerCb::ReviewList => "rl".into(),
-        }
-    }
-
-    fn decode_body(body: &str) -> Option<Self> {
-        let mut f = split(body);
-        let cb = match f.next()? {
-            "j" => OwnerCb::Join {
-                request: JoinRequestId(parse_id(f.next())?),
-                approve: parse_flag(f.next())?,
-            },
-            "n" => OwnerCb::NewSite,
-            "r" => OwnerCb::Radius(f.next()?.parse().ok()?),
-            "h" => OwnerCb::AroundTheClock,
-            "z" => OwnerCb::Zone(f.next()?.parse().ok()?),
-            "k" => OwnerCb::Skip,
-            "c" => OwnerCb::Create,
-            "l" => OwnerCb::Sites,
-            "s" => OwnerCb::Site(SiteId(parse_id(f.next())?)),
-            "e" => OwnerCb::EditMenu(SiteId(parse_id(f.next())?)),
-            "f" => OwnerCb::Edit {
-                site: SiteId(parse_id(f.next())?),
-                field: Field::from_code(f.next()?)?,
-            },
-            "a" => OwnerCb::SetActive {
-                site: SiteId(parse_id(f.next())?),
-                active: parse_flag(f.next())?,
-            },
-            "b" => OwnerCb::SetNotify {
-                site: SiteId(parse_id(f.next())?),
-                on: parse_flag(f.next())?,
-            },
-            "q" => OwnerCb::JoinLink(SiteId(parse_id(f.next())?)),
-            "m" => OwnerCb::Employees(SiteId(parse_id(f.next())?)),
-            "v" => OwnerCb::Revoke {
-                site: SiteId(parse_id(f.next())?),
-                employee: UserId(parse_id(f.next())?),
-                confirmed: parse_flag(f.next())?,
-            },
-            "w" => OwnerCb::Now,
-            "p" => OwnerCb::Reports,
-            "u" => OwnerCb::ReportEmployees,
-            "o" => OwnerCb::ReportScope(Scope::decode(f.next()?)?),
-            "t" => OwnerCb::Report {
-                scope: Scope::decode(f.next()?)?,
-                period: PeriodChoice::from_code(f.next()?)?,
-            },
-            "d" => OwnerCb::CloseShift(ShiftId(parse_id(f.next())?)),
-            "g" => OwnerCb::CloseNow(ShiftId(parse_id(f.next())?)),
-            "i" => OwnerCb::CloseConfirm {
-                shift: ShiftId(parse_id(f.next())?),
-                at: parse_id(f.next())?,
-            },
-            "y" => OwnerCb::ReviewApprove(ShiftId(parse_id(f.next())?)),
-            "rc" => OwnerCb::ReviewChange(ShiftId(parse_id(f.next())?)),
-            "rk" => OwnerCb::ReviewConfirm {
-                shift: ShiftId(parse_id(f.next())?),
-                at: parse_id(f.next())?,
-            },
-            "rl" => OwnerCb::ReviewList,
-            _ => return None,
-        };
-        f.next().is_none().then_some(cb)
-    }
-}
 
 /// Where an owner dialogue stands (saved between updates, so a restart continues it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +43,18 @@ pub enum OwnerState {
     CloseTime { shift: ShiftId },
     /// Waiting for the right end of a shift waiting for review.
     ReviewTime { shift: ShiftId },
+}
+
+impl OwnerState {
+    pub fn dialogue(&self) -> Dialogue {
+        match self {
+            OwnerState::NewSite(_) => Dialogue::NewSite,
+            OwnerState::Edit { .. } => Dialogue::EditSite,
+            OwnerState::ReportRange { .. } => Dialogue::Report,
+            OwnerState::CloseTime { .. } => Dialogue::CloseFor,
+            OwnerState::ReviewTime { .. } => Dialogue::Review,
+        }
+    }
 }
 
 pub async fn on_menu(ctx: &Ctx<'_>, action: MenuAction) -> HandlerResult {
@@ -274,7 +86,13 @@ pub async fn on_callback(
         OwnerCb::Join { request, approve } => decide_join(ctx, request, approve, message)
             .await
             .map(|()| state),
-        OwnerCb::NewSite => create::start(ctx).await,
+        OwnerCb::NewSite => {
+            // Starting over drops the draft: say so, as for any dialogue left midway.
+            if let State::Owner(OwnerState::NewSite(_)) = state {
+                ctx.notice(ctx.t(Dialogue::NewSite.cancelled_text_id()), false);
+            }
+            create::start(ctx).await
+        }
         OwnerCb::Radius(_)
         | OwnerCb::AroundTheClock
         | OwnerCb::Zone(_)
@@ -390,35 +208,40 @@ pub(crate) async fn managed_site_or_notice(
 
 /// Why a value was refused, in the person's language, with the same limits the HTTP API names.
 pub(crate) fn value_error_text(ctx: &Ctx<'_>, e: &ValueError) -> String {
+    value_error_in(&ctx.deps.texts, ctx.lang(), e)
+}
+
+fn value_error_in(texts: &crate::texts::Texts, lang: domain::Language, e: &ValueError) -> String {
+    let tf = |id: &str, args: fluent_bundle::FluentArgs| texts.format(lang, id, Some(&args));
     match e {
-        ValueError::SiteNameLength { len } => ctx.tf("site-err-name-length", args!["len" => *len]),
-        ValueError::ControlCharacter { .. } => ctx.t("site-err-control-character"),
-        ValueError::AddressTooLong { len } => {
-            ctx.tf("site-err-address-length", args!["len" => *len])
-        }
+        // Names are trimmed first: one made of spaces is simply empty.
+        ValueError::SiteNameLength { len: 0 } => texts.get(lang, "site-err-name-empty"),
+        ValueError::PersonNameLength { len: 0 } => texts.get(lang, "person-err-name-empty"),
+        ValueError::SiteNameLength { len } => tf("site-err-name-length", args!["len" => *len]),
+        ValueError::PersonNameLength { len } => tf("person-err-name-length", args!["len" => *len]),
+        ValueError::ControlCharacter { .. } => texts.get(lang, "site-err-control-character"),
+        ValueError::AddressTooLong { len } => tf("site-err-address-length", args!["len" => *len]),
         ValueError::Latitude { value } => {
-            ctx.tf("site-err-latitude", args!["value" => value.to_string()])
+            tf("site-err-latitude", args!["value" => value.to_string()])
         }
         ValueError::Longitude { value } => {
-            ctx.tf("site-err-longitude", args!["value" => value.to_string()])
+            tf("site-err-longitude", args!["value" => value.to_string()])
         }
         ValueError::GeofenceRadius { value } => {
-            ctx.tf("site-err-radius", args!["value" => value.to_string()])
+            tf("site-err-radius", args!["value" => value.to_string()])
         }
         ValueError::TimeOfDay { value, .. } => {
-            ctx.tf("site-err-time-of-day", args!["value" => html(value)])
+            tf("site-err-time-of-day", args!["value" => html(value)])
         }
-        ValueError::TimeZone { value } => {
-            ctx.tf("site-err-time-zone", args!["value" => html(value)])
-        }
+        ValueError::TimeZone { value } => tf("site-err-time-zone", args!["value" => html(value)]),
         ValueError::HourlyRate { max, .. } => {
             let max = domain::Money::new(*max, domain::Currency::RUB);
-            ctx.tf(
+            tf(
                 "site-err-rate",
-                args!["max" => crate::format::money(ctx.lang(), max)],
+                args!["max" => crate::format::money(lang, max)],
             )
         }
-        other => ctx.tf(
+        other => tf(
             "site-err-other",
             args!["message" => html(&other.to_string())],
         ),
@@ -538,238 +361,38 @@ async fn decide_join(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::callback::{Callback, MAX_LEN};
-    use proptest::prelude::*;
-
-    fn scopes(id: i64) -> [Scope; 3] {
-        [
-            Scope::All,
-            Scope::Site(SiteId(id)),
-            Scope::Employee(UserId(id)),
-        ]
-    }
-
-    /// Every variant, with the longest numbers each field can hold.
-    fn every_variant() -> Vec<OwnerCb> {
-        let mut all = Vec::new();
-        for id in [i64::MIN, -1, 0, 1, i64::MAX] {
-            let (site, user) = (SiteId(id), UserId(id));
-            for b in [true, false] {
-                all.push(OwnerCb::Join {
-                    request: JoinRequestId(id),
-                    approve: b,
-                });
-                all.push(OwnerCb::SetActive { site, active: b });
-                all.push(OwnerCb::SetNotify { site, on: b });
-                all.push(OwnerCb::Revoke {
-                    site,
-                    employee: user,
-                    confirmed: b,
-                });
-            }
-            all.extend([
-                OwnerCb::CloseShift(ShiftId(id)),
-                OwnerCb::CloseNow(ShiftId(id)),
-                OwnerCb::ReviewApprove(ShiftId(id)),
-                OwnerCb::ReviewChange(ShiftId(id)),
-            ]);
-            for at in [i64::MIN, 0, i64::MAX] {
-                all.push(OwnerCb::CloseConfirm {
-                    shift: ShiftId(id),
-                    at,
-                });
-                all.push(OwnerCb::ReviewConfirm {
-                    shift: ShiftId(id),
-                    at,
-                });
-            }
-            all.extend([
-                OwnerCb::Site(site),
-                OwnerCb::EditMenu(site),
-                OwnerCb::JoinLink(site),
-                OwnerCb::Employees(site),
-            ]);
-            for field in Field::ALL {
-                all.push(OwnerCb::Edit { site, field });
-            }
-            for scope in scopes(id) {
-                all.push(OwnerCb::ReportScope(scope));
-                for period in PeriodChoice::ALL {
-                    all.push(OwnerCb::Report { scope, period });
-                }
-            }
-        }
-        for m in [0, 1, u32::MAX] {
-            all.push(OwnerCb::Radius(m));
-        }
-        for i in [0, u8::MAX] {
-            all.push(OwnerCb::Zone(i));
-        }
-        all.extend([
-            OwnerCb::NewSite,
-            OwnerCb::AroundTheClock,
-            OwnerCb::Skip,
-            OwnerCb::Create,
-            OwnerCb::Sites,
-            OwnerCb::Now,
-            OwnerCb::Reports,
-            OwnerCb::ReportEmployees,
-            OwnerCb::ReviewList,
-        ]);
-        all
-    }
-
-    /// Numbers the variants; a new variant does not compile until it is numbered here, and the
-    /// test below fails until `every_variant` lists it.
-    fn variant_no(cb: &OwnerCb) -> usize {
-        match cb {
-            OwnerCb::Join { .. } => 0,
-            OwnerCb::NewSite => 1,
-            OwnerCb::Radius(_) => 2,
-            OwnerCb::AroundTheClock => 3,
-            OwnerCb::Zone(_) => 4,
-            OwnerCb::Skip => 5,
-            OwnerCb::Create => 6,
-            OwnerCb::Sites => 7,
-            OwnerCb::Site(_) => 8,
-            OwnerCb::EditMenu(_) => 9,
-            OwnerCb::Edit { .. } => 10,
-            OwnerCb::SetActive { .. } => 11,
-            OwnerCb::SetNotify { .. } => 12,
-            OwnerCb::JoinLink(_) => 13,
-            OwnerCb::Employees(_) => 14,
-            OwnerCb::Revoke { .. } => 15,
-            OwnerCb::Now => 16,
-            OwnerCb::Reports => 17,
-            OwnerCb::ReportEmployees => 18,
-            OwnerCb::ReportScope(_) => 19,
-            OwnerCb::Report { .. } => 20,
-            OwnerCb::CloseShift(_) => 21,
-            OwnerCb::CloseNow(_) => 22,
-            OwnerCb::CloseConfirm { .. } => 23,
-            OwnerCb::ReviewApprove(_) => 24,
-            OwnerCb::ReviewChange(_) => 25,
-            OwnerCb::ReviewConfirm { .. } => 26,
-            OwnerCb::ReviewList => 27,
-        }
-    }
-    const VARIANTS: usize = 28;
 
     #[test]
-    fn every_button_fits_and_round_trips() {
-        let all = every_variant();
-        let listed: std::collections::BTreeSet<usize> = all.iter().map(variant_no).collect();
-        assert_eq!(listed.len(), VARIANTS, "every variant is checked");
-        for cb in all {
-            let data = Callback::Owner(cb).encode();
-            assert!(
-                data.len() <= MAX_LEN,
-                "{cb:?} encodes to {} bytes",
-                data.len()
+    fn a_name_of_spaces_is_said_to_be_empty() {
+        let texts = crate::texts::Texts::load().unwrap();
+        let text = |lang, e| value_error_in(&texts, lang, &e);
+        let (ru, en) = (domain::Language::Ru, domain::Language::En);
+        let (site, person) = (
+            || ValueError::SiteNameLength { len: 0 },
+            || ValueError::PersonNameLength { len: 0 },
+        );
+        assert_eq!(
+            text(ru, site()),
+            "Название пустое: напишите его буквами или цифрами."
+        );
+        assert_eq!(
+            text(ru, person()),
+            "Имя пустое: напишите его буквами или цифрами."
+        );
+        for e in [site(), person()] {
+            assert_eq!(
+                text(en, e),
+                "The name is empty: type it in letters or digits."
             );
-            assert_eq!(Callback::decode(&data), Some(Callback::Owner(cb)), "{data}");
         }
-    }
-
-    #[test]
-    fn malformed_owner_data_does_not_decode() {
-        for bad in [
-            "1o",
-            "1ox",
-            "1os",
-            "1os:",
-            "1os:abc",
-            "1os:1:2",
-            "1oj:1",
-            "1oj:1:2",
-            "1of:1:x",
-            "1ov:1:2",
-            "1ov:1:2:3",
-            "1oo:x1",
-            "1ot:a",
-            "1ot:a:y",
-            "1or:-1",
-            "1oz:256",
-            "1on:1",
-            "1os:99999999999999999999",
-            "1od:",
-            "1oi:1",
-            "1oi:1:x",
-            "1ork:1",
-            "1orc:1:2",
-            "1orl:1",
-        ] {
-            assert_eq!(Callback::decode(bad), None, "{bad}");
-        }
-    }
-
-    fn any_scope() -> impl Strategy<Value = Scope> {
-        prop_oneof![
-            Just(Scope::All),
-            any::<i64>().prop_map(|i| Scope::Site(SiteId(i))),
-            any::<i64>().prop_map(|i| Scope::Employee(UserId(i))),
-        ]
-    }
-
-    fn any_cb() -> impl Strategy<Value = OwnerCb> {
-        let site = any::<i64>().prop_map(SiteId);
-        prop_oneof![
-            (any::<i64>(), any::<bool>()).prop_map(|(r, approve)| OwnerCb::Join {
-                request: JoinRequestId(r),
-                approve
-            }),
-            any::<u32>().prop_map(OwnerCb::Radius),
-            any::<u8>().prop_map(OwnerCb::Zone),
-            site.clone().prop_map(OwnerCb::Site),
-            site.clone().prop_map(OwnerCb::EditMenu),
-            site.clone().prop_map(OwnerCb::JoinLink),
-            site.clone().prop_map(OwnerCb::Employees),
-            (site.clone(), 0..Field::ALL.len()).prop_map(|(site, i)| OwnerCb::Edit {
-                site,
-                field: Field::ALL[i]
-            }),
-            (site.clone(), any::<bool>())
-                .prop_map(|(site, active)| OwnerCb::SetActive { site, active }),
-            (site.clone(), any::<bool>()).prop_map(|(site, on)| OwnerCb::SetNotify { site, on }),
-            (site, any::<i64>(), any::<bool>()).prop_map(|(site, e, confirmed)| {
-                OwnerCb::Revoke {
-                    site,
-                    employee: UserId(e),
-                    confirmed,
-                }
-            }),
-            any_scope().prop_map(OwnerCb::ReportScope),
-            (any_scope(), 0..PeriodChoice::ALL.len()).prop_map(|(scope, i)| OwnerCb::Report {
-                scope,
-                period: PeriodChoice::ALL[i]
-            }),
-            Just(OwnerCb::NewSite),
-            Just(OwnerCb::Create),
-            Just(OwnerCb::Now),
-            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::CloseConfirm {
-                shift: ShiftId(s),
-                at
-            }),
-            (any::<i64>(), any::<i64>()).prop_map(|(s, at)| OwnerCb::ReviewConfirm {
-                shift: ShiftId(s),
-                at
-            }),
-            any::<i64>().prop_map(|s| OwnerCb::ReviewChange(ShiftId(s))),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn callback_data_round_trips(cb in any_cb()) {
-            let data = Callback::Owner(cb).encode();
-            prop_assert!(data.len() <= MAX_LEN);
-            prop_assert_eq!(Callback::decode(&data), Some(Callback::Owner(cb)));
-        }
-
-        #[test]
-        fn arbitrary_data_never_panics(data in "1o[a-z:0-9-]{0,62}") {
-            let _ = Callback::decode(&data);
-        }
+        assert_eq!(
+            value_error_in(
+                &texts,
+                domain::Language::En,
+                &ValueError::PersonNameLength { len: 129 }
+            ),
+            "A person's name must be 1 to 128 characters; this one has 129."
+        );
     }
 
     #[test]
@@ -781,7 +404,7 @@ mod tests {
                 field: Field::Hours,
             },
             OwnerState::ReportRange {
-                scope: Scope::Employee(UserId(3)),
+                scope: Scope::Employee(domain::UserId(3)),
             },
             OwnerState::CloseTime { shift: ShiftId(9) },
             OwnerState::ReviewTime { shift: ShiftId(9) },

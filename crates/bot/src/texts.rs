@@ -1,5 +1,5 @@
 //! User-facing texts from Fluent files (Russian and English), embedded in the binary and checked
-//! at start. Russian plurals (1 час, 2 часа, 5 часов) come from Fluent's plural rules.
+//! at start. Russian plurals (1 смена, 2 смены, 5 смен) come from Fluent's plural rules.
 
 use domain::Language;
 use fluent_bundle::concurrent::FluentBundle;
@@ -195,16 +195,16 @@ mod tests {
     #[test]
     fn russian_plurals() {
         let t = Texts::load().unwrap();
-        let hours = |n: i64| t.format(Language::Ru, "unit-hours", Some(&crate::args!["n" => n]));
-        assert_eq!(hours(1), "1 час");
-        assert_eq!(hours(2), "2 часа");
-        assert_eq!(hours(5), "5 часов");
-        assert_eq!(hours(11), "11 часов");
-        assert_eq!(hours(21), "21 час");
-        assert_eq!(hours(22), "22 часа");
-        let en = |n: i64| t.format(Language::En, "unit-hours", Some(&crate::args!["n" => n]));
-        assert_eq!(en(1), "1 hour");
-        assert_eq!(en(5), "5 hours");
+        let shifts = |n: i64| t.format(Language::Ru, "earn-shifts", Some(&crate::args!["n" => n]));
+        assert_eq!(shifts(1), "1 смена");
+        assert_eq!(shifts(2), "2 смены");
+        assert_eq!(shifts(5), "5 смен");
+        assert_eq!(shifts(11), "11 смен");
+        assert_eq!(shifts(21), "21 смена");
+        assert_eq!(shifts(22), "22 смены");
+        let en = |n: i64| t.format(Language::En, "earn-shifts", Some(&crate::args!["n" => n]));
+        assert_eq!(en(1), "1 shift");
+        assert_eq!(en(5), "5 shifts");
     }
 
     #[test]

@@ -45,12 +45,14 @@ mod listing;
 mod money;
 mod paging;
 mod review;
+mod workplaces;
 pub use bot_state::*;
 pub use events::*;
 pub use listing::{assert_all_cases_run, written_cases};
 pub use money::*;
 pub use paging::*;
 pub use review::*;
+pub use workplaces::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
 /// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`), and one more test
@@ -112,6 +114,7 @@ macro_rules! conformance_tests {
             live_status_shows_who_is_on_shift_and_who_is_late,
             employee_status_shows_running_pay_and_next_plan,
             a_bare_location_opens_at_the_nearest_site_or_closes,
+            employee_views_through_staffpro,
             // Forgotten shifts (`review`).
             revise_shift_writes_the_change_and_its_history,
             revise_shift_applies_only_as_expected,

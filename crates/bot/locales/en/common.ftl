@@ -1,14 +1,8 @@
 # Common texts: units, menus, help, errors. English.
 
-unit-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
-}
-unit-minutes = { $n ->
-    [one] { $n } minute
-   *[other] { $n } minutes
-}
-duration-short = { $h } h { $m } min
+# The one form of a duration: hours and two-digit minutes, or minutes alone under an hour.
+duration-hm = { $h } h { $m } min
+duration-m = { $m } min
 
 menu-open-shift = 🟢 Open shift
 menu-close-shift = 🔴 Close shift
@@ -25,6 +19,14 @@ menu-new-site = ➕ New site
 menu-title = Main menu. Choose an action.
 welcome = Hello, { $name }! I am StaffProBot: I keep track of shifts at work sites.
 welcome-employee = To work at a site, open the invitation link from its owner or scan their QR code.
+welcome-employee-sites = { $n ->
+    [one] You work at this site:
+   *[other] You work at these sites:
+}
+    { $sites }
+    Open a shift, plan one or see your earnings with the menu below.
+welcome-site = • “{ $site }”
+welcome-site-inactive = • “{ $site }” (deactivated)
 welcome-owner = You are an owner: create sites, invite employees and see reports.
 help =
     What I can do:
@@ -41,7 +43,16 @@ help-owner =
     • Reports: per site or per employee for a period.
     • /token: a key for the HTTP API.
 unknown-input = I did not understand that. Choose an action in the menu below or send /help.
-cancelled = Cancelled.
+cancelled-open-shift = Opening the shift was cancelled.
+cancelled-close-shift = Closing the shift was cancelled.
+cancelled-plan = Planning the shift was cancelled.
+cancelled-earnings = Choosing the earnings period was cancelled.
+cancelled-new-site = Creating the site was cancelled.
+cancelled-edit-site = Editing the site was cancelled.
+cancelled-report = Choosing the report period was cancelled.
+cancelled-forgot = Reporting the forgotten close was cancelled.
+cancelled-close-for = Closing the employee's shift was cancelled.
+cancelled-review = Changing the end of the shift was cancelled.
 nothing-to-cancel = Nothing to cancel.
 error-generic = Something went wrong. Please try again a bit later.
 button-expired = This button has expired. Open the menu again.

@@ -1,16 +1,8 @@
 # Common texts: units, menus, help, errors. Russian.
 
-unit-hours = { $n ->
-    [one] { $n } час
-    [few] { $n } часа
-   *[other] { $n } часов
-}
-unit-minutes = { $n ->
-    [one] { $n } минута
-    [few] { $n } минуты
-   *[other] { $n } минут
-}
-duration-short = { $h } ч { $m } мин
+# The one form of a duration: hours and two-digit minutes, or minutes alone under an hour.
+duration-hm = { $h } ч { $m } мин
+duration-m = { $m } мин
 
 menu-open-shift = 🟢 Открыть смену
 menu-close-shift = 🔴 Закрыть смену
@@ -27,6 +19,14 @@ menu-new-site = ➕ Новый объект
 menu-title = Главное меню. Выберите действие.
 welcome = Здравствуйте, { $name }! Я StaffProBot — помогаю вести смены на объектах.
 welcome-employee = Чтобы работать на объекте, откройте ссылку-приглашение от владельца или отсканируйте его QR-код.
+welcome-employee-sites = { $n ->
+    [one] Вы работаете на объекте:
+   *[other] Вы работаете на объектах:
+}
+    { $sites }
+    Открыть смену, запланировать и посмотреть заработок — в меню ниже.
+welcome-site = • «{ $site }»
+welcome-site-inactive = • «{ $site }» (отключён)
 welcome-owner = Вы владелец: создавайте объекты, приглашайте сотрудников и смотрите отчёты.
 help =
     Что я умею:
@@ -43,7 +43,16 @@ help-owner =
     • Отчёты — по объекту или сотруднику за период.
     • /token — ключ для HTTP API.
 unknown-input = Не понял сообщение. Выберите действие в меню ниже или отправьте /help.
-cancelled = Действие отменено.
+cancelled-open-shift = Открытие смены отменено.
+cancelled-close-shift = Закрытие смены отменено.
+cancelled-plan = Планирование смены отменено.
+cancelled-earnings = Выбор периода заработка отменён.
+cancelled-new-site = Создание объекта отменено.
+cancelled-edit-site = Изменение объекта отменено.
+cancelled-report = Выбор периода отчёта отменён.
+cancelled-forgot = Сообщение о незакрытой смене отменено.
+cancelled-close-for = Закрытие смены сотрудника отменено.
+cancelled-review = Изменение времени окончания смены отменено.
 nothing-to-cancel = Отменять нечего.
 error-generic = Что-то пошло не так. Попробуйте ещё раз чуть позже.
 button-expired = Эта кнопка устарела. Откройте меню заново.

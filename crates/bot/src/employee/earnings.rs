@@ -5,9 +5,9 @@ use super::{EarningsChoice, EmployeeCb, EmployeeState, leave_if, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{date, duration_long, html, money_list};
+use crate::format::{date, duration, html, money_list, typed_date};
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use chrono::{Datelike, Duration, NaiveDate};
 use domain::SiteTimeZone;
 use domain::period::{Period, parse_date_range};
@@ -31,7 +31,7 @@ pub(super) async fn on_choice(
         EarningsChoice::Month => Period::ThisMonth,
         EarningsChoice::Custom => {
             let text = ctx.tf("earn-ask-period", args!["example" => example(ctx)]);
-            ctx.send_inline(&text, inline(vec![cancel_row(ctx)]))
+            ctx.send_inline(&text, inline(vec![cancel_row(ctx, Dialogue::Earnings)]))
                 .await?;
             return Ok(State::Employee(EmployeeState::EarningsPeriod));
         }
@@ -50,7 +50,7 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, input: &Input) -> HandlerResult {
     };
     let Some((from, to)) = range else {
         let text = ctx.tf("earn-bad-period", args!["example" => example(ctx)]);
-        ctx.send_inline(&text, inline(vec![cancel_row(ctx)]))
+        ctx.send_inline(&text, inline(vec![cancel_row(ctx, Dialogue::Earnings)]))
             .await?;
         return Ok(State::Employee(EmployeeState::EarningsPeriod));
     };
@@ -79,7 +79,7 @@ fn example(ctx: &Ctx<'_>) -> String {
     let first_this = today.with_day(1).unwrap_or(today);
     let last_prev = first_this - Duration::days(1);
     let first_prev = last_prev.with_day(1).unwrap_or(last_prev);
-    format!("{}-{}", date(first_prev), date(last_prev))
+    format!("{}-{}", typed_date(first_prev), typed_date(last_prev))
 }
 
 async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
@@ -94,7 +94,7 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
             let (from, to): (NaiveDate, NaiveDate) = (from.min(to), from.max(to));
             ctx.tf(
                 "earn-title-period",
-                args!["from" => date(from), "to" => date(to)],
+                args!["from" => date(lang, from), "to" => date(lang, to)],
             )
         }
     };
@@ -108,7 +108,7 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
             args![
                 "site" => html(s.site.settings.name.as_str()),
                 "shifts" => ctx.tf("earn-shifts", args!["n" => s.shifts]),
-                "hours" => duration_long(texts, lang, s.worked_minutes),
+                "hours" => duration(texts, lang, s.worked_minutes),
                 "pay" => money_list(lang, &s.pay),
             ],
         ));
@@ -117,7 +117,7 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
         "earn-total",
         args![
             "shifts" => ctx.tf("earn-shifts", args!["n" => earnings.shifts]),
-            "hours" => duration_long(texts, lang, earnings.worked_minutes),
+            "hours" => duration(texts, lang, earnings.worked_minutes),
             "pay" => money_list(lang, &earnings.totals),
         ],
     ));

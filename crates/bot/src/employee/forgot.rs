@@ -4,14 +4,14 @@
 //! asked to approve it (the notifier). Offered in the status of a running shift and when a close
 //! location is refused as outside the site.
 
-use super::plan::read_time;
+use super::plan_steps::read_time;
 use super::{EmployeeCb, EmployeeState};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{duration_short, html, local_date_time, local_time, money};
+use crate::format::{duration, html, local_date_time, local_time, money};
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::review::{ManualCloseError, StatedEnd};
 use domain::{EndTimeError, Money, SiteTimeZone};
 use teloxide::types::InlineKeyboardButton;
@@ -33,13 +33,13 @@ pub(super) async fn start(ctx: &Ctx<'_>) -> HandlerResult {
         "forgot-ask",
         args![
             "site" => html(running.site.settings.name.as_str()),
-            "since" => local_date_time(&tz, running.shift.started_at),
+            "since" => local_date_time(ctx.lang(), &tz, running.shift.started_at),
             "zone" => tz.name(),
         ],
     );
     let rows = vec![
         vec![button(ctx.t("forgot-button-now"), EmployeeCb::ForgotNow)],
-        cancel_row(ctx),
+        cancel_row(ctx, Dialogue::ForgotClose),
     ];
     // A new message: the status (or the refusal) it was offered under stays readable.
     ctx.send_inline(&text, inline(rows)).await?;
@@ -81,7 +81,7 @@ async fn report(ctx: &Ctx<'_>, end: StatedEnd) -> HandlerResult {
                 args![
                     "site" => html(notice.record.site.settings.name.as_str()),
                     "ended" => shift.ended_at.map(|t| local_time(&tz, t)).unwrap_or_default(),
-                    "worked" => duration_short(&ctx.deps.texts, lang, shift.worked_minutes.unwrap_or(0)),
+                    "worked" => duration(&ctx.deps.texts, lang, shift.worked_minutes.unwrap_or(0)),
                     "pay" => money(lang, pay),
                 ],
             );
@@ -101,8 +101,11 @@ async fn report(ctx: &Ctx<'_>, end: StatedEnd) -> HandlerResult {
                 .active
                 .map(|r| r.site.settings.time_zone)
                 .unwrap_or_default();
-            ctx.send_inline(&out_of_range(ctx, bad, &tz), inline(vec![cancel_row(ctx)]))
-                .await?;
+            ctx.send_inline(
+                &out_of_range(ctx, bad, &tz),
+                inline(vec![cancel_row(ctx, Dialogue::ForgotClose)]),
+            )
+            .await?;
             Ok(State::Employee(EmployeeState::ForgotTime))
         }
         Err(e) => Err(BotError::Other(e.to_string())),
@@ -114,10 +117,11 @@ pub(crate) fn out_of_range(ctx: &Ctx<'_>, bad: EndTimeError, tz: &SiteTimeZone) 
     match bad {
         EndTimeError::BeforeStart { started_at } => ctx.tf(
             "stated-before-start",
-            args!["started" => local_date_time(tz, started_at)],
+            args!["started" => local_date_time(ctx.lang(), tz, started_at)],
         ),
-        EndTimeError::InFuture { now } => {
-            ctx.tf("stated-in-future", args!["now" => local_date_time(tz, now)])
-        }
+        EndTimeError::InFuture { now } => ctx.tf(
+            "stated-in-future",
+            args!["now" => local_date_time(ctx.lang(), tz, now)],
+        ),
     }
 }

@@ -2,14 +2,14 @@
 //! place after a cancel, and a refused cancel says why with the numbers.
 
 use super::EmployeeCb;
-use super::plan::plan_line;
+use super::plan_steps::plan_line;
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult};
-use crate::format::duration_long;
+use crate::format::{date, duration};
 use crate::keyboards::inline;
 use crate::state::State;
-use app::PlanShiftError;
+use app::{AppError, PlanShiftError};
 use domain::{PlanRuleError, PlannedShiftId, Site};
 use std::collections::BTreeMap;
 use teloxide::types::{InlineKeyboardMarkup, MessageId};
@@ -34,13 +34,13 @@ pub(super) async fn cancel(
 ) -> HandlerResult {
     match ctx.app().cancel_plan(&ctx.user, plan).await {
         Ok(cancelled) => {
-            let site = ctx.app().store().site(cancelled.site_id).await?;
-            let text = match &site {
-                Some(s) => ctx.tf(
+            let text = match ctx.app().site_of_plan(&ctx.user, &cancelled).await {
+                Ok(s) => ctx.tf(
                     "plans-cancelled",
-                    args!["plan" => plan_line(ctx, s, cancelled.starts_at, cancelled.ends_at)],
+                    args!["plan" => plan_line(ctx, &s, cancelled.starts_at, cancelled.ends_at)],
                 ),
-                None => ctx.t("plans-cancelled-short"),
+                Err(AppError::NotFound(_)) => ctx.t("plans-cancelled-short"),
+                Err(e) => return Err(e.into()),
             };
             ctx.notice(toast(&text), false);
         }
@@ -53,8 +53,8 @@ pub(super) async fn cancel(
                 ctx.tf(
                     "plans-cancel-too-late",
                     args![
-                        "cutoff" => duration_long(texts, lang, cutoff_minutes),
-                        "left" => duration_long(texts, lang, minutes_left),
+                        "cutoff" => duration(texts, lang, cutoff_minutes),
+                        "left" => duration(texts, lang, minutes_left),
                     ],
                 ),
                 true,
@@ -79,8 +79,7 @@ async fn render(ctx: &Ctx<'_>) -> Result<(String, Option<InlineKeyboardMarkup>),
     }
     let sites: BTreeMap<_, Site> = ctx
         .app()
-        .store()
-        .sites_of_employee(ctx.user.id)
+        .employee_sites(&ctx.user)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
@@ -106,7 +105,7 @@ async fn render(ctx: &Ctx<'_>) -> Result<(String, Option<InlineKeyboardMarkup>),
                 "plans-cancel-button",
                 args![
                     "n" => n,
-                    "date" => local.format("%d.%m").to_string(),
+                    "date" => date(ctx.lang(), local.date()),
                     "time" => local.format("%H:%M").to_string(),
                 ],
             ),

@@ -4,14 +4,14 @@ use super::{EmployeeCb, EmployeeState};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{duration_short, html, local_time, money, money_list};
+use crate::format::{duration, html, local_time, money, money_list};
 use crate::keyboards::{cancel_row, inline, location_request};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::joining::JoinError;
 use app::status::LocationIntent;
 use app::{CloseShiftError, OpenShiftError};
 use domain::period::Period;
-use domain::{LocationFix, LocationRejection, Money, SiteId};
+use domain::{LocationFix, LocationRejection, Money, Site, SiteId};
 use teloxide::types::MessageId;
 
 /// The site-picker button of "Open shift".
@@ -57,6 +57,14 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input)
                 live_update: false,
             },
         ) => close_with(ctx, *fix).await,
+        // A location instead of a tap on a site: open where the person is.
+        (
+            EmployeeState::OpenPickSite,
+            Input::Location {
+                fix,
+                live_update: false,
+            },
+        ) => on_idle_location(ctx, *fix).await,
         // A live location keeps updating: the first fix already answered the request.
         (
             _,
@@ -64,6 +72,7 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, state: EmployeeState, input: &Input)
                 live_update: true, ..
             },
         ) => Ok(State::Employee(state)),
+        (EmployeeState::OpenPickSite, _) => start_open(ctx, Some("open-use-buttons")).await,
         (_, _) => {
             // Text or a file instead of a location: explain (Desktop and Web cannot send one).
             ctx.send(
@@ -124,14 +133,11 @@ pub async fn join(ctx: &Ctx<'_>, code: &str) -> HandlerResult {
     Ok(State::Idle)
 }
 
-pub(super) async fn start_open(ctx: &Ctx<'_>) -> HandlerResult {
-    if let Some(active) = ctx.app().store().active_shift(ctx.user.id).await? {
-        let site = ctx.app().store().site(active.site_id).await?;
-        let name = site
-            .map(|s| html(s.settings.name.as_str()))
-            .unwrap_or_default();
-        ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
-            .await?;
+/// "Open shift": the only site's location question, or a site picker (`hint` first, when the
+/// person typed instead of tapping).
+pub(super) async fn start_open(ctx: &Ctx<'_>, hint: Option<&str>) -> HandlerResult {
+    if let Some(running) = ctx.app().running_shift(&ctx.user).await? {
+        already_open(ctx, &running.site).await?;
         return Ok(State::Idle);
     }
     let sites = ctx.app().workplaces(&ctx.user).await?;
@@ -151,10 +157,13 @@ pub(super) async fn start_open(ctx: &Ctx<'_>) -> HandlerResult {
                     )]
                 })
                 .collect();
-            rows.push(cancel_row(ctx));
-            ctx.send_inline(&ctx.t("open-pick-site"), inline(rows))
-                .await?;
-            Ok(State::Idle)
+            rows.push(cancel_row(ctx, Dialogue::OpenShift));
+            let mut text = hint
+                .map(|h| format!("{}\n\n", ctx.t(h)))
+                .unwrap_or_default();
+            text.push_str(&ctx.t("open-pick-site"));
+            ctx.send_inline(&text, inline(rows)).await?;
+            Ok(State::Employee(EmployeeState::OpenPickSite))
         }
     }
 }
@@ -169,7 +178,7 @@ async fn ask_open_location(ctx: &Ctx<'_>, site: SiteId) -> HandlerResult {
 }
 
 pub(super) async fn start_close(ctx: &Ctx<'_>) -> HandlerResult {
-    if ctx.app().store().active_shift(ctx.user.id).await?.is_none() {
+    if ctx.app().running_shift(&ctx.user).await?.is_none() {
         ctx.send_with_menu(&ctx.t("close-no-active")).await?;
         return Ok(State::Idle);
     }
@@ -198,13 +207,15 @@ async fn open_at(ctx: &Ctx<'_>, site_id: SiteId, fix: LocationFix) -> HandlerRes
                 site: site_id,
             }))
         }
-        Err(OpenShiftError::AlreadyActive { site_id, .. }) => {
-            let site = ctx.app().store().site(site_id).await?;
-            let name = site
-                .map(|s| html(s.settings.name.as_str()))
-                .unwrap_or_default();
-            ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
-                .await?;
+        Err(OpenShiftError::AlreadyActive { .. }) => {
+            match ctx.app().running_shift(&ctx.user).await? {
+                Some(running) => already_open(ctx, &running.site).await?,
+                // Closed meanwhile: the person can simply try again.
+                None => ctx
+                    .send_with_menu(&ctx.t("close-no-active"))
+                    .await
+                    .map(|_| ())?,
+            }
             Ok(State::Idle)
         }
         Err(OpenShiftError::NoAccess | OpenShiftError::SiteNotFound) => {
@@ -229,7 +240,7 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
             let text = ctx.tf(
                 "close-done",
                 args![
-                    "worked" => duration_short(&ctx.deps.texts, lang, minutes),
+                    "worked" => duration(&ctx.deps.texts, lang, minutes),
                     "rate" => money(lang, shift.hourly_rate),
                     "pay" => money(lang, pay),
                     "month" => money_list(lang, &month.totals),
@@ -260,6 +271,14 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
     }
 }
 
+/// "You already have an open shift at …".
+async fn already_open(ctx: &Ctx<'_>, site: &Site) -> Result<(), BotError> {
+    let name = html(site.settings.name.as_str());
+    ctx.send_with_menu(&ctx.tf("open-already-active", args!["site" => name]))
+        .await?;
+    Ok(())
+}
+
 /// Why a location was refused, with the numbers and what to do.
 fn rejection_text(ctx: &Ctx<'_>, r: &LocationRejection) -> String {
     match *r {
@@ -279,7 +298,10 @@ fn rejection_text(ctx: &Ctx<'_>, r: &LocationRejection) -> String {
         ),
         LocationRejection::Stale { age_s, max_age_s } => ctx.tf(
             "location-stale",
-            args!["age" => age_s / 60, "max" => max_age_s / 60],
+            args![
+                "age" => duration(&ctx.deps.texts, ctx.lang(), age_s / 60),
+                "max" => duration(&ctx.deps.texts, ctx.lang(), max_age_s / 60),
+            ],
         ),
         LocationRejection::Forwarded => ctx.t("location-forwarded"),
     }

@@ -1,10 +1,10 @@
 //! "Status": the running shift (where, since when, how long, earned so far, and "I forgot to
 //! close") and the next plan.
 
-use super::plan::plan_line;
+use super::plan_steps::plan_line;
 use crate::args;
 use crate::ctx::{Ctx, HandlerResult};
-use crate::format::{duration_long, html, local_date_time, local_time, money};
+use crate::format::{duration, html, local_date_time, local_time, money};
 use crate::keyboards::inline;
 use crate::state::State;
 use domain::Money;
@@ -20,7 +20,7 @@ pub(super) async fn show(ctx: &Ctx<'_>) -> HandlerResult {
             let since = if tz.local_date(running.shift.started_at) == tz.local_date(now) {
                 local_time(&tz, running.shift.started_at)
             } else {
-                local_date_time(&tz, running.shift.started_at)
+                local_date_time(lang, &tz, running.shift.started_at)
             };
             let earned = Money::new(running.earned_minor, running.shift.hourly_rate.currency);
             ctx.tf(
@@ -28,7 +28,7 @@ pub(super) async fn show(ctx: &Ctx<'_>) -> HandlerResult {
                 args![
                     "site" => html(running.site.settings.name.as_str()),
                     "since" => since,
-                    "elapsed" => duration_long(&ctx.deps.texts, lang, running.worked_minutes),
+                    "elapsed" => duration(&ctx.deps.texts, lang, running.worked_minutes),
                     "earned" => money(lang, earned),
                 ],
             )

@@ -5,7 +5,7 @@
 
 use crate::args;
 use crate::ctx::{BotError, Deps};
-use crate::format::{duration_short, html, local_time, money};
+use crate::format::{duration, html, local_time, money};
 use crate::messenger::SendError;
 use app::review::ShiftNotice;
 use domain::{Money, ShiftChangeKind, ShiftId, User, UserId};
@@ -81,7 +81,7 @@ fn employee_text(deps: &Deps, notice: &ShiftNotice, text_id: &str, by: UserId) -
             "site" => html(site.settings.name.as_str()),
             "ended" => shift.ended_at.map(|t| local_time(&tz, t)).unwrap_or_default(),
             "old" => old,
-            "worked" => duration_short(&deps.texts, lang, shift.worked_minutes.unwrap_or(0)),
+            "worked" => duration(&deps.texts, lang, shift.worked_minutes.unwrap_or(0)),
             "pay" => money(lang, pay),
         ]),
     )

@@ -3,13 +3,14 @@
 //! again with the reason; nothing is stored until Create (`StaffPro::create_site`).
 
 use super::fields::{self, Field, Value};
+use super::questions;
 use super::{OwnerCb, OwnerState, sites};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
 use crate::format::html;
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::AppError;
 use domain::SitePatch;
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub async fn on_button(
         (Step::Ask(field), cb) => match fields::button_value(field, cb) {
             Some(value) => {
                 if let Some(m) = message {
-                    let echo = fields::answered(ctx, field, &value);
+                    let echo = questions::answered(ctx, field, &value);
                     super::best_effort(ctx.edit(m, &echo, None).await, "echo an answer");
                 }
                 advance(ctx, draft, value).await
@@ -189,7 +190,7 @@ pub async fn on_button(
 async fn advance(ctx: &Ctx<'_>, mut draft: Draft, value: Value) -> HandlerResult {
     if let Value::Location { .. } = value {
         // Takes the location keyboard away and confirms the point before the next question.
-        ctx.send_with_menu(&fields::answered(ctx, Field::Location, &value))
+        ctx.send_with_menu(&questions::answered(ctx, Field::Location, &value))
             .await?;
     }
     draft.set(value);
@@ -207,7 +208,16 @@ async fn ask(ctx: &Ctx<'_>, draft: &Draft, reason: Option<String>) -> Result<(),
                 "new-site-step",
                 args!["step" => step, "of" => Field::ALL.len()],
             );
-            fields::ask(ctx, field, &header, None, draft.longitude, reason).await
+            questions::ask(
+                ctx,
+                Dialogue::NewSite,
+                field,
+                &header,
+                None,
+                draft.longitude,
+                reason,
+            )
+            .await
         }
         Step::Confirm => {
             let settings = match draft.patch().create() {
@@ -230,11 +240,11 @@ async fn ask(ctx: &Ctx<'_>, draft: &Draft, reason: Option<String>) -> Result<(),
             }
             text.push_str(&ctx.tf(
                 "new-site-summary",
-                args!["card" => fields::settings_text(ctx, &settings)],
+                args!["card" => questions::settings_text(ctx, &settings)],
             ));
             let rows = vec![
                 vec![button(ctx.t("site-button-create"), OwnerCb::Create)],
-                cancel_row(ctx),
+                cancel_row(ctx, Dialogue::NewSite),
             ];
             ctx.send_inline(&text, inline(rows)).await?;
             Ok(())

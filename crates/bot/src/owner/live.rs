@@ -6,7 +6,7 @@ use super::{OwnerCb, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx};
-use crate::format::{duration_short, html, local_date_time, local_time};
+use crate::format::{duration, html, local_date_time, local_time};
 use crate::keyboards::inline;
 use chrono::{DateTime, Utc};
 use domain::SiteTimeZone;
@@ -51,8 +51,8 @@ pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), B
                 "now-on-shift",
                 args![
                     "employee" => html(user.name.as_str()),
-                    "since" => since(&tz, shift.started_at, now),
-                    "elapsed" => duration_short(&ctx.deps.texts, ctx.lang(), minutes),
+                    "since" => since(ctx, &tz, shift.started_at, now),
+                    "elapsed" => duration(&ctx.deps.texts, ctx.lang(), minutes),
                 ],
             ));
         }
@@ -65,7 +65,7 @@ pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), B
                     "employee" => html(user.name.as_str()),
                     "start" => local_time(&tz, plan.starts_at),
                     "end" => local_time(&tz, plan.ends_at),
-                    "late" => duration_short(&ctx.deps.texts, ctx.lang(), minutes),
+                    "late" => duration(&ctx.deps.texts, ctx.lang(), minutes),
                 ],
             ));
         }
@@ -105,10 +105,10 @@ pub async fn show_now(ctx: &Ctx<'_>, message: Option<MessageId>) -> Result<(), B
 }
 
 /// "09:02" when the shift began today (site-local), "24.11.2026 22:00" otherwise.
-fn since(tz: &SiteTimeZone, start: DateTime<Utc>, now: DateTime<Utc>) -> String {
+fn since(ctx: &Ctx<'_>, tz: &SiteTimeZone, start: DateTime<Utc>, now: DateTime<Utc>) -> String {
     if tz.local_date(start) == tz.local_date(now) {
         local_time(tz, start)
     } else {
-        local_date_time(tz, start)
+        local_date_time(ctx.lang(), tz, start)
     }
 }

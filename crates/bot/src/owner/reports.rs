@@ -6,9 +6,9 @@ use super::{OwnerCb, OwnerState, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{date, duration_long, html, money_list};
+use crate::format::{date, duration, html, money_list};
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::AppError;
 use app::reports::{MAX_REPORT_DAYS, ReportFilter};
 use domain::period::{Period, parse_date_range};
@@ -228,8 +228,11 @@ pub async fn run(
                 ctx.notice(why, true);
                 return Ok(state);
             }
-            ctx.send_inline(&ctx.t("report-ask-range"), inline(vec![cancel_row(ctx)]))
-                .await?;
+            ctx.send_inline(
+                &ctx.t("report-ask-range"),
+                inline(vec![cancel_row(ctx, Dialogue::Report)]),
+            )
+            .await?;
             return Ok(State::Owner(OwnerState::ReportRange { scope }));
         }
     };
@@ -258,7 +261,7 @@ pub async fn on_range(ctx: &Ctx<'_>, scope: Scope, input: &Input) -> HandlerResu
         let reason = ctx.tf("report-range-invalid", args!["text" => html(typed.trim())]);
         ctx.send_inline(
             &format!("{reason}\n\n{}", ctx.t("report-ask-range")),
-            inline(vec![cancel_row(ctx)]),
+            inline(vec![cancel_row(ctx, Dialogue::Report)]),
         )
         .await?;
         return Ok(waiting);
@@ -271,7 +274,7 @@ pub async fn on_range(ctx: &Ctx<'_>, scope: Scope, input: &Input) -> HandlerResu
         }
         Err(why) => {
             let text = format!("{why}\n\n{}", ctx.t("report-ask-range"));
-            ctx.send_inline(&text, inline(vec![cancel_row(ctx)]))
+            ctx.send_inline(&text, inline(vec![cancel_row(ctx, Dialogue::Report)]))
                 .await?;
             // The scope itself may be gone; then there is nothing to wait for.
             Ok(match scope_title(ctx, scope).await? {
@@ -365,9 +368,9 @@ async fn report(
     };
     let (from, to, shifts, minutes, pay) = (s.from, s.to, s.shifts, s.worked_minutes, s.pay);
     let period_text = if from == to {
-        date(from)
+        date(ctx.lang(), from)
     } else {
-        format!("{} – {}", date(from), date(to))
+        format!("{} – {}", date(ctx.lang(), from), date(ctx.lang(), to))
     };
     let mut text = ctx.tf(
         "report-header",
@@ -382,7 +385,7 @@ async fn report(
         "report-total",
         args![
             "shifts" => ctx.tf("report-shifts", args!["n" => shifts]),
-            "hours" => duration_long(&ctx.deps.texts, ctx.lang(), minutes),
+            "hours" => duration(&ctx.deps.texts, ctx.lang(), minutes),
             "pay" => money_list(ctx.lang(), &pay),
         ],
     ));
@@ -407,7 +410,7 @@ async fn report(
                 args![
                     "name" => html(&l.name),
                     "shifts" => ctx.tf("report-shifts", args!["n" => l.shifts]),
-                    "hours" => duration_long(&ctx.deps.texts, ctx.lang(), l.minutes),
+                    "hours" => duration(&ctx.deps.texts, ctx.lang(), l.minutes),
                     "pay" => money_list(ctx.lang(), &l.pay),
                 ],
             );

@@ -9,9 +9,9 @@ use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input};
 use crate::employee::{out_of_range, read_time};
-use crate::format::{duration_short, html, local_date_time, local_time, money};
+use crate::format::{duration, html, local_date_time, local_time, money};
 use crate::keyboards::{cancel_row, inline};
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::review::{EndPreview, ManualCloseError, ReviewDecision, ShiftRecord, StatedEnd};
 use chrono::{DateTime, Utc};
 use domain::{Language, Money, ReviewReason, Shift, ShiftId, Site, User};
@@ -26,6 +26,15 @@ const MAX_SHOWN: usize = 10;
 enum Purpose {
     Close,
     Review,
+}
+
+impl Purpose {
+    fn dialogue(self) -> Dialogue {
+        match self {
+            Purpose::Close => Dialogue::CloseFor,
+            Purpose::Review => Dialogue::Review,
+        }
+    }
 }
 
 fn waiting(purpose: Purpose, shift: ShiftId) -> State {
@@ -76,14 +85,14 @@ impl<'a> EndView<'a> {
     /// The arguments every text about a shift's end takes.
     fn args(&self, deps: &Deps, lang: Language) -> FluentArgs<'static> {
         let tz = self.site.settings.time_zone;
-        let started = local_date_time(&tz, self.shift.started_at);
+        let started = local_date_time(lang, &tz, self.shift.started_at);
         args![
             "employee" => html(self.employee.name.as_str()),
             "site" => html(self.site.settings.name.as_str()),
             "started" => started.clone(),
             "since" => started,
             "ended" => local_time(&tz, self.ended_at),
-            "worked" => duration_short(&deps.texts, lang, self.worked_minutes),
+            "worked" => duration(&deps.texts, lang, self.worked_minutes),
             "pay" => money(lang, Money::new(self.pay_minor, self.shift.hourly_rate.currency)),
             "zone" => tz.name(),
         ]
@@ -117,7 +126,7 @@ async fn refused(
                 Err(_) => Default::default(),
             };
             let text = out_of_range(ctx, bad, &tz);
-            ctx.send_inline(&text, inline(vec![cancel_row(ctx)]))
+            ctx.send_inline(&text, inline(vec![cancel_row(ctx, purpose.dialogue())]))
                 .await?;
             return Ok(waiting(purpose, shift));
         }
@@ -151,7 +160,7 @@ pub(super) async fn ask_close_time(ctx: &Ctx<'_>, shift: ShiftId, state: State) 
             ctx.t("close-for-button-now"),
             OwnerCb::CloseNow(shift),
         )],
-        cancel_row(ctx),
+        cancel_row(ctx, Dialogue::CloseFor),
     ];
     ctx.send_inline(
         &ctx.tf("close-for-ask", preview_args(ctx, &preview)),
@@ -195,7 +204,7 @@ pub(super) async fn on_time(ctx: &Ctx<'_>, state: OwnerState, input: &Input) -> 
         let shown: String = typed.chars().take(20).collect();
         ctx.send_inline(
             &ctx.tf("stated-bad-time", args!["input" => html(&shown)]),
-            inline(vec![cancel_row(ctx)]),
+            inline(vec![cancel_row(ctx, purpose.dialogue())]),
         )
         .await?;
         return Ok(waiting(purpose, shift));
@@ -237,7 +246,10 @@ async fn confirm(
             },
         ),
     };
-    let rows = vec![vec![button(ctx.t(button_id), cb)], cancel_row(ctx)];
+    let rows = vec![
+        vec![button(ctx.t(button_id), cb)],
+        cancel_row(ctx, purpose.dialogue()),
+    ];
     show(
         ctx,
         message,
@@ -245,8 +257,9 @@ async fn confirm(
         inline(rows),
     )
     .await?;
-    // The button carries the whole choice: the dialogue is over.
-    Ok(State::Idle)
+    // The button carries the whole choice; until it is tapped the dialogue goes on, so its
+    // Cancel cancels it and another typed time is read as a new answer.
+    Ok(waiting(purpose, p.shift.id))
 }
 
 fn instant(at: i64) -> Option<DateTime<Utc>> {
@@ -361,7 +374,7 @@ pub(super) async fn ask_review_time(ctx: &Ctx<'_>, shift: ShiftId, state: State)
         .args(ctx.deps, ctx.lang());
     ctx.send_inline(
         &ctx.tf("review-change-ask", args),
-        inline(vec![cancel_row(ctx)]),
+        inline(vec![cancel_row(ctx, Dialogue::Review)]),
     )
     .await?;
     Ok(waiting(Purpose::Review, shift))

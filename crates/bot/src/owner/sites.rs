@@ -2,6 +2,7 @@
 //! link with its QR code, and the employees with access (revoke).
 
 use super::fields::{self, Field, Value};
+use super::questions;
 use super::{OwnerCb, OwnerState, managed_site_or_notice, show};
 use crate::args;
 use crate::callback::button;
@@ -9,7 +10,7 @@ use crate::common::JOIN_PREFIX;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
 use crate::format::{html, money};
 use crate::keyboards::inline;
-use crate::state::State;
+use crate::state::{Dialogue, State};
 use app::AppError;
 use domain::{Currency, Site, SiteId, SitePatch, UserId};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -63,7 +64,7 @@ fn card_text(ctx: &Ctx<'_>, site: &Site) -> String {
     };
     format!(
         "{}\n\n{}\n{}",
-        fields::settings_text(ctx, &site.settings),
+        questions::settings_text(ctx, &site.settings),
         ctx.t(status),
         ctx.t(notify)
     )
@@ -190,9 +191,18 @@ async fn ask_edit(
             "field" => ctx.t(field.label_id()),
         ],
     );
-    let current = fields::current_value(ctx, &site.settings, field);
+    let current = questions::current_value(ctx, &site.settings, field);
     let longitude = site.settings.location.longitude();
-    fields::ask(ctx, field, &header, Some(current), Some(longitude), reason).await
+    questions::ask(
+        ctx,
+        Dialogue::EditSite,
+        field,
+        &header,
+        Some(current),
+        Some(longitude),
+        reason,
+    )
+    .await
 }
 
 pub async fn on_edit_input(
@@ -236,7 +246,7 @@ pub async fn on_edit_button(
     match fields::button_value(field, cb) {
         Some(value) => {
             if let Some(m) = message {
-                let echo = fields::answered(ctx, field, &value);
+                let echo = questions::answered(ctx, field, &value);
                 super::best_effort(ctx.edit(m, &echo, None).await, "echo an answer");
             }
             save(ctx, id, field, value).await

@@ -99,7 +99,7 @@ async fn open_and_close_a_shift(backend: Backend) {
     let out = h.location(&ivan, 0.0, 5.0).await;
     let text = joined(&out);
     assert!(
-        text.contains("Смена закрыта") && text.contains("0 ч 0 мин") && text.contains("350,00"),
+        text.contains("Смена закрыта") && text.contains("0 мин ×") && text.contains("350,00"),
         "{text}"
     );
     let shifts = h
@@ -510,4 +510,44 @@ async fn an_update_whose_handling_died_is_handled_again_after_the_lease() {
     // The abandoned update was finished by its second run.
     assert!(!h.bot_state.claim_update(abandoned, later).await.unwrap());
     h.shutdown().await;
+}
+
+/// The bot reads and writes domain data only through the use-cases (`app::StaffPro`), never the
+/// store port directly: rules such as who may plan where live in one place. Its own state
+/// (dialogues, update ids) goes through the `BotStateStore` port.
+#[test]
+fn flows_use_the_use_cases_not_the_store() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.clone()];
+    let mut found = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let name = path.strip_prefix(&src).unwrap().display().to_string();
+        if !name.ends_with(".rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (no, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // `store()` of StaffPro, or the `Store` port itself: not BotStateStore, StoreError or
+            // an error's `…Error::Store(e)` variant.
+            let bare_store = line.match_indices("Store").any(|(i, _)| {
+                let (head, tail) = (&line[..i], &line[i + "Store".len()..]);
+                let word = !head.chars().next_back().is_some_and(char::is_alphanumeric)
+                    && !tail.chars().next().is_some_and(char::is_alphanumeric);
+                let variant =
+                    tail.starts_with('(') || (head.ends_with("::") && !head.ends_with("app::"));
+                word && !variant
+            });
+            if line.contains("store()") || bare_store {
+                found.push(format!("{name}:{}: {}", no + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
 }

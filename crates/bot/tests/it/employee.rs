@@ -24,8 +24,14 @@ fn today(h: &Harness) -> NaiveDate {
     msk().local_date(h.now())
 }
 
+/// A date as the bot writes it in Russian, and as people type it.
 fn dmy(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
+}
+
+/// A date as the bot writes it in English.
+fn en_date(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -175,7 +181,7 @@ async fn status_with_and_without_a_shift(backend: Backend) {
     let since = msk().local(started).format("%H:%M").to_string();
     assert!(text.contains("Смена идёт на объекте «Кофейня»"), "{text}");
     assert!(text.contains(&since), "{since} in {text}");
-    assert!(text.contains("2 часа 5 минут"), "{text}");
+    assert!(text.contains("2 ч 05 мин"), "{text}");
     // 125 min × 350.00 / 60 = 729.166… → 729.17
     let earned = money(Language::Ru, rub(72_917));
     assert!(text.contains(&earned), "{earned} in {text}");
@@ -204,7 +210,7 @@ async fn status_with_and_without_a_shift(backend: Backend) {
         .unwrap();
     let text = joined(&h.press(&tom_tg, "📍 Status").await);
     assert!(text.contains("On shift at “Кофейня” since"), "{text}");
-    assert!(text.contains("1 hour 1 minute so far"), "{text}");
+    assert!(text.contains("1 h 01 min so far"), "{text}");
     assert!(
         // 61 min × 350.00 / 60 = 355.833… → 355.83
         text.contains(&money(Language::En, rub(35_583))),
@@ -328,7 +334,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     assert!(text.contains("Объект: «Кофейня»"), "{text}");
     assert!(text.contains(&format!("Дата: {}", dmy(day))), "{text}");
     assert!(text.contains("Время: 10:00 – 18:00"), "{text}");
-    assert!(text.contains("Длительность: 8 часов"), "{text}");
+    assert!(text.contains("Длительность: 8 ч 00 мин"), "{text}");
     assert!(
         plans_of(&h, &ivan).await.is_empty(),
         "nothing stored before Confirm"
@@ -379,7 +385,7 @@ async fn plan_by_buttons_with_a_double_tap(backend: Backend) {
     assert!(joined(&out).contains("09:30"));
     let out = h.command(&ivan_tg, "cancel", None).await;
     assert!(
-        joined(&out).contains("Действие отменено"),
+        joined(&out).contains("Планирование смены отменено."),
         "{}",
         joined(&out)
     );
@@ -439,7 +445,7 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     );
     let out = h.text(&tom_tg, &dmy(today(&h) + Duration::days(90))).await;
     assert!(
-        joined(&out).contains(&format!("only from {} to", dmy(today(&h)))),
+        joined(&out).contains(&format!("only from {} to", en_date(today(&h)))),
         "{}",
         joined(&out)
     );
@@ -480,7 +486,7 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     );
     let out = h.text(&tom_tg, "22:30").await;
     assert!(
-        joined(&out).contains("too short: 30 minutes. It must last at least 1 hour"),
+        joined(&out).contains("too short: 30 min. It must last at least 1 h 00 min"),
         "{}",
         joined(&out)
     );
@@ -488,7 +494,7 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     let confirm = out[0].clone();
     let text = confirm.text();
     assert!(text.contains("Time: 22:00 – 06:00 the next day"), "{text}");
-    assert!(text.contains("Length: 8 hours"), "{text}");
+    assert!(text.contains("Length: 8 h 00 min"), "{text}");
     // Text while the summary waits for a tap.
     let out = h.text(&tom_tg, "yes").await;
     assert!(
@@ -497,6 +503,13 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
         joined(&out)
     );
     assert!(plans_of(&h, &tom).await.is_empty());
+    // The summary is asked again below; the earlier one's buttons are gone.
+    assert!(
+        button_texts(&now_of(&h, &tom_tg, &confirm)).is_empty(),
+        "{:?}",
+        button_texts(&now_of(&h, &tom_tg, &confirm))
+    );
+    let confirm = out.last().unwrap().clone();
     h.tap(&tom_tg, &confirm, "✅ Confirm").await;
     assert!(
         now_of(&h, &tom_tg, &confirm)
@@ -546,7 +559,7 @@ async fn plan_by_typed_times_overnight_and_refusals(backend: Backend) {
     assert!(
         refused.text().contains(&format!(
             "overlaps one already planned: “Shop”, {}",
-            dmy(later)
+            en_date(later)
         )),
         "{}",
         refused.text()
@@ -584,7 +597,7 @@ async fn a_plan_continues_after_a_restart(backend: Backend) {
     h.restart_bot().await;
     let out = h.text(&ivan_tg, "13:30").await;
     assert!(
-        joined(&out).contains("Длительность: 4 часа"),
+        joined(&out).contains("Длительность: 4 ч 00 мин"),
         "{}",
         joined(&out)
     );
@@ -681,7 +694,7 @@ async fn a_skipped_local_time_is_explained() {
     let out = h.tg.messages(tom_tg.id).split_off(before);
     let text = joined(&out);
     assert!(
-        text.contains("02:30 on 28.03.2027 does not exist at the site"),
+        text.contains("02:30 on 28 Mar 2027 does not exist at the site"),
         "{text}"
     );
     assert!(text.contains("the clocks go forward"), "{text}");
@@ -745,10 +758,10 @@ async fn my_plans_and_cancelling(backend: Backend) {
     assert!(text.contains("10:00–12:00"), "{text}");
     let soon_button = format!(
         "❌ Отменить 1: {} {}",
-        soon.format("%d.%m"),
+        dmy(soon.date()),
         soon_start.format("%H:%M")
     );
-    let later_button = format!("❌ Отменить 2: {} 10:00", later.format("%d.%m"));
+    let later_button = format!("❌ Отменить 2: {} 10:00", dmy(later));
     assert_eq!(
         button_texts(&list),
         [soon_button.clone(), later_button.clone()]
@@ -758,11 +771,11 @@ async fn my_plans_and_cancelling(backend: Backend) {
     let (notice, alert) = tap_notice(&h, &ivan_tg, &list, &soon_button).await;
     assert!(alert);
     assert!(
-        notice.contains("не позже чем за 1 час до начала"),
+        notice.contains("не позже чем за 1 ч 00 мин до начала"),
         "{notice}"
     );
     // The harness clock stands still: the plan starts exactly 31 minutes from now.
-    assert!(notice.contains("осталось 31 минута"), "{notice}");
+    assert!(notice.contains("осталось 31 мин"), "{notice}");
     assert_eq!(plans_of(&h, &ivan).await.len(), 2);
 
     // In time: cancelled, and the list is redrawn without it.
@@ -828,13 +841,16 @@ async fn my_plans_in_english() {
     let out = h.press(&tom_tg, "📋 My plans").await;
     let text = out[0].text();
     assert!(text.contains("Your planned shifts"), "{text}");
-    assert!(text.contains(&format!("1. “Shop”, {}", dmy(day))), "{text}");
+    assert!(
+        text.contains(&format!("1. “Shop”, {}", en_date(day))),
+        "{text}"
+    );
     assert!(text.contains("22:00–06:00 the next day"), "{text}");
     let (notice, _) = tap_notice(
         &h,
         &tom_tg,
         &out[0],
-        &format!("❌ Cancel 1: {} 22:00", day.format("%d.%m")),
+        &format!("❌ Cancel 1: {} 22:00", en_date(day)),
     )
     .await;
     assert!(notice.contains("Shift cancelled"), "{notice}");
@@ -905,11 +921,11 @@ async fn earnings_today_month_and_period(backend: Backend) {
     let pay = money(Language::Ru, rub(today_pay));
     assert!(text.contains("Заработок за сегодня"), "{text}");
     assert!(
-        text.contains(&format!("• «Кофейня»: 1 смена, 8 часов 30 минут, {pay}")),
+        text.contains(&format!("• «Кофейня»: 1 смена, 8 ч 30 мин, {pay}")),
         "{text}"
     );
     assert!(
-        text.contains(&format!("Итого: 1 смена, 8 часов 30 минут, {pay}")),
+        text.contains(&format!("Итого: 1 смена, 8 ч 30 мин, {pay}")),
         "{text}"
     );
     assert_eq!(button_texts(&answer).len(), 4, "the period buttons stay");
@@ -917,7 +933,7 @@ async fn earnings_today_month_and_period(backend: Backend) {
     h.tap(&ivan_tg, &answer, "Этот месяц").await;
     let text = now_of(&h, &ivan_tg, &question).text().to_owned();
     assert!(text.contains("Заработок за этот месяц"), "{text}");
-    assert!(text.contains("Итого: 1 смена, 8 часов 30 минут"), "{text}");
+    assert!(text.contains("Итого: 1 смена, 8 ч 30 мин"), "{text}");
 
     let out = h.tap(&ivan_tg, &answer, "Период…").await;
     assert!(joined(&out).contains("Введите период"), "{}", joined(&out));
@@ -948,7 +964,7 @@ async fn earnings_today_month_and_period(backend: Backend) {
         "{text}"
     );
     assert!(
-        text.contains(&format!("Итого: 2 смены, 10 часов 35 минут, {total}")),
+        text.contains(&format!("Итого: 2 смены, 10 ч 35 мин, {total}")),
         "{text}"
     );
     assert_eq!(h.bot_state.load_dialogue(ivan_tg.id).await.unwrap(), None);
@@ -988,11 +1004,11 @@ async fn earnings_in_english() {
     let text = now_of(&h, &tom_tg, &out[0]).text().to_owned();
     let pay = money(Language::En, rub(today_pay));
     assert!(
-        text.contains(&format!("• “Shop”: 1 shift, 8 hours 30 minutes, {pay}")),
+        text.contains(&format!("• “Shop”: 1 shift, 8 h 30 min, {pay}")),
         "{text}"
     );
     assert!(
-        text.contains(&format!("Total: 1 shift, 8 hours 30 minutes, {pay}")),
+        text.contains(&format!("Total: 1 shift, 8 h 30 min, {pay}")),
         "{text}"
     );
     h.tap(&tom_tg, &out[0], "Period…").await;
@@ -1003,6 +1019,10 @@ async fn earnings_in_english() {
         joined(&out)
     );
     let out = h.command(&tom_tg, "cancel", None).await;
-    assert!(joined(&out).contains("Cancelled"), "{}", joined(&out));
+    assert!(
+        joined(&out).contains("Choosing the earnings period was cancelled."),
+        "{}",
+        joined(&out)
+    );
     h.shutdown().await;
 }

@@ -151,7 +151,7 @@ async fn owner_closes_from_on_shift_now(backend: Backend, lang: Language) {
     let confirm = last(&out).clone();
     let text = confirm.text().to_owned();
     let (worked, pay) = (
-        tr(lang, "4 ч 0 мин", "4 h 0 min"),
+        tr(lang, "4 ч 00 мин", "4 h 00 min"),
         tr(lang, "1\u{a0}400,00\u{a0}₽", "1,400.00\u{a0}₽"),
     );
     assert!(
@@ -242,7 +242,7 @@ async fn employee_asks_owner_approves(backend: Backend, lang: Language) {
     let out = h.text(&p.worker_tg, &hhmm(left)).await;
     let text = joined(&out);
     let (worked, pay) = (
-        tr(lang, "5 ч 0 мин", "5 h 0 min"),
+        tr(lang, "5 ч 00 мин", "5 h 00 min"),
         tr(lang, "1\u{a0}750,00\u{a0}₽", "1,750.00\u{a0}₽"),
     );
     assert!(

@@ -83,8 +83,8 @@ async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
     let out = h.text(&anna, "01.11.2026-30.11.2026").await;
     let text = joined(&out);
     for part in [
-        "Итого: 2 смены, 12 часов, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
-        "• Иван: 2 смены, 12 часов, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "Итого: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "• Иван: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part:?} in {text:?}");
     }
@@ -102,7 +102,7 @@ async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
     let out = h.text(&anna, "01.11.2026-30.11.2026").await;
     let text = joined(&out);
     assert!(
-        text.contains("Total: 2 shifts, 12 hours, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
+        text.contains("Total: 2 shifts, 12 h 00 min, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
         "{text:?}"
     );
 
@@ -112,8 +112,8 @@ async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
     let out = h.text(&ivan_tg, "01.11.2026-30.11.2026").await;
     let text = joined(&out);
     for part in [
-        "• «Кофейня»: 2 смены, 12 часов, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
-        "Итого: 2 смены, 12 часов, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "• «Кофейня»: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "Итого: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part:?} in {text:?}");
     }
@@ -123,7 +123,7 @@ async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
     let out = h.text(&ivan_tg, "01.11.2026-30.11.2026").await;
     let text = joined(&out);
     assert!(
-        text.contains("Total: 2 shifts, 12 hours, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
+        text.contains("Total: 2 shifts, 12 h 00 min, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
         "{text:?}"
     );
     h.shutdown().await;

@@ -331,7 +331,7 @@ async fn cancel_midway_stores_nothing() {
     h.press(&anna, "➕ Новый объект").await;
     h.text(&anna, "Склад").await;
     let out = h.command(&anna, "cancel", None).await;
-    assert_eq!(last(&out).text(), "Действие отменено.");
+    assert_eq!(last(&out).text(), "Создание объекта отменено.");
     // The dialogue is over: the next text is not taken as an address.
     let out = h.text(&anna, "ул. Ленина, 1").await;
     assert!(
@@ -345,7 +345,7 @@ async fn cancel_midway_stores_nothing() {
     h.text(&anna, "Склад").await;
     h.text(&anna, "ул. Ленина, 1").await;
     let out = h.press(&anna, "Отмена").await;
-    assert_eq!(last(&out).text(), "Действие отменено.");
+    assert_eq!(last(&out).text(), "Создание объекта отменено.");
     let menu = h.tg.reply_keyboard(anna.id).unwrap().texts().concat();
     assert!(menu.contains(&"➕ Новый объект".to_owned()), "{menu:?}");
     // And the inline Cancel under a question.
@@ -353,7 +353,7 @@ async fn cancel_midway_stores_nothing() {
     let out = h.text(&anna, "Склад").await;
     let q = last(&out).clone();
     h.tap(&anna, &q, "Отмена").await;
-    assert_eq!(now_(&h, &q).text(), "Действие отменено.");
+    assert_eq!(now_(&h, &q).text(), "Создание объекта отменено.");
     assert!(sites_of(&h, &owner).await.is_empty());
     assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
     h.shutdown().await;
@@ -576,6 +576,81 @@ async fn deactivate_notifications_and_foreign_buttons() {
     h.shutdown().await;
 }
 
+/// Reads a 1-bit greyscale PNG by hand (chunks and their CRCs, zlib with flate2, the five row
+/// filters): rows of pixels, true = black.
+fn decode_bilevel_png(png: &[u8]) -> Vec<Vec<bool>> {
+    use std::io::Read;
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let (mut pos, mut header, mut data) = (8, Vec::new(), Vec::new());
+    while pos < png.len() {
+        let len = u32::from_be_bytes(png[pos..pos + 4].try_into().unwrap()) as usize;
+        let kind = &png[pos + 4..pos + 8];
+        let body = &png[pos + 8..pos + 8 + len];
+        let mut crc = flate2::Crc::new();
+        crc.update(&png[pos + 4..pos + 8 + len]);
+        let stored = u32::from_be_bytes(png[pos + 8 + len..pos + 12 + len].try_into().unwrap());
+        assert_eq!(crc.sum(), stored, "CRC of {kind:?}");
+        match kind {
+            b"IHDR" => header = body.to_vec(),
+            b"IDAT" => data.extend_from_slice(body),
+            _ => {}
+        }
+        pos += 12 + len;
+    }
+    let width = u32::from_be_bytes(header[0..4].try_into().unwrap()) as usize;
+    let height = u32::from_be_bytes(header[4..8].try_into().unwrap()) as usize;
+    assert_eq!(
+        (header[8], header[9], header[12]),
+        (1, 0, 0),
+        "1-bit grey, no interlace"
+    );
+    let mut raw = Vec::new();
+    flate2::read::ZlibDecoder::new(&data[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let stride = width.div_ceil(8);
+    assert_eq!(raw.len(), (stride + 1) * height);
+    let mut prev = vec![0u8; stride];
+    let mut rows = Vec::new();
+    for line in raw.chunks(stride + 1) {
+        let mut cur = line[1..].to_vec();
+        for i in 0..stride {
+            let (a, b) = (if i > 0 { cur[i - 1] } else { 0 }, prev[i]);
+            let c = if i > 0 { prev[i - 1] } else { 0 };
+            let predicted = match line[0] {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
+                4 => {
+                    let p = i16::from(a) + i16::from(b) - i16::from(c);
+                    let (pa, pb, pc) = (
+                        (p - i16::from(a)).abs(),
+                        (p - i16::from(b)).abs(),
+                        (p - i16::from(c)).abs(),
+                    );
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                other => panic!("filter type {other}"),
+            };
+            cur[i] = cur[i].wrapping_add(predicted);
+        }
+        rows.push(
+            (0..width)
+                .map(|x| cur[x / 8] & (0x80 >> (x % 8)) == 0)
+                .collect(),
+        );
+        prev = cur;
+    }
+    rows
+}
+
 #[tokio::test]
 async fn join_link_and_qr_code() {
     let h = Harness::start(Backend::Sqlite).await;
@@ -607,12 +682,25 @@ async fn join_link_and_qr_code() {
             .contains("QR code for employees of “Warehouse”")
     );
     let png = photo.file_bytes().expect("the QR image");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(&png[12..16], b"IHDR");
-    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
-    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!(width, height);
-    assert!(width >= 200, "{width}");
+    let picture = decode_bilevel_png(png);
+    assert!(picture.len() >= 200, "{} px", picture.len());
+    assert!(
+        picture.iter().all(|row| row.len() == picture.len()),
+        "square"
+    );
+    // Every module of the link's QR code, in its place, with the white quiet zone around.
+    let matrix = bot::qr::Matrix::encode(&link).unwrap();
+    let modules = matrix.width + 2 * bot::qr::QUIET_ZONE;
+    let scale = picture.len() / modules;
+    assert_eq!(picture.len(), modules * scale);
+    for (py, row) in picture.iter().enumerate() {
+        for (px, black) in row.iter().enumerate() {
+            let (mx, my) = (px / scale, py / scale);
+            let q = bot::qr::QUIET_ZONE;
+            let expected = mx >= q && my >= q && matrix.is_dark(mx - q, my - q);
+            assert_eq!(*black, expected, "pixel {px},{py}");
+        }
+    }
     // The link starts the join flow for this very site.
     let tom = FakeUser::en(2602).named("Tom", None);
     let out = h
@@ -731,9 +819,9 @@ async fn who_is_on_shift_now(backend: Backend) {
     for part in [
         "Сейчас на сменах: 1, опаздывают: 1".to_owned(),
         "🏢 Кофейня".to_owned(),
-        format!("🟢 Иван — с {} (0 ч 0 мин)", hm(shift.started_at)),
+        format!("🟢 Иван — с {} (0 мин)", hm(shift.started_at)),
         format!(
-            "⏰ Пётр опаздывает: смена {}–{}, прошло 0 ч 30 мин",
+            "⏰ Пётр опаздывает: смена {}–{}, прошло 30 мин",
             hm(plan.starts_at),
             hm(plan.ends_at)
         ),
@@ -886,13 +974,13 @@ async fn reports_for_periods(backend: Backend) {
     // Today at the café: Иван 480 + 0 min, Пётр 90 min (+ Иван's 240 on the 1st, if today).
     let (total, ivan_line) = if first == today {
         (
-            "Итого: 4 смены, 13 часов 30 минут, 4\u{a0}725,00\u{a0}₽",
-            "• Иван: 3 смены, 12 часов, 4\u{a0}200,00\u{a0}₽",
+            "Итого: 4 смены, 13 ч 30 мин, 4\u{a0}725,00\u{a0}₽",
+            "• Иван: 3 смены, 12 ч 00 мин, 4\u{a0}200,00\u{a0}₽",
         )
     } else {
         (
-            "Итого: 3 смены, 9 часов 30 минут, 3\u{a0}325,00\u{a0}₽",
-            "• Иван: 2 смены, 8 часов, 2\u{a0}800,00\u{a0}₽",
+            "Итого: 3 смены, 9 ч 30 мин, 3\u{a0}325,00\u{a0}₽",
+            "• Иван: 2 смены, 8 ч 00 мин, 2\u{a0}800,00\u{a0}₽",
         )
     };
     for part in [
@@ -901,7 +989,7 @@ async fn reports_for_periods(backend: Backend) {
         total,
         "По сотрудникам:",
         ivan_line,
-        "• Пётр: 1 смена, 1 час 30 минут, 525,00\u{a0}₽",
+        "• Пётр: 1 смена, 1 ч 30 мин, 525,00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
@@ -919,11 +1007,11 @@ async fn reports_for_periods(backend: Backend) {
             first.format("%d.%m.%Y"),
             today.format("%d.%m.%Y")
         ),
-        "Итого: 5 смен, 14 часов 30 минут, 5\u{a0}075,00\u{a0}₽",
-        "• Кофейня: 4 смены, 13 часов 30 минут, 4\u{a0}725,00\u{a0}₽",
-        "• Склад: 1 смена, 1 час, 350,00\u{a0}₽",
-        "• Иван: 3 смены, 12 часов, 4\u{a0}200,00\u{a0}₽",
-        "• Пётр: 2 смены, 2 часа 30 минут, 875,00\u{a0}₽",
+        "Итого: 5 смен, 14 ч 30 мин, 5\u{a0}075,00\u{a0}₽",
+        "• Кофейня: 4 смены, 13 ч 30 мин, 4\u{a0}725,00\u{a0}₽",
+        "• Склад: 1 смена, 1 ч 00 мин, 350,00\u{a0}₽",
+        "• Иван: 3 смены, 12 ч 00 мин, 4\u{a0}200,00\u{a0}₽",
+        "• Пётр: 2 смены, 2 ч 30 мин, 875,00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
@@ -951,8 +1039,8 @@ async fn reports_for_periods(backend: Backend) {
     let text = joined(&out);
     for part in [
         "📅 01.01.2026 – 31.01.2026",
-        "Итого: 1 смена, 5 часов, 1\u{a0}750,00\u{a0}₽",
-        "• Иван: 1 смена, 5 часов, 1\u{a0}750,00\u{a0}₽",
+        "Итого: 1 смена, 5 ч 00 мин, 1\u{a0}750,00\u{a0}₽",
+        "• Иван: 1 смена, 5 ч 00 мин, 1\u{a0}750,00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
@@ -971,10 +1059,20 @@ async fn reports_for_periods(backend: Backend) {
     let text = now_(&h, &menu).text().to_owned();
     for part in [
         "📊 Employee Пётр",
-        "Total: 2 shifts, 2 hours 30 minutes, 875.00\u{a0}₽",
+        // Dates in the reader's language.
+        &if first == today {
+            format!("📅 {}", today.format("%-d %b %Y"))
+        } else {
+            format!(
+                "📅 {} – {}",
+                first.format("%-d %b %Y"),
+                today.format("%-d %b %Y")
+            )
+        },
+        "Total: 2 shifts, 2 h 30 min, 875.00\u{a0}₽",
         "By site:",
-        "• Кофейня: 1 shift, 1 hour 30 minutes, 525.00\u{a0}₽",
-        "• Склад: 1 shift, 1 hour, 350.00\u{a0}₽",
+        "• Кофейня: 1 shift, 1 h 30 min, 525.00\u{a0}₽",
+        "• Склад: 1 shift, 1 h 00 min, 350.00\u{a0}₽",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
