@@ -9,11 +9,12 @@
 //! its own transaction or constraint and answers with a typed `StoreError`.
 
 use crate::StoreError;
+use crate::paging::Cursor;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::{
-    Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
+    Currency, Language, Money, PersonName, PlanStatus, PlannedShift, PlannedShiftId, PlannedWindow,
     RecordedLocation, ReviewReason, Shift, ShiftChange, ShiftChangeKind, ShiftId, ShiftStatus,
     Site, SiteId, SiteSettings, User, UserId,
 };
@@ -96,7 +97,9 @@ pub struct ShiftFilter {
     pub started_from: Option<DateTime<Utc>>,
     pub started_before: Option<DateTime<Utc>>,
     pub limit: u32,
-    pub offset: u32,
+    /// Only shifts after this one in the listing's order (newest first): started earlier, or at
+    /// the same instant with a smaller id.
+    pub after: Option<Cursor>,
 }
 
 /// A plan being created.
@@ -117,7 +120,9 @@ pub struct PlanFilter {
     pub starts_before: Option<DateTime<Utc>>,
     pub ends_after: Option<DateTime<Utc>>,
     pub limit: u32,
-    pub offset: u32,
+    /// Only plans after this one in the listing's order (earliest first): starting later, or at
+    /// the same instant with a larger id.
+    pub after: Option<Cursor>,
 }
 
 /// An employee with the sites (of the asked scope) they have access to.
@@ -135,11 +140,13 @@ pub struct SiteRange {
     pub to: DateTime<Utc>,
 }
 
-/// Finished shifts of one employee at one site within a range.
+/// Finished shifts of one employee at one site within a range, in one currency: each shift
+/// keeps the currency it was opened in, so a site whose currency changed has a row per currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShiftTotals {
     pub site_id: SiteId,
     pub employee_id: UserId,
+    pub currency: Currency,
     pub shifts: i64,
     pub worked_minutes: i64,
     pub pay_minor: i64,
@@ -237,13 +244,13 @@ pub trait ShiftStore: Send + Sync + 'static {
     /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile). An end
     /// with `needs_review` is flagged `ReviewReason::AutoClosed` (the only such end).
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift>;
-    /// Newest first.
+    /// Newest first: by start, then id, both descending; at most `limit`, after `after`.
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>>;
     /// Bulk load of finished shifts in one transaction; returns how many were stored (review
     /// flags as `close_shift` sets them).
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64>;
-    /// Finished (closed or auto-closed) shifts per site and employee in the ranges, of one
-    /// employee when given.
+    /// Finished (closed or auto-closed) shifts per site, employee and currency (the shift's own)
+    /// in the ranges, of one employee when given; ordered by site, employee, currency.
     async fn shift_totals(
         &self,
         ranges: &[SiteRange],
@@ -277,7 +284,7 @@ pub trait PlanStore: Send + Sync + 'static {
         from: PlanStatus,
         to: PlanStatus,
     ) -> StoreResult<PlannedShift>;
-    /// Ordered by start, earliest first.
+    /// Earliest first: by start, then id, both ascending; at most `limit`, after `after`.
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>>;
     /// Marks `planned` plans that ended before `before` as missed; returns them (as marked),
     /// ordered by start then id.

@@ -16,7 +16,9 @@ pub struct SiteSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    pub pay: Money,
+    /// One amount per currency the site's shifts were paid in (none without shifts; two after
+    /// the site's currency changed within the period), ordered by currency code.
+    pub pay: Vec<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +27,7 @@ pub struct EmployeeSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    /// One amount per currency the employee was paid in (usually one).
+    /// One amount per currency the employee was paid in (usually one), by currency code.
     pub pay: Vec<Money>,
 }
 
@@ -37,6 +39,8 @@ pub struct Summary {
     pub employees: Vec<EmployeeSummary>,
     pub shifts: i64,
     pub worked_minutes: i64,
+    /// One amount per currency, by currency code: amounts in different currencies are never
+    /// added together.
     pub pay: Vec<Money>,
 }
 
@@ -114,44 +118,35 @@ impl StaffPro {
                 .await?
         };
 
-        let currency_of: BTreeMap<SiteId, Currency> = sites
-            .iter()
-            .map(|s| (s.id, s.settings.hourly_rate.currency))
-            .collect();
-        let mut per_site: BTreeMap<SiteId, (i64, i64, i64)> = BTreeMap::new();
-        let mut per_employee: BTreeMap<UserId, (i64, i64, BTreeMap<Currency, Money>)> =
-            BTreeMap::new();
-        let mut totals: BTreeMap<Currency, Money> = BTreeMap::new();
-        let (mut all_shifts, mut all_minutes) = (0, 0);
+        // Each shift is counted in the currency it was paid in (the store groups by it), never
+        // in the site's current one: a site that switched currency has two separate amounts.
+        let mut per_site: BTreeMap<SiteId, Tally> = BTreeMap::new();
+        let mut per_employee: BTreeMap<UserId, Tally> = BTreeMap::new();
+        let mut all = Tally::default();
         for r in &rows {
-            let currency = currency_of
-                .get(&r.site_id)
-                .copied()
-                .unwrap_or(Currency::RUB);
-            let s = per_site.entry(r.site_id).or_default();
-            s.0 += r.shifts;
-            s.1 += r.worked_minutes;
-            s.2 += r.pay_minor;
-            let e = per_employee.entry(r.employee_id).or_default();
-            e.0 += r.shifts;
-            e.1 += r.worked_minutes;
-            add(&mut e.2, currency, r.pay_minor);
-            add(&mut totals, currency, r.pay_minor);
-            all_shifts += r.shifts;
-            all_minutes += r.worked_minutes;
+            for t in [
+                per_site.entry(r.site_id).or_default(),
+                per_employee.entry(r.employee_id).or_default(),
+                &mut all,
+            ] {
+                t.add(
+                    r.shifts,
+                    r.worked_minutes,
+                    Money::new(r.pay_minor, r.currency),
+                );
+            }
         }
 
         let site_summaries = sites
             .iter()
             .map(|s| {
-                let (shifts, worked_minutes, pay) =
-                    per_site.get(&s.id).copied().unwrap_or_default();
+                let t = per_site.remove(&s.id).unwrap_or_default();
                 SiteSummary {
                     site_id: s.id,
                     name: s.settings.name.as_str().to_owned(),
-                    shifts,
-                    worked_minutes,
-                    pay: Money::new(pay, s.settings.hourly_rate.currency),
+                    shifts: t.shifts,
+                    worked_minutes: t.worked_minutes,
+                    pay: t.pay(),
                 }
             })
             .collect();
@@ -165,12 +160,12 @@ impl StaffPro {
             .collect();
         let mut employees: Vec<EmployeeSummary> = per_employee
             .into_iter()
-            .map(|(id, (shifts, worked_minutes, pay))| EmployeeSummary {
+            .map(|(id, t)| EmployeeSummary {
                 employee_id: id,
                 name: names.get(&id).cloned().unwrap_or_default(),
-                shifts,
-                worked_minutes,
-                pay: pay.into_values().collect(),
+                shifts: t.shifts,
+                worked_minutes: t.worked_minutes,
+                pay: t.pay(),
             })
             .collect();
         employees.sort_by(|a, b| a.name.cmp(&b.name).then(a.employee_id.cmp(&b.employee_id)));
@@ -179,13 +174,33 @@ impl StaffPro {
             to,
             sites: site_summaries,
             employees,
-            shifts: all_shifts,
-            worked_minutes: all_minutes,
-            pay: totals.into_values().collect(),
+            shifts: all.shifts,
+            worked_minutes: all.worked_minutes,
+            pay: all.pay(),
         })
     }
 }
 
-fn add(m: &mut BTreeMap<Currency, Money>, currency: Currency, minor: i64) {
-    m.entry(currency).or_insert(Money::new(0, currency)).minor += minor;
+/// Shifts, minutes and pay added up, pay kept apart per currency.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
+    pub(crate) shifts: i64,
+    pub(crate) worked_minutes: i64,
+    pay: BTreeMap<Currency, i64>,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, shifts: i64, worked_minutes: i64, pay: Money) {
+        self.shifts += shifts;
+        self.worked_minutes += worked_minutes;
+        *self.pay.entry(pay.currency).or_default() += pay.minor;
+    }
+
+    /// One amount per currency, by currency code.
+    pub(crate) fn pay(&self) -> Vec<Money> {
+        self.pay
+            .iter()
+            .map(|(currency, minor)| Money::new(*minor, *currency))
+            .collect()
+    }
 }

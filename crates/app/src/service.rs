@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError};
 use crate::events::{DomainEvent, EventSink};
+use crate::paging::{Cursor, Page, every_page, page_size};
 use crate::ports::*;
 use crate::{Clock, StoreError, tokens};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -38,11 +39,10 @@ impl Default for Policy {
     }
 }
 
-/// Largest page a listing returns.
-pub const MAX_PAGE: u32 = 500;
+pub use crate::paging::MAX_PAGE;
 
 /// Filters for listing shifts or plans (`S` is their status); dates are local dates of each
-/// site, both inclusive.
+/// site, both inclusive. A page holds `limit` rows (see `paging::page_size`) after `after`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery<S> {
     pub site_id: Option<SiteId>,
@@ -51,7 +51,8 @@ pub struct ListQuery<S> {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub limit: Option<u32>,
-    pub offset: Option<u32>,
+    /// The cursor of the previous page's end.
+    pub after: Option<Cursor>,
 }
 
 impl<S> Default for ListQuery<S> {
@@ -63,7 +64,7 @@ impl<S> Default for ListQuery<S> {
             from: None,
             to: None,
             limit: None,
-            offset: None,
+            after: None,
         }
     }
 }
@@ -698,8 +699,8 @@ impl StaffPro {
         Ok(closed)
     }
 
-    /// Shifts at the actor's sites, newest first.
-    pub async fn shifts_for(&self, actor: &User, q: &ShiftQuery) -> Result<Vec<Shift>, AppError> {
+    /// A page of the shifts at the actor's sites, newest first (by start, then id).
+    pub async fn shifts_for(&self, actor: &User, q: &ShiftQuery) -> Result<Page<Shift>, AppError> {
         let store = &self.store;
         self.list_per_zone(
             actor,
@@ -712,41 +713,45 @@ impl StaffPro {
                     started_from,
                     started_before,
                     limit,
-                    offset: 0,
+                    after: q.after,
                 };
                 store.list_shifts(&filter).await
             },
             |a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)),
+            |s| Cursor::new(s.started_at, s.id.0),
         )
         .await
     }
 
-    /// A listing over the actor's sites (or one): one store query per time zone, since local
-    /// dates mean different instants in each, merged in `order` and paged.
+    /// A page of a listing over the actor's sites (or one): one store query per time zone, since
+    /// local dates mean different instants in each, each cut at the page size (plus one, to know
+    /// whether a next page exists) after the cursor, then merged in `order`. The order is total
+    /// (the id breaks ties), so merging pages cut after the same cursor gives exactly the rows
+    /// that follow it.
     async fn list_per_zone<S, T, F, Fut>(
         &self,
         actor: &User,
         q: &ListQuery<S>,
         fetch: F,
         order: impl Fn(&T, &T) -> std::cmp::Ordering,
-    ) -> Result<Vec<T>, AppError>
+        key: impl Fn(&T) -> Cursor,
+    ) -> Result<Page<T>, AppError>
     where
         F: Fn(Vec<SiteId>, InstantRange, u32) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
     {
+        let limit = page_size(q.limit)?;
         let sites = self.query_sites(actor, q.site_id).await?;
-        let (limit, offset) = page(q.limit, q.offset);
-        let mut out = Vec::new();
+        let mut items = Vec::new();
         for (tz, site_ids) in group_by_zone(&sites) {
             let range = local_range(&tz, q.from, q.to)?;
-            out.extend(fetch(site_ids, range, limit + offset).await?);
+            items.extend(fetch(site_ids, range, limit + 1).await?);
         }
-        out.sort_by(order);
-        Ok(out
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect())
+        items.sort_by(order);
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next = if more { items.last().map(key) } else { None };
+        Ok(Page { items, next })
     }
 
     /// The sites a listing covers: one managed site, or all of them.
@@ -843,12 +848,12 @@ impl StaffPro {
         Ok(cancelled)
     }
 
-    /// Plans at the actor's sites, earliest first.
+    /// A page of the plans at the actor's sites, earliest first (by start, then id).
     pub async fn plans_for(
         &self,
         actor: &User,
         q: &PlanQuery,
-    ) -> Result<Vec<PlannedShift>, AppError> {
+    ) -> Result<Page<PlannedShift>, AppError> {
         let store = &self.store;
         self.list_per_zone(
             actor,
@@ -862,35 +867,45 @@ impl StaffPro {
                     starts_before,
                     ends_after: None,
                     limit,
-                    offset: 0,
+                    after: q.after,
                 };
                 store.list_planned(&filter).await
             },
             |a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)),
+            |p| Cursor::new(p.starts_at, p.id.0),
         )
         .await
     }
 
-    /// An employee's own upcoming plans (status planned, not yet ended).
+    /// An employee's own upcoming plans (status planned, not yet ended), all of them.
     pub async fn my_plans(&self, employee: &User) -> Result<Vec<PlannedShift>, AppError> {
-        let site_ids = self
+        let site_ids: Vec<SiteId> = self
             .store
             .sites_of_employee(employee.id)
             .await?
             .into_iter()
             .map(|s| s.id)
             .collect();
-        Ok(self
-            .store
-            .list_planned(&PlanFilter {
-                site_ids,
-                employee_id: Some(employee.id),
-                status: Some(PlanStatus::Planned),
-                ends_after: Some(self.now()),
-                limit: MAX_PAGE,
-                ..PlanFilter::default()
-            })
-            .await?)
+        let now = self.now();
+        let store = &self.store;
+        let site_ids = &site_ids;
+        Ok(every_page(
+            |after, limit| async move {
+                store
+                    .list_planned(&PlanFilter {
+                        site_ids: site_ids.clone(),
+                        employee_id: Some(employee.id),
+                        status: Some(PlanStatus::Planned),
+                        ends_after: Some(now),
+                        limit,
+                        after,
+                        ..PlanFilter::default()
+                    })
+                    .await
+            },
+            |p| Cursor::new(p.starts_at, p.id.0),
+        )
+        .await?)
     }
 
     /// Marks plans that ended without a shift as missed; returns them.
@@ -907,13 +922,6 @@ impl StaffPro {
         }
         Ok(missed)
     }
-}
-
-fn page(limit: Option<u32>, offset: Option<u32>) -> (u32, u32) {
-    (
-        limit.unwrap_or(100).clamp(1, MAX_PAGE),
-        offset.unwrap_or(0).min(100_000),
-    )
 }
 
 /// Sites grouped by time zone, so a date filter can be read in each site's own zone with one

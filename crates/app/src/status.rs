@@ -1,14 +1,13 @@
 //! What people ask the bot most: an employee's status and earnings, the owner's live view of who
 //! is on shift (and who is late), and reports for a named period.
 
-use crate::reports::{ReportFilter, Summary};
+use crate::paging::{Cursor, every_page};
+use crate::reports::{ReportFilter, Summary, Tally};
 use crate::service::local_range;
 use crate::{AppError, PlanFilter, ShiftFilter, SiteRange, StaffPro};
 use chrono::Duration;
 use domain::period::Period;
-use domain::{
-    Currency, Money, PlanStatus, PlannedShift, Shift, ShiftStatus, Site, SiteId, User, UserId,
-};
+use domain::{Money, PlanStatus, PlannedShift, Shift, ShiftStatus, Site, SiteId, User, UserId};
 use std::collections::BTreeMap;
 
 /// A plan counts as late this long after its start without a shift.
@@ -34,7 +33,9 @@ pub struct SiteEarnings {
     pub site: Site,
     pub shifts: i64,
     pub worked_minutes: i64,
-    pub pay: Money,
+    /// One amount per currency the shifts were paid in (each shift keeps the currency it was
+    /// opened in), by currency code.
+    pub pay: Vec<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +43,7 @@ pub struct Earnings {
     pub per_site: Vec<SiteEarnings>,
     pub shifts: i64,
     pub worked_minutes: i64,
-    /// One amount per currency.
+    /// One amount per currency, by currency code.
     pub totals: Vec<Money>,
 }
 
@@ -123,41 +124,29 @@ impl StaffPro {
                 .await?
         };
         let mut per_site = Vec::new();
-        let mut totals: BTreeMap<Currency, Money> = BTreeMap::new();
-        let (mut shifts, mut worked_minutes) = (0, 0);
+        let mut all = Tally::default();
         for s in sites {
-            let (n, m, p) = rows
-                .iter()
-                .filter(|r| r.site_id == s.id)
-                .fold((0, 0, 0), |acc, r| {
-                    (
-                        acc.0 + r.shifts,
-                        acc.1 + r.worked_minutes,
-                        acc.2 + r.pay_minor,
-                    )
-                });
-            if n == 0 {
+            let mut site = Tally::default();
+            for r in rows.iter().filter(|r| r.site_id == s.id) {
+                let pay = Money::new(r.pay_minor, r.currency);
+                site.add(r.shifts, r.worked_minutes, pay);
+                all.add(r.shifts, r.worked_minutes, pay);
+            }
+            if site.shifts == 0 {
                 continue;
             }
-            let currency = s.settings.hourly_rate.currency;
-            totals
-                .entry(currency)
-                .or_insert(Money::new(0, currency))
-                .minor += p;
-            shifts += n;
-            worked_minutes += m;
             per_site.push(SiteEarnings {
                 site: s,
-                shifts: n,
-                worked_minutes: m,
-                pay: Money::new(p, currency),
+                shifts: site.shifts,
+                worked_minutes: site.worked_minutes,
+                pay: site.pay(),
             });
         }
         Ok(Earnings {
             per_site,
-            shifts,
-            worked_minutes,
-            totals: totals.into_values().collect(),
+            shifts: all.shifts,
+            worked_minutes: all.worked_minutes,
+            totals: all.pay(),
         })
     }
 
@@ -169,26 +158,41 @@ impl StaffPro {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let active = self
-            .store()
-            .list_shifts(&ShiftFilter {
-                site_ids: ids.clone(),
-                status: Some(ShiftStatus::Active),
-                limit: crate::service::MAX_PAGE,
-                ..ShiftFilter::default()
-            })
-            .await?;
-        let late = self
-            .store()
-            .list_planned(&PlanFilter {
-                site_ids: ids,
-                status: Some(PlanStatus::Planned),
-                starts_before: Some(now - LATE_AFTER),
-                ends_after: Some(now),
-                limit: crate::service::MAX_PAGE,
-                ..PlanFilter::default()
-            })
-            .await?;
+        // Everyone on shift and everyone late, however many: read page by page.
+        let store = self.store();
+        let ids = &ids;
+        let active = every_page(
+            |after, limit| async move {
+                store
+                    .list_shifts(&ShiftFilter {
+                        site_ids: ids.clone(),
+                        status: Some(ShiftStatus::Active),
+                        limit,
+                        after,
+                        ..ShiftFilter::default()
+                    })
+                    .await
+            },
+            |s| Cursor::new(s.started_at, s.id.0),
+        )
+        .await?;
+        let late = every_page(
+            |after, limit| async move {
+                store
+                    .list_planned(&PlanFilter {
+                        site_ids: ids.clone(),
+                        status: Some(PlanStatus::Planned),
+                        starts_before: Some(now - LATE_AFTER),
+                        ends_after: Some(now),
+                        limit,
+                        after,
+                        ..PlanFilter::default()
+                    })
+                    .await
+            },
+            |p| Cursor::new(p.starts_at, p.id.0),
+        )
+        .await?;
         let mut people: Vec<UserId> = active.iter().map(|s| s.employee_id).collect();
         people.extend(late.iter().map(|p| p.employee_id));
         let users: BTreeMap<UserId, User> = self

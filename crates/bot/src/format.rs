@@ -59,7 +59,11 @@ pub fn money(lang: Language, m: Money) -> String {
     }
 }
 
-/// Several amounts (one per currency) joined with " + "; "0" in the default currency when none.
+/// Indents the second and later amounts of a `money_list`, each on its own line.
+pub const MONEY_LIST_INDENT: &str = "\n    ";
+
+/// Several amounts (one per currency, never added together): the first where the text puts it,
+/// each further one on its own indented line; "0" in the default currency when none.
 pub fn money_list(lang: Language, amounts: &[Money]) -> String {
     if amounts.is_empty() {
         return money(lang, Money::new(0, Currency::RUB));
@@ -68,7 +72,7 @@ pub fn money_list(lang: Language, amounts: &[Money]) -> String {
         .iter()
         .map(|m| money(lang, *m))
         .collect::<Vec<_>>()
-        .join(" + ")
+        .join(MONEY_LIST_INDENT)
 }
 
 /// The one way the bot writes a length of time: "1 ч 05 мин" / "1 h 05 min", under an hour
@@ -140,6 +144,21 @@ mod tests {
         assert_eq!(money(Language::En, rub(-150)), "-1.50\u{a0}₽");
         let jpy = Money::new(1500, Currency::parse("JPY").unwrap());
         assert_eq!(money(Language::En, jpy), "1,500\u{a0}JPY");
+    }
+
+    #[test]
+    fn several_currencies_go_on_separate_lines() {
+        let jpy = Money::new(150_000, Currency::parse("JPY").unwrap());
+        assert_eq!(
+            money_list(Language::Ru, &[rub(280_000), jpy]),
+            "2\u{a0}800,00\u{a0}₽\n    150\u{a0}000\u{a0}JPY"
+        );
+        assert_eq!(
+            money_list(Language::En, &[rub(280_000), jpy]),
+            "2,800.00\u{a0}₽\n    150,000\u{a0}JPY"
+        );
+        assert_eq!(money_list(Language::En, &[jpy]), "150,000\u{a0}JPY");
+        assert_eq!(money_list(Language::Ru, &[]), "0,00\u{a0}₽");
     }
 
     #[test]

@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "shift history",
         include_str!("../migrations/20261201000002_shift_history.sql"),
     ),
+    (
+        20261201000003,
+        "totals by currency",
+        include_str!("../migrations/20261201000003_totals_by_currency.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -283,6 +283,7 @@ pub(crate) struct EmployeeRow {
 pub(crate) struct TotalsRow {
     pub(crate) site_id: i64,
     pub(crate) employee_id: i64,
+    pub(crate) currency: String,
     pub(crate) shifts: i64,
     pub(crate) worked_minutes: i64,
     pub(crate) pay_minor: i64,
@@ -340,7 +341,7 @@ impl TryFrom<JoinRequestRow> for JoinRequest {
     }
 }
 
-fn currency(code: &str) -> Result<Currency, StoreError> {
+pub(crate) fn currency(code: &str) -> Result<Currency, StoreError> {
     Currency::from_stored(code).map_err(|e| bad_row("currency", e))
 }
 

@@ -27,25 +27,27 @@ use sqlx::{Postgres, QueryBuilder};
 /// each message to the server a few megabytes.
 const IMPORT_CHUNK: usize = 10_000;
 
-/// Finished shifts per site and employee over per-site ranges, in one query. Each range is
-/// aggregated on its own (LATERAL) from an index-only range scan of `shifts_by_site_start`, which
-/// carries every column the sums need; grouping per site keeps each hash table small and avoids
-/// sorting every shift of the period (twice as fast as one big join and GROUP BY at 40k shifts).
-/// `$4` (NULL for everyone) keeps one employee; `employee_id` is carried by the index, so the
-/// filter does not leave it.
-const SHIFT_TOTALS: &str = "SELECT r.site_id, t.employee_id, t.shifts, t.worked_minutes, t.pay_minor \
+/// Finished shifts per site, employee and currency over per-site ranges, in one query. Each range
+/// is aggregated on its own (LATERAL) from an index-only range scan of `shifts_by_site_start`,
+/// which carries every column the sums need; grouping per site keeps each hash table small and
+/// avoids sorting every shift of the period (twice as fast as one big join and GROUP BY at 40k
+/// shifts). `$4` (NULL for everyone) keeps one employee; `employee_id` is carried by the index, so
+/// the filter does not leave it. Each shift counts in its own currency (copied at open), never
+/// the site's current one.
+const SHIFT_TOTALS: &str = "SELECT r.site_id, t.employee_id, t.currency, t.shifts, t.worked_minutes, \
+            t.pay_minor \
      FROM UNNEST($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS r(site_id, from_at, to_at) \
      CROSS JOIN LATERAL ( \
-         SELECT s.employee_id, count(*) AS shifts, \
+         SELECT s.employee_id, s.currency::text AS currency, count(*) AS shifts, \
                 coalesce(sum(s.worked_minutes), 0)::bigint AS worked_minutes, \
                 coalesce(sum(s.pay_minor), 0)::bigint AS pay_minor \
          FROM shifts s \
          WHERE s.site_id = r.site_id AND s.started_at >= r.from_at AND s.started_at < r.to_at \
            AND s.status IN ('closed', 'auto_closed') \
            AND ($4::bigint IS NULL OR s.employee_id = $4) \
-         GROUP BY s.employee_id \
+         GROUP BY s.employee_id, s.currency \
      ) AS t \
-     ORDER BY r.site_id, t.employee_id";
+     ORDER BY r.site_id, t.employee_id, t.currency";
 
 fn ids<T: Copy>(items: &[T], id: impl Fn(T) -> i64) -> Vec<i64> {
     let mut v: Vec<i64> = items.iter().map(|x| id(*x)).collect();
@@ -556,9 +558,9 @@ impl ShiftStore for PgStore {
             return Ok(Vec::new());
         }
         let limit = i64::from(f.limit);
-        let offset = i64::from(f.offset);
-        // One ordered index walk per site (LATERAL), each cut at the page end, then merged: a
-        // page of the newest shifts costs the page size per site, not every shift of the sites.
+        // One ordered index walk per site (LATERAL, on `shifts_by_site_start`, keyed by site,
+        // start and id), each cut at the page size after the cursor, then merged: a page costs
+        // the page size per site, however deep into the listing it is.
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT page.* FROM UNNEST(");
         q.push_bind(ids(&f.site_ids, |s| s.0));
         q.push(concat!(
@@ -578,12 +580,17 @@ impl ShiftStore for PgStore {
         if let Some(before) = f.started_before {
             q.push(" AND shifts.started_at < ").push_bind(before);
         }
+        if let Some(after) = f.after {
+            q.push(" AND (shifts.started_at, shifts.id) < (")
+                .push_bind(after.at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY shifts.started_at DESC, shifts.id DESC LIMIT ")
-            .push_bind(limit.saturating_add(offset));
+            .push_bind(limit);
         q.push(") AS page ORDER BY page.started_at DESC, page.id DESC LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
+            .push_bind(limit);
         let rows: Vec<ShiftRow> = q
             .build_query_as()
             .fetch_all(&self.pool)
@@ -630,14 +637,17 @@ impl ShiftStore for PgStore {
             .map_err(map)?;
         Ok(rows
             .into_iter()
-            .map(|r| ShiftTotals {
-                site_id: SiteId(r.site_id),
-                employee_id: UserId(r.employee_id),
-                shifts: r.shifts,
-                worked_minutes: r.worked_minutes,
-                pay_minor: r.pay_minor,
+            .map(|r| {
+                Ok(ShiftTotals {
+                    site_id: SiteId(r.site_id),
+                    employee_id: UserId(r.employee_id),
+                    currency: crate::rows::currency(&r.currency)?,
+                    shifts: r.shifts,
+                    worked_minutes: r.worked_minutes,
+                    pay_minor: r.pay_minor,
+                })
             })
-            .collect())
+            .collect::<StoreResult<_>>()?)
     }
 }
 
@@ -718,10 +728,15 @@ impl PlanStore for PgStore {
         if let Some(after) = f.ends_after {
             q.push(" AND ends_at > ").push_bind(after);
         }
+        if let Some(after) = f.after {
+            q.push(" AND (starts_at, id) > (")
+                .push_bind(after.at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY starts_at, id LIMIT ")
-            .push_bind(i64::from(f.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(f.offset));
+            .push_bind(i64::from(f.limit));
         let rows: Vec<PlanRow> = q
             .build_query_as()
             .fetch_all(&self.pool)

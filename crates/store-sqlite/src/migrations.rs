@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "shift history",
         include_str!("../migrations/0004_shift_history.sql"),
     ),
+    (
+        5,
+        "totals by currency",
+        include_str!("../migrations/0005_totals_by_currency.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use domain::join::{JoinRequest, JoinRequestId};
 use domain::site::format_time_of_day;
 use domain::{
-    Language, PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId,
+    Currency, Language, PlanStatus, PlannedShift, PlannedShiftId, RecordedLocation, Shift, ShiftId,
     ShiftStatus, Site, SiteId, SiteSettings, User, UserId,
 };
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
@@ -29,24 +29,25 @@ use sqlx::{QueryBuilder, Row};
 /// 32,766-parameter limit, and one statement text for every full chunk keeps it prepared.
 const IMPORT_CHUNK: usize = 500;
 
-/// Finished shifts per site and employee over per-site ranges, bound as one JSON parameter
-/// `[[site_id, from, to], ...]`, and `?2`, one employee or NULL for everyone. CROSS JOIN keeps the
-/// ranges as the outer loop (SQLite does not reorder it), so each range is one seek into the
-/// covering index `shifts_by_site_start` (which carries `employee_id` for the filter too) and the
-/// table itself is never read.
+/// Finished shifts per site, employee and currency over per-site ranges, bound as one JSON
+/// parameter `[[site_id, from, to], ...]`, and `?2`, one employee or NULL for everyone. CROSS JOIN
+/// keeps the ranges as the outer loop (SQLite does not reorder it), so each range is one seek into
+/// the covering index `shifts_by_site_start` (which carries `employee_id` for the filter and
+/// `currency` for the grouping too) and the table itself is never read. Each shift counts in its
+/// own currency (copied at open), never the site's current one.
 const SHIFT_TOTALS: &str = "WITH ranges (site_id, t_from, t_to) AS ( \
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
                 json_extract(value, '$[2]') \
          FROM json_each(?1)) \
-     SELECT s.site_id, s.employee_id, COUNT(*) AS shifts, \
+     SELECT s.site_id, s.employee_id, s.currency, COUNT(*) AS shifts, \
             COALESCE(SUM(s.worked_minutes), 0) AS worked_minutes, \
             COALESCE(SUM(s.pay_minor), 0) AS pay_minor \
      FROM ranges AS r CROSS JOIN shifts AS s \
      WHERE s.site_id = r.site_id AND s.started_at >= r.t_from \
        AND s.started_at < r.t_to AND s.status IN ('closed', 'auto_closed') \
        AND (?2 IS NULL OR s.employee_id = ?2) \
-     GROUP BY s.site_id, s.employee_id \
-     ORDER BY s.site_id, s.employee_id";
+     GROUP BY s.site_id, s.employee_id, s.currency \
+     ORDER BY s.site_id, s.employee_id, s.currency";
 
 /// A row a new row points at.
 #[derive(Debug, Clone, Copy)]
@@ -776,10 +777,15 @@ impl ShiftStore for SqliteStore {
         if let Some(before) = filter.started_before {
             q.push(" AND started_at < ").push_bind(micros(before));
         }
+        if let Some(after) = filter.after {
+            q.push(" AND (started_at, id) < (")
+                .push_bind(micros(after.at))
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY started_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(filter.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(filter.offset));
+            .push_bind(i64::from(filter.limit));
         let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
         all(found, rows::shift)
     }
@@ -859,9 +865,14 @@ impl ShiftStore for SqliteStore {
                 let get = |c: &str| -> StoreResult<i64> {
                     row.try_get(c).map_err(|e| error::bad_row("shifts", e))
                 };
+                let currency: String = row
+                    .try_get("currency")
+                    .map_err(|e| error::bad_row("shifts", e))?;
                 Ok(ShiftTotals {
                     site_id: SiteId(get("site_id")?),
                     employee_id: UserId(get("employee_id")?),
+                    currency: Currency::from_stored(&currency)
+                        .map_err(|e| error::bad_row("shifts", e))?,
                     shifts: get("shifts")?,
                     worked_minutes: get("worked_minutes")?,
                     pay_minor: get("pay_minor")?,
@@ -984,10 +995,15 @@ impl PlanStore for SqliteStore {
         if let Some(after) = filter.ends_after {
             q.push(" AND ends_at > ").push_bind(micros(after));
         }
+        if let Some(after) = filter.after {
+            q.push(" AND (starts_at, id) > (")
+                .push_bind(micros(after.at))
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
         q.push(" ORDER BY starts_at, id LIMIT ")
-            .push_bind(i64::from(filter.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(filter.offset));
+            .push_bind(i64::from(filter.limit));
         let found = q.build().fetch_all(&self.pool).await.map_err(from_sqlx)?;
         all(found, rows::plan)
     }

@@ -7,7 +7,8 @@
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
-//! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`.
+//! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`,
+//! money per currency in `money` and keyset paging in `paging`.
 //!
 //! A case is a `pub async fn name(store: Arc<dyn Store>)` (or `Arc<dyn BotStateStore>`) named
 //! in one of the lists in `conformance_tests!`; each store's `every_conformance_case_runs_here`
@@ -22,9 +23,9 @@ use app::joining::JoinError;
 use app::service::{PlanQuery, PlanRequest, ShiftQuery};
 use app::status::{Earnings, EmployeeStatus, LocationIntent, RunningShift, SiteLive};
 use app::{
-    AppError, CloseShiftError, Employee, EventSink, FinishedShift, NewPlannedShift, NewShift,
-    NewUser, NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd, ShiftFilter,
-    ShiftTotals, SiteRange, StaffPro, Store, StoreError,
+    AppError, CloseShiftError, Cursor, Employee, EventSink, FinishedShift, NewPlannedShift,
+    NewShift, NewUser, NoEvents, OpenShiftError, PlanFilter, PlanShiftError, Policy, ShiftEnd,
+    ShiftFilter, ShiftTotals, SiteRange, StaffPro, Store, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use domain::join::{JoinCode, JoinRequest, JoinRequestId, JoinStatus};
@@ -41,11 +42,15 @@ use std::sync::Arc;
 mod bot_state;
 mod events;
 mod listing;
+mod money;
+mod paging;
 mod review;
 mod workplaces;
 pub use bot_state::*;
 pub use events::*;
 pub use listing::{assert_all_cases_run, written_cases};
+pub use money::*;
+pub use paging::*;
 pub use review::*;
 pub use workplaces::*;
 
@@ -121,6 +126,14 @@ macro_rules! conformance_tests {
             forgotten_close_time_is_changed,
             an_automatic_close_waits_for_review_too,
         );
+        // Money per currency (conformance/money.rs) and keyset paging (conformance/paging.rs).
+        $crate::__conformance_cases!(
+            $make; run, MONEY_AND_PAGING_CASES;
+            pay_is_totalled_in_the_currency_it_was_earned_in,
+            shift_pages_over_two_zones_give_every_row_once_in_order,
+            plan_pages_over_two_zones_give_every_row_once_in_order,
+            everyone_on_shift_is_listed_past_one_page,
+        );
         // The bot state port.
         $crate::__conformance_cases!(
             $make; run_bot_state, BOT_STATE_CASES;
@@ -153,7 +166,13 @@ macro_rules! conformance_tests {
         #[test]
         fn every_conformance_case_runs_here() {
             $crate::conformance::assert_all_cases_run(
-                &[STORE_CASES, BOT_STATE_CASES, EVENT_CASES].concat(),
+                &[
+                    STORE_CASES,
+                    MONEY_AND_PAGING_CASES,
+                    BOT_STATE_CASES,
+                    EVENT_CASES,
+                ]
+                .concat(),
             );
         }
     };
@@ -1171,31 +1190,46 @@ pub async fn list_shifts_filters_and_paging(store: Arc<dyn Store>) {
     let starts: Vec<DateTime<Utc>> = window.iter().map(|s| s.started_at).collect();
     assert_eq!(starts, vec![at(25), at(24)]);
 
-    // Pages cut the same order.
+    // Pages after a cursor cut the same order, ties at one instant included (two shifts start
+    // at t0), each row on exactly one page.
     let mut paged = Vec::new();
-    for page in 0..4 {
+    let mut after = None;
+    for _ in 0..4 {
         let part = store
             .list_shifts(&ShiftFilter {
                 limit: 2,
-                offset: page * 2,
+                after,
                 ..shift_filter(vec![b.s1.id, b.s2.id])
             })
             .await
             .unwrap();
         assert!(part.len() <= 2);
+        after = part.last().map(|s| Cursor::new(s.started_at, s.id.0));
         paged.extend(part);
     }
     assert_eq!(shift_ids(&paged), shift_ids(&all));
+    // After the last row there is nothing; after the first of a tie, the other.
+    let last = all.last().unwrap();
     assert!(
         store
             .list_shifts(&ShiftFilter {
-                offset: 6,
+                after: Some(Cursor::new(last.started_at, last.id.0)),
                 ..shift_filter(vec![b.s1.id, b.s2.id])
             })
             .await
             .unwrap()
             .is_empty()
     );
+    let tie = &all[all.len() - 2];
+    assert_eq!(tie.started_at, last.started_at);
+    let rest = store
+        .list_shifts(&ShiftFilter {
+            after: Some(Cursor::new(tie.started_at, tie.id.0)),
+            ..shift_filter(vec![b.s1.id, b.s2.id])
+        })
+        .await
+        .unwrap();
+    assert_eq!(shift_ids(&rest), vec![last.id]);
 }
 
 pub async fn import_finished_shifts_round_trip(store: Arc<dyn Store>) {
@@ -1342,6 +1376,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e1.id,
+            currency: Currency::RUB,
             shifts: 3,
             worked_minutes: 1 + 2 + 4,
             pay_minor: 4_083, // 583 + 1 167 + 2 333
@@ -1349,6 +1384,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s1.id,
             employee_id: b.e2.id,
+            currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 8,
             pay_minor: 4_667,
@@ -1356,6 +1392,7 @@ pub async fn shift_totals_per_site_and_employee(store: Arc<dyn Store>) {
         ShiftTotals {
             site_id: b.s2.id,
             employee_id: b.e1.id,
+            currency: Currency::RUB,
             shifts: 1,
             worked_minutes: 64,
             pay_minor: 37_333,
@@ -1642,20 +1679,31 @@ pub async fn list_planned_filters_and_paging(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(plan_ids(&running), vec![made[0].id, made[4].id]);
 
+    // Pages after a cursor, ties at one instant included (two plans start at d(0, 6)).
     let mut paged = Vec::new();
-    for page in 0..3 {
-        paged.extend(
-            store
-                .list_planned(&PlanFilter {
-                    limit: 2,
-                    offset: page * 2,
-                    ..plan_filter(vec![b.s1.id, b.s2.id])
-                })
-                .await
-                .unwrap(),
-        );
+    let mut after = None;
+    for _ in 0..3 {
+        let part = store
+            .list_planned(&PlanFilter {
+                limit: 2,
+                after,
+                ..plan_filter(vec![b.s1.id, b.s2.id])
+            })
+            .await
+            .unwrap();
+        assert!(part.len() <= 2);
+        after = part.last().map(|p| Cursor::new(p.starts_at, p.id.0));
+        paged.extend(part);
     }
     assert_eq!(plan_ids(&paged), plan_ids(&all));
+    let rest = store
+        .list_planned(&PlanFilter {
+            after: Some(Cursor::new(all[0].starts_at, all[0].id.0)),
+            ..plan_filter(vec![b.s1.id, b.s2.id])
+        })
+        .await
+        .unwrap();
+    assert_eq!(plan_ids(&rest), plan_ids(&all[1..]));
 }
 
 pub async fn mark_missed_plans_marks_only_ended_planned(store: Arc<dyn Store>) {
@@ -2142,6 +2190,7 @@ pub async fn shift_totals_of_one_employee(store: Arc<dyn Store>) {
     let row = |site: &Site, e: &User, shifts: i64, minutes: &[i64], pay_minor: i64| ShiftTotals {
         site_id: site.id,
         employee_id: e.id,
+        currency: Currency::RUB,
         shifts,
         worked_minutes: minutes.iter().sum(),
         pay_minor,
@@ -2648,8 +2697,8 @@ pub async fn plan_rules_through_staffpro(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0].id, again.id);
+    assert_eq!(listed.items.len(), 2);
+    assert_eq!(listed.items[0].id, again.id);
 }
 
 pub async fn concurrent_overlapping_plans_through_staffpro(store: Arc<dyn Store>) {
@@ -2813,18 +2862,18 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         .summary(&w.owner, date("2026-12-01"), date("2026-12-31"), None)
         .await
         .unwrap();
-    let sites: Vec<(SiteId, i64, i64, Money)> = s
+    let sites: Vec<(SiteId, i64, i64, Vec<Money>)> = s
         .sites
         .iter()
-        .map(|x| (x.site_id, x.shifts, x.worked_minutes, x.pay))
+        .map(|x| (x.site_id, x.shifts, x.worked_minutes, x.pay.clone()))
         .collect();
     assert_eq!(
         sites,
         vec![
             // 37 333 + 74 667 + 149 333
-            (msk_site.id, 3, 64 + 128 + 256, rub(261_333)),
+            (msk_site.id, 3, 64 + 128 + 256, vec![rub(261_333)]),
             // 298 667 + 597 333
-            (far_east.id, 2, 512 + 1024, rub(896_000)),
+            (far_east.id, 2, 512 + 1024, vec![rub(896_000)]),
         ]
     );
     assert_eq!(s.sites[0].name, "Склад №1");
@@ -2887,7 +2936,7 @@ pub async fn summary_counts_days_in_site_time_zone(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let minutes: Vec<Option<i64>> = dec31.iter().map(|s| s.worked_minutes).collect();
+    let minutes: Vec<Option<i64>> = dec31.items.iter().map(|s| s.worked_minutes).collect();
     assert_eq!(minutes, vec![Some(64), Some(512)]);
 }
 
@@ -2996,6 +3045,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
             .shifts_for(&rival, &ShiftQuery::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(
@@ -3003,6 +3053,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
             .plans_for(&rival, &PlanQuery::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(w.app.employees_for(&rival, None).await.unwrap().is_empty());
@@ -3024,7 +3075,7 @@ pub async fn other_owners_things_are_not_found(store: Arc<dyn Store>) {
         .shifts_for(&w.owner, &ShiftQuery::default())
         .await
         .unwrap();
-    assert_eq!(owner_shifts.len(), 1);
+    assert_eq!(owner_shifts.items.len(), 1);
 }
 
 pub async fn api_tokens_issue_authenticate_revoke(store: Arc<dyn Store>) {
@@ -3345,14 +3396,17 @@ pub async fn earnings_count_days_in_each_site_zone(store: Arc<dyn Store>) {
     // 1 024 min 597 333. `expected` is (site, minutes of its shifts, its pay); `total` the sum.
     let rub = |minor: i64| Money::new(minor, Currency::RUB);
     let check = |e: Earnings, expected: &[(&Site, &[i64], i64)], total: i64| {
-        let got: Vec<(SiteId, i64, i64, Money)> = e
+        let got: Vec<(SiteId, i64, i64, Vec<Money>)> = e
             .per_site
             .iter()
-            .map(|s| (s.site.id, s.shifts, s.worked_minutes, s.pay))
+            .map(|s| (s.site.id, s.shifts, s.worked_minutes, s.pay.clone()))
             .collect();
-        let want: Vec<(SiteId, i64, i64, Money)> = expected
+        let want: Vec<(SiteId, i64, i64, Vec<Money>)> = expected
             .iter()
-            .map(|(site, m, pay)| (site.id, m.len() as i64, m.iter().sum::<i64>(), rub(*pay)))
+            .map(|(site, m, pay)| {
+                let shifts = m.len() as i64;
+                (site.id, shifts, m.iter().sum::<i64>(), vec![rub(*pay)])
+            })
             .collect();
         assert_eq!(got, want);
         let all: Vec<i64> = expected

@@ -29,7 +29,8 @@ pub struct Summary {
     pub employees: Vec<EmployeeSummary>,
 }
 
-/// Everything in the report together; pay is one amount per currency.
+/// Everything in the report together; pay is one amount per currency (by currency code), each
+/// shift counted in the currency it was paid in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Totals {
     pub shifts: i64,
@@ -43,7 +44,10 @@ pub struct SiteSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    pub pay: Money,
+    /// One amount per currency the site's shifts were paid in, by currency code: each shift
+    /// keeps the currency it was opened in, so a site whose currency changed within the period
+    /// has two amounts (never added together); empty without shifts.
+    pub pay: Vec<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -52,7 +56,7 @@ pub struct EmployeeSummary {
     pub name: String,
     pub shifts: i64,
     pub worked_minutes: i64,
-    /// One amount per currency the employee was paid in.
+    /// One amount per currency the employee was paid in, by currency code.
     pub pay: Vec<Money>,
 }
 
@@ -74,7 +78,7 @@ impl From<app::reports::Summary> for Summary {
                     name: x.name,
                     shifts: x.shifts,
                     worked_minutes: x.worked_minutes,
-                    pay: x.pay.into(),
+                    pay: x.pay.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
             employees: s

@@ -131,24 +131,34 @@ pub struct ShiftParams {
     /// Last local date (YYYY-MM-DD) a shift started on.
     #[param(value_type = Option<NaiveDate>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
-    /// Page size (default 100); below 1 counts as 1, above 500 as 500.
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
+    /// Page size, 1 to 500 (default 100); 0 or more than 500 is refused (422 naming `limit`).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// How many to skip (default 0); above 100000 counts as 100000.
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
-    pub offset: Option<u32>,
+    /// Where the page starts: the cursor after the previous page's last row, taken from that
+    /// page's `Link: <…>; rel="next"` header (following the link as a whole gives the next page
+    /// with the same filters). Opaque; an unreadable one is refused (422 naming `after`).
+    #[param(
+        example = "1793516400000000_42",
+        pattern = "^-?[0-9]{1,19}_[0-9]{1,19}$"
+    )]
+    pub after: Option<String>,
+    /// Retired: lists page with `after`. A request with `offset` is refused (422 naming it).
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
 }
 
 impl ShiftParams {
-    pub fn into_query(self) -> Result<app::service::ShiftQuery, ValueError> {
+    pub fn into_query(self) -> Result<app::service::ShiftQuery, crate::ApiError> {
+        let (limit, after) =
+            crate::paging::read(self.limit, self.after.as_deref(), self.offset.as_deref())?;
         Ok(app::service::ShiftQuery {
             site_id: self.site_id.map(domain::SiteId),
             employee_id: self.employee_id.map(domain::UserId),
             status: self.status.map(Into::into),
             from: parse_opt_date("from", self.from.as_deref())?,
             to: parse_opt_date("to", self.to.as_deref())?,
-            limit: self.limit,
-            offset: self.offset,
+            limit,
+            after,
         })
     }
 }

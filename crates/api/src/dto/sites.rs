@@ -159,9 +159,15 @@ pub struct UpdateSite {
     pub closes_at: Option<String>,
     #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
+    /// The new hourly rate, in minor units of the site's currency (the new one when `currency`
+    /// changes too). Applies to shifts opened from now on; running and past shifts keep theirs.
     #[schema(minimum = 0, maximum = 1_000_000_000)]
     #[serde(default, deserialize_with = "integer::optional")]
     pub hourly_rate_minor: Option<i64>,
+    /// ISO 4217 code. A new currency applies to shifts opened from now on only: running and
+    /// past shifts keep the rate and currency they were opened with, and reports show their pay
+    /// in it (a separate amount per currency). Send `hourly_rate_minor` with it, since the rate
+    /// is read in minor units of the currency.
     #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
     pub active: Option<bool>,

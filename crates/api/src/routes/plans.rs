@@ -3,28 +3,41 @@
 use crate::dto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Actor, AppState, Json, Path, Query};
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use domain::PlannedShiftId;
 
-/// Plans at the caller's sites, earliest first.
+/// A page of the plans at the caller's sites, earliest first (by start, then id).
 #[utoipa::path(
     get, path = "/api/v1/planned-shifts", tag = "planned shifts",
     params(dto::PlanParams),
     responses(
-        (status = 200, description = "The plans", body = Vec<dto::PlannedShift>),
+        (status = 200, description = "A page of plans", body = Vec<dto::PlannedShift>,
+         headers(("Link" = String, description = "`<URL>; rel=\"next\"`: the next page (the same \
+          query with `after` set); absent on the last page"))),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
-        (status = 422, description = "A bad date (see `field`)", body = ErrorBody),
+        (status = 422, description = "A bad date, page size (`limit`) or cursor (`after`), or \
+          the retired `offset` (see `field`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn list_plans(
     State(app): State<AppState>,
     Actor(actor): Actor,
+    OriginalUri(uri): OriginalUri,
     Query(q): Query<dto::PlanParams>,
-) -> Result<Json<Vec<dto::PlannedShift>>, ApiError> {
-    let plans = app.plans_for(&actor, &q.into_query()?).await?;
-    Ok(Json(plans.into_iter().map(Into::into).collect()))
+) -> Result<Response, ApiError> {
+    let page = app.plans_for(&actor, &q.into_query()?).await?;
+    let page = app::Page {
+        items: page
+            .items
+            .into_iter()
+            .map(dto::PlannedShift::from)
+            .collect(),
+        next: page.next,
+    };
+    Ok(crate::paging::respond(&uri, page))
 }
 
 /// Plans a shift for an employee of the site (or for oneself), in the site's local time.

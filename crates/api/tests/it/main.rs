@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 mod edge;
 mod errors;
 mod isolation;
+mod money;
 mod ops;
+mod paging;
 mod resources;
 mod review;
 

@@ -607,9 +607,9 @@ async fn summary_adds_up_finished_shifts(backend: Backend) {
                        "pay": [{"minor": 278_833 + 60_000 + 70_000, "currency": "RUB"}]},
             "sites": [
                 {"site_id": cafe_id, "name": "Кафе", "shifts": 2, "worked_minutes": 598,
-                 "pay": {"minor": 348_833, "currency": "RUB"}},
+                 "pay": [{"minor": 348_833, "currency": "RUB"}]},
                 {"site_id": depot_id, "name": "Склад", "shifts": 1, "worked_minutes": 60,
-                 "pay": {"minor": 60_000, "currency": "RUB"}},
+                 "pay": [{"minor": 60_000, "currency": "RUB"}]},
             ],
             "employees": [
                 {"employee_id": anna.id.0, "name": "Anna", "shifts": 1, "worked_minutes": 120,
@@ -673,9 +673,13 @@ async fn summary_adds_up_finished_shifts(backend: Backend) {
     assert_eq!(list[2]["pay_minor"], 278_833);
     assert!(list[2]["end_location"].is_object());
     assert_eq!(list[0]["employee_id"], anna.id.0);
-    let page = s
-        .get("/api/v1/shifts?status=closed&limit=1&offset=1", &token)
-        .await;
-    assert_eq!(page.json.as_array().unwrap().len(), 1);
-    assert_eq!(page.json[0]["id"], list[1]["id"]);
+    let first = s.get("/api/v1/shifts?status=closed&limit=1", &token).await;
+    assert_eq!(first.json, json!([list[0].clone()]));
+    let link = first.header("link").unwrap();
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+        .unwrap();
+    let page = s.get(next, &token).await;
+    assert_eq!(page.json, json!([list[1].clone()]));
 }

@@ -116,6 +116,7 @@ site-notify-turned-off = Notifications off.
 site-edit-pick = ✏️ What do you want to change at “{ $name }”?
 site-edit-header = ✏️ “{ $name }” · { $field }
 site-edit-saved = ✅ Saved. { $field }: { $value }
+site-edit-rate-new-shifts = The new rate applies to shifts opened from now on: running and past shifts keep their rate and currency, and reports count them in it.
 site-join-link =
     🔗 Invitation to “{ $site }”:
     { $link }

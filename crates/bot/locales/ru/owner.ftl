@@ -116,6 +116,7 @@ site-notify-turned-off = Уведомления выключены.
 site-edit-pick = ✏️ Что изменить у объекта «{ $name }»?
 site-edit-header = ✏️ «{ $name }» · { $field }
 site-edit-saved = ✅ Сохранено. { $field }: { $value }
+site-edit-rate-new-shifts = Новая ставка действует для смен, открытых с этого момента: идущие и прошлые смены сохраняют свою ставку и валюту, и отчёты считают их в ней.
 site-join-link =
     🔗 Приглашение на объект «{ $site }»:
     { $link }

@@ -5,7 +5,7 @@ use super::{EarningsChoice, EmployeeCb, EmployeeState, leave_if, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{date, duration, html, money, money_list, typed_date};
+use crate::format::{date, duration, html, money_list, typed_date};
 use crate::keyboards::{cancel_row, inline};
 use crate::state::{Dialogue, State};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -109,7 +109,7 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
                 "site" => html(s.site.settings.name.as_str()),
                 "shifts" => ctx.tf("earn-shifts", args!["n" => s.shifts]),
                 "hours" => duration(texts, lang, s.worked_minutes),
-                "pay" => money(lang, s.pay),
+                "pay" => money_list(lang, &s.pay),
             ],
         ));
     }

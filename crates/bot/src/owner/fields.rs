@@ -171,7 +171,18 @@ impl Invalid {
 }
 
 /// Reads an answer for `field`. `Ok(None)`: nothing to answer (a live location moving on).
+/// A rate is read in roubles (a new site's currency); `parse_in` reads it in a site's own.
 pub fn parse(field: Field, input: &Input, texts: &Texts) -> Result<Option<Value>, Invalid> {
+    parse_in(field, input, texts, Currency::RUB)
+}
+
+/// Reads an answer for `field` of a site whose rate is in `currency`.
+pub fn parse_in(
+    field: Field,
+    input: &Input,
+    texts: &Texts,
+    currency: Currency,
+) -> Result<Option<Value>, Invalid> {
     let text = match input {
         Input::Location {
             live_update: true, ..
@@ -223,8 +234,9 @@ pub fn parse(field: Field, input: &Input, texts: &Texts) -> Result<Option<Value>
         }
         Field::Zone => Value::Zone(parse_zone(text, texts)?),
         Field::Rate => {
-            let minor = parse_money_minor(text).ok_or(Invalid::Format("site-fmt-rate"))?;
-            Money::hourly_rate(minor, Currency::RUB).map_err(Invalid::Value)?;
+            let minor = parse_money_in(text, currency.exponent())
+                .ok_or(Invalid::Format("site-fmt-rate"))?;
+            Money::hourly_rate(minor, currency).map_err(Invalid::Value)?;
             Value::Rate(minor)
         }
     };
@@ -335,8 +347,10 @@ fn parse_zone(text: &str, texts: &Texts) -> Result<String, Invalid> {
         })
 }
 
-/// "350" → 35 000, "350,5" → 35 050, "1 200.75 ₽" → 120 075: exact, no floating point.
-pub fn parse_money_minor(text: &str) -> Option<i64> {
+/// An amount in minor units of a currency with `exponent` digits after the decimal point
+/// (2 for roubles, 0 for yen), exact, no floating point: in roubles "350" → 35 000, "350,5" →
+/// 35 050, "1 200.75 ₽" → 120 075; in yen "1 500" → 1 500.
+pub fn parse_money_in(text: &str, exponent: u32) -> Option<i64> {
     let s: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
@@ -350,21 +364,26 @@ pub fn parse_money_minor(text: &str) -> Option<i64> {
         Some((w, f)) => (w, f),
         None => (s, ""),
     };
+    let digits = exponent as usize;
     if whole.is_empty()
         || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
+        || frac.len() > digits
+        || (digits == 0 && s.contains([',', '.']))
         || !frac.chars().all(|c| c.is_ascii_digit())
     {
         return None;
     }
+    let scale = 10i64.checked_pow(exponent)?;
     // Absurdly long numbers are "too large", which the rate check reports.
-    let whole: i64 = whole.parse().unwrap_or(i64::MAX / 100);
-    let frac: i64 = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<i64>().ok()? * 10,
-        _ => frac.parse().ok()?,
+    let whole: i64 = whole.parse().unwrap_or(i64::MAX / scale);
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        // "5" after the point is 50 hundredths.
+        let padded = format!("{frac:0<digits$}");
+        padded.parse().ok()?
     };
-    let minor = whole.saturating_mul(100).saturating_add(frac);
+    let minor = whole.saturating_mul(scale).saturating_add(frac);
     Some(if negative { -minor } else { minor })
 }
 
@@ -423,20 +442,28 @@ mod tests {
 
     #[test]
     fn money_is_read_exactly() {
-        assert_eq!(parse_money_minor("350"), Some(35_000));
-        assert_eq!(parse_money_minor("350,50"), Some(35_050));
-        assert_eq!(parse_money_minor("350.5"), Some(35_050));
-        assert_eq!(parse_money_minor("1 200,75 ₽"), Some(120_075));
-        assert_eq!(parse_money_minor("0,01"), Some(1));
-        assert_eq!(parse_money_minor("350 руб."), Some(35_000));
-        assert_eq!(parse_money_minor("-5"), Some(-500));
+        assert_eq!(parse_money_in("350", 2), Some(35_000));
+        assert_eq!(parse_money_in("350,50", 2), Some(35_050));
+        assert_eq!(parse_money_in("350.5", 2), Some(35_050));
+        assert_eq!(parse_money_in("1 200,75 ₽", 2), Some(120_075));
+        assert_eq!(parse_money_in("0,01", 2), Some(1));
+        assert_eq!(parse_money_in("350 руб.", 2), Some(35_000));
+        assert_eq!(parse_money_in("-5", 2), Some(-500));
         assert_eq!(
-            parse_money_minor("99999999999999999999999"),
+            parse_money_in("99999999999999999999999", 2),
             Some(i64::MAX / 100 * 100)
         );
         for bad in ["", "abc", "3,505", "1,2,3", ",5", "₽", "3a5"] {
-            assert_eq!(parse_money_minor(bad), None, "{bad}");
+            assert_eq!(parse_money_in(bad, 2), None, "{bad}");
         }
+        // Yen have no minor unit: 1 500 is 1 500, and a fraction is not an amount.
+        assert_eq!(parse_money_in("1 500", 0), Some(1_500));
+        assert_eq!(parse_money_in("1500 JPY", 0), Some(1_500));
+        for bad in ["1500,5", "1,500", "0,1"] {
+            assert_eq!(parse_money_in(bad, 0), None, "{bad}");
+        }
+        assert_eq!(parse_money_in("12,345", 3), Some(12_345));
+        assert_eq!(parse_money_in("12,3", 3), Some(12_300));
     }
 
     #[test]

@@ -293,13 +293,6 @@ struct Line {
     pay: Vec<Money>,
 }
 
-fn add_pay(total: &mut Vec<Money>, m: &Money) {
-    match total.iter_mut().find(|t| t.currency == m.currency) {
-        Some(t) => t.minor += m.minor,
-        None => total.push(*m),
-    }
-}
-
 /// The report text, or why there is none (no access any more, a period too long).
 async fn report(
     ctx: &Ctx<'_>,
@@ -320,7 +313,8 @@ async fn report(
             },
         )
     };
-    let (from, to, by_site, by_employee) = match scope {
+    // The totals are the use-case's (pay kept apart per currency), not added up here.
+    let (s, by_site, by_employee) = match scope {
         Scope::All | Scope::Site(_) => {
             let site = match scope {
                 Scope::Site(id) => Some(id),
@@ -337,7 +331,7 @@ async fn report(
                     name: l.name.clone(),
                     shifts: l.shifts,
                     minutes: l.worked_minutes,
-                    pay: vec![l.pay],
+                    pay: l.pay.clone(),
                 })
                 .collect();
             let employees = s
@@ -350,7 +344,7 @@ async fn report(
                     pay: l.pay.clone(),
                 })
                 .collect();
-            (s.from, s.to, sites, employees)
+            (s, sites, employees)
         }
         Scope::Employee(id) => {
             // Their shifts only, per site: one query over all the owner's sites.
@@ -366,18 +360,13 @@ async fn report(
                     name: l.name.clone(),
                     shifts: l.shifts,
                     minutes: l.worked_minutes,
-                    pay: vec![l.pay],
+                    pay: l.pay.clone(),
                 })
                 .collect();
-            (s.from, s.to, lines, Vec::new())
+            (s, lines, Vec::new())
         }
     };
-    let (mut shifts, mut minutes, mut pay) = (0, 0, Vec::new());
-    for l in &by_site {
-        shifts += l.shifts;
-        minutes += l.minutes;
-        l.pay.iter().for_each(|m| add_pay(&mut pay, m));
-    }
+    let (from, to, shifts, minutes, pay) = (s.from, s.to, s.shifts, s.worked_minutes, s.pay);
     let period_text = if from == to {
         date(ctx.lang(), from)
     } else {

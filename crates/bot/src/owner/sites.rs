@@ -8,11 +8,11 @@ use crate::args;
 use crate::callback::button;
 use crate::common::JOIN_PREFIX;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::html;
+use crate::format::{html, money};
 use crate::keyboards::inline;
 use crate::state::{Dialogue, State};
 use app::AppError;
-use domain::{Site, SiteId, SitePatch, UserId};
+use domain::{Currency, Site, SiteId, SitePatch, UserId};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 /// Telegram allows 100 buttons per message; long lists are cut with a note.
@@ -212,7 +212,17 @@ pub async fn on_edit_input(
     input: &Input,
 ) -> HandlerResult {
     let waiting = State::Owner(OwnerState::Edit { site: id, field });
-    match fields::parse(field, input, &ctx.deps.texts) {
+    // A rate is typed in the site's own currency (yen have no kopecks).
+    let currency = if field == Field::Rate {
+        match ctx.app().managed_site(&ctx.user, id).await {
+            Ok(site) => site.settings.hourly_rate.currency,
+            Err(AppError::NotFound(_)) => return lost_access(ctx).await,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        Currency::RUB
+    };
+    match fields::parse_in(field, input, &ctx.deps.texts, currency) {
         Ok(Some(value)) => save(ctx, id, field, value).await,
         Ok(None) => Ok(waiting),
         Err(invalid) => match ctx.app().managed_site(&ctx.user, id).await {
@@ -255,10 +265,20 @@ async fn save(ctx: &Ctx<'_>, id: SiteId, field: Field, value: Value) -> HandlerR
         .await
     {
         Ok(site) => {
-            let text = ctx.tf(
+            // The rate as stored, in the site's own currency.
+            let shown = match field {
+                Field::Rate => money(ctx.lang(), site.settings.hourly_rate),
+                _ => value.display(ctx),
+            };
+            let mut text = ctx.tf(
                 "site-edit-saved",
-                args!["field" => ctx.t(field.label_id()), "value" => value.display(ctx)],
+                args!["field" => ctx.t(field.label_id()), "value" => shown],
             );
+            if field == Field::Rate {
+                // Shifts copy the rate and currency when they open.
+                text.push('\n');
+                text.push_str(&ctx.t("site-edit-rate-new-shifts"));
+            }
             // With the menu: a location keyboard may have to go away. The change is stored, so
             // the dialogue ends even if these messages fail.
             let shown = match ctx.send_with_menu(&text).await {

@@ -7,6 +7,7 @@ mod dialogue;
 mod employee;
 mod forgotten;
 mod journey;
+mod money;
 mod owner;
 mod reliability;
 mod support;

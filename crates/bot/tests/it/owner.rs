@@ -455,7 +455,10 @@ async fn edit_a_site_field_by_field() {
     let out = h.text(&anna, "400").await;
     let text = joined(&out);
     assert!(
-        text.contains("✅ Сохранено. Ставка: 400,00\u{a0}₽"),
+        text.contains(
+            "✅ Сохранено. Ставка: 400,00\u{a0}₽\nНовая ставка действует для смен, открытых с \
+             этого момента: идущие и прошлые смены сохраняют свою ставку и валюту"
+        ),
         "{text}"
     );
     assert!(last(&out).text().contains("💰 400,00\u{a0}₽ в час"));

@@ -239,7 +239,8 @@ async fn constraints_and_indexes_exist() {
     let report = index("shifts_by_site_start").await;
     assert!(
         report.contains(
-            "(site_id, started_at) INCLUDE (employee_id, status, worked_minutes, pay_minor)"
+            "(site_id, started_at, id) \
+             INCLUDE (employee_id, status, currency, worked_minutes, pay_minor)"
         ),
         "{report}"
     );

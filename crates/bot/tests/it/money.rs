@@ -1,0 +1,217 @@
+//! Money in the currency it was earned in: a site switched from RUB to JPY shows its past pay in
+//! roubles and its new pay in yen, each amount on its own line, in the owner's report and the
+//! employee's earnings, in both languages; and the owner is told a new rate is for new shifts.
+
+use crate::support::{Backend, Harness, joined};
+use app::{FinishedShift, NewShift, ShiftEnd};
+use chrono::{Duration, NaiveDate};
+use domain::{Currency, Language, Money, RecordedLocation, ShiftStatus, Site, SitePatch, User};
+use testkit::telegram::FakeUser;
+
+/// A finished shift at 09:00 local time on `day`, paid at the rate given.
+fn finished(employee: &User, site: &Site, day: &str, minutes: i64, rate: Money) -> FinishedShift {
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    let started_at = site.settings.time_zone.start_of_day(day) + Duration::hours(9);
+    let at = RecordedLocation {
+        coordinates: site.settings.location,
+        accuracy_m: Some(5.0),
+        distance_m: 3.0,
+    };
+    FinishedShift {
+        shift: NewShift {
+            employee_id: employee.id,
+            site_id: site.id,
+            started_at,
+            start_location: at,
+            hourly_rate: rate,
+            planned_shift_id: None,
+        },
+        end: ShiftEnd {
+            status: ShiftStatus::Closed,
+            ended_at: started_at + Duration::minutes(minutes),
+            end_location: Some(at),
+            worked_minutes: minutes,
+            pay_minor: domain::money::pay_minor(minutes, rate.minor),
+            needs_review: false,
+        },
+    }
+}
+
+async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let anna = FakeUser::ru(4101);
+    let owner = h.owner(&anna, "Анна").await;
+    let cafe = h.site(&owner, "Кофейня").await;
+    let ivan_tg = FakeUser::ru(4102);
+    let ivan = h.employee(&ivan_tg, "Иван", &owner, &cafe).await;
+
+    // 8 h at 350.00 RUB, then the site goes over to 1 500 JPY per hour, then 4 h in yen.
+    let rub_rate = Money::new(35_000, Currency::RUB);
+    let first = finished(&ivan, &cafe, "2026-11-10", 480, rub_rate);
+    h.store.import_finished_shifts(&[first]).await.unwrap();
+    let cafe = h
+        .app
+        .update_site(
+            &owner,
+            cafe.id,
+            SitePatch {
+                hourly_rate_minor: Some(1_500),
+                currency: Some("JPY".into()),
+                ..SitePatch::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let yen_rate = cafe.settings.hourly_rate;
+    assert_eq!(yen_rate, Money::new(1_500, Currency::parse("JPY").unwrap()));
+    let second = finished(&ivan, &cafe, "2026-11-11", 240, yen_rate);
+    h.store.import_finished_shifts(&[second]).await.unwrap();
+
+    // The owner's report for November.
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "📊 Отчёты").await;
+    let menu = out.last().unwrap().clone();
+    h.tap(&anna, &menu, "🏢 Кофейня").await;
+    h.tap(
+        &anna,
+        &h.tg.message(menu.chat_id, menu.message_id).unwrap(),
+        "📅 Другой период",
+    )
+    .await;
+    let out = h.text(&anna, "01.11.2026-30.11.2026").await;
+    let text = joined(&out);
+    for part in [
+        "Итого: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "• Иван: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text:?}");
+    }
+    // In English.
+    h.app.set_language(&owner, Language::En).await.unwrap();
+    let out = h.text(&anna, "📊 Reports").await;
+    let menu = out.last().unwrap().clone();
+    h.tap(&anna, &menu, "🏢 Кофейня").await;
+    h.tap(
+        &anna,
+        &h.tg.message(menu.chat_id, menu.message_id).unwrap(),
+        "📅 Other period",
+    )
+    .await;
+    let out = h.text(&anna, "01.11.2026-30.11.2026").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("Total: 2 shifts, 12 h 00 min, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
+        "{text:?}"
+    );
+
+    // The employee's earnings for the same period.
+    let out = h.press(&ivan_tg, "💰 Заработок").await;
+    h.tap(&ivan_tg, &out[0], "Период…").await;
+    let out = h.text(&ivan_tg, "01.11.2026-30.11.2026").await;
+    let text = joined(&out);
+    for part in [
+        "• «Кофейня»: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+        "Итого: 2 смены, 12 ч 00 мин, 6\u{a0}000\u{a0}JPY\n    2\u{a0}800,00\u{a0}₽",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text:?}");
+    }
+    h.app.set_language(&ivan, Language::En).await.unwrap();
+    let out = h.text(&ivan_tg, "💰 Earnings").await;
+    h.tap(&ivan_tg, &out[0], "Period…").await;
+    let out = h.text(&ivan_tg, "01.11.2026-30.11.2026").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("Total: 2 shifts, 12 h 00 min, 6,000\u{a0}JPY\n    2,800.00\u{a0}₽"),
+        "{text:?}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_site_switched_to_yen_shows_two_amounts_sqlite() {
+    a_site_switched_to_yen_shows_two_amounts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_site_switched_to_yen_shows_two_amounts_postgres() {
+    a_site_switched_to_yen_shows_two_amounts(Backend::Postgres).await;
+}
+
+/// The owner edits the rate in English and is told it is for shifts opened from now on.
+#[tokio::test]
+async fn a_new_rate_is_for_new_shifts_in_english() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let olga = FakeUser::en(4201);
+    let owner = h.owner(&olga, "Olga").await;
+    h.site(&owner, "Shop").await;
+    h.command(&olga, "start", None).await;
+    let out = h.press(&olga, "🏢 My sites").await;
+    let list = out.last().unwrap().clone();
+    h.tap(&olga, &list, "🏢 Shop").await;
+    let card = h.tg.message(list.chat_id, list.message_id).unwrap();
+    h.tap(&olga, &card, "✏️ Edit").await;
+    let picker = h.tg.message(card.chat_id, card.message_id).unwrap();
+    h.tap(&olga, &picker, "Rate").await;
+    let out = h.text(&olga, "400").await;
+    let text = joined(&out);
+    assert!(
+        text.contains(
+            "✅ Saved. Rate: 400.00\u{a0}₽\nThe new rate applies to shifts opened from now on: \
+             running and past shifts keep their rate and currency, and reports count them in it."
+        ),
+        "{text}"
+    );
+    h.shutdown().await;
+}
+
+/// At a site paid in yen, a typed rate is read in yen (no kopecks): "2000" is 2 000 JPY.
+#[tokio::test]
+async fn a_rate_is_typed_in_the_site_currency() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = FakeUser::ru(4301);
+    let owner = h.owner(&anna, "Анна").await;
+    let site = h.site(&owner, "Кофейня").await;
+    h.app
+        .update_site(
+            &owner,
+            site.id,
+            SitePatch {
+                hourly_rate_minor: Some(1_500),
+                currency: Some("JPY".into()),
+                ..SitePatch::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    h.command(&anna, "start", None).await;
+    let out = h.press(&anna, "🏢 Мои объекты").await;
+    let list = out.last().unwrap().clone();
+    h.tap(&anna, &list, "🏢 Кофейня").await;
+    let card = h.tg.message(list.chat_id, list.message_id).unwrap();
+    h.tap(&anna, &card, "✏️ Изменить").await;
+    let picker = h.tg.message(card.chat_id, card.message_id).unwrap();
+    h.tap(&anna, &picker, "Ставка").await;
+    // A fraction of a yen is not an amount.
+    let out = h.text(&anna, "2000,50").await;
+    assert!(
+        joined(&out).contains("Введите ставку числом"),
+        "{}",
+        joined(&out)
+    );
+    let out = h.text(&anna, "2000").await;
+    let text = joined(&out);
+    assert!(
+        text.contains("✅ Сохранено. Ставка: 2\u{a0}000\u{a0}JPY\nНовая ставка действует"),
+        "{text}"
+    );
+    let stored = h.store.site(site.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.settings.hourly_rate,
+        Money::new(2_000, Currency::parse("JPY").unwrap())
+    );
+    h.shutdown().await;
+}
