@@ -74,26 +74,6 @@ impl std::fmt::Debug for WebhookConfig {
     }
 }
 
-#[cfg(test)]
-mod config_tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_the_token_or_the_webhook_secret() {
-        let config = BotConfig {
-            token: "123456:SECRET-TOKEN".into(),
-            api_url: None,
-            webhook: Some(WebhookConfig {
-                url: url::Url::parse("https://example.org/hook").unwrap(),
-                secret: "hook-secret-value".into(),
-            }),
-        };
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("SECRET-TOKEN"), "{shown}");
-        assert!(!shown.contains("hook-secret-value"), "{shown}");
-        assert!(shown.contains("https://example.org/hook"), "{shown}");
-    }
-}
 
 fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
@@ -346,5 +326,26 @@ async fn forget_old_updates(deps: Arc<Deps>, shutdown: CancellationToken) {
         if let Err(e) = deps.bot_state.forget_updates_before(before).await {
             tracing::warn!(error = %e, "could not forget old update ids");
         }
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token_or_the_webhook_secret() {
+        let config = BotConfig {
+            token: "123456:SECRET-TOKEN".into(),
+            api_url: None,
+            webhook: Some(WebhookConfig {
+                url: url::Url::parse("https://example.org/hook").unwrap(),
+                secret: "hook-secret-value".into(),
+            }),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("SECRET-TOKEN"), "{shown}");
+        assert!(!shown.contains("hook-secret-value"), "{shown}");
+        assert!(shown.contains("https://example.org/hook"), "{shown}");
     }
 }
