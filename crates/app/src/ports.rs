@@ -353,9 +353,14 @@ pub trait BotStateStore: Send + Sync + 'static {
     /// `UPDATE_CLAIM_LEASE` ago and not finished (a redelivery while it is being handled). Of
     /// concurrent claims of one id, at most one gets true.
     async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
-    /// Marks an update id handled at `now`, so it is never claimed again (until forgotten).
-    /// Records it finished even if it was never claimed (the claim failed, say).
-    async fn finish_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Marks update ids handled at `now`, in one step, so they are never claimed again (until
+    /// forgotten). Records an id finished even if it was never claimed (the claim failed, say);
+    /// repeated ids and an empty list are fine.
+    async fn finish_updates(&self, update_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()>;
+    /// [`Self::finish_updates`] for one id.
+    async fn finish_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        self.finish_updates(&[update_id], now).await
+    }
     /// Forgets update ids claimed before `before`; returns how many.
     async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

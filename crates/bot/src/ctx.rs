@@ -16,6 +16,8 @@ pub struct Deps {
     pub app: StaffPro,
     /// Dialogue states and update claims (the bot's own state, not the domain's).
     pub bot_state: Arc<dyn BotStateStore>,
+    /// Marks handled updates finished, in batches.
+    pub finisher: crate::finisher::Finisher,
     pub texts: Texts,
     pub messenger: Messenger,
     /// The bot's @username, for join links.

@@ -34,14 +34,8 @@ pub async fn handle_update(deps: &Deps, update: Update) {
     }
     handle_claimed(deps, update).await;
     // Reached only when the update was handled (or failed and the person was told); a panic
-    // leaves the claim unfinished.
-    if let Err(e) = deps
-        .bot_state
-        .finish_update(update_id, deps.app.now())
-        .await
-    {
-        tracing::warn!(update_id, error = %e, "could not mark the update handled");
-    }
+    // leaves the claim unfinished. Written in batches, off the update's path.
+    deps.finisher.finish(update_id);
 }
 
 async fn handle_claimed(deps: &Deps, update: Update) {

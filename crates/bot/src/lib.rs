@@ -7,6 +7,7 @@ pub mod common;
 pub mod ctx;
 pub mod dispatch;
 pub mod employee;
+pub mod finisher;
 pub mod format;
 pub mod handler;
 pub mod keyboards;
@@ -74,7 +75,6 @@ impl std::fmt::Debug for WebhookConfig {
     }
 }
 
-
 fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
         AllowedUpdate::Message,
@@ -139,7 +139,10 @@ impl TelegramBot {
         if let Err(e) = commands::set_defaults(&bot, &texts).await {
             tracing::warn!(error = %e, "could not register the command list");
         }
+        let tracker = TaskTracker::new();
+        let finisher = finisher::Finisher::start(bot_state.clone(), app.clone(), &tracker);
         let deps = Arc::new(Deps {
+            finisher,
             labels: ctx::menu_labels(&texts),
             manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
@@ -148,7 +151,6 @@ impl TelegramBot {
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
-        let tracker = TaskTracker::new();
         let notifier = Arc::new(notifier::Notifier::start(deps.clone(), &tracker));
         let subscription = events.subscribe(notifier.clone());
         let dispatcher = Arc::new(Dispatcher::new(
@@ -231,6 +233,7 @@ impl TelegramBot {
         // Events of the updates just handled are queued by now; take no more, send the rest.
         drop(self.subscription);
         self.notifier.close();
+        self.deps.finisher.close();
         self.tracker.close();
         if tokio::time::timeout_at(deadline, self.tracker.wait())
             .await

@@ -57,13 +57,21 @@ impl BotStateStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn finish_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn finish_updates(&self, update_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
+        // One row per id: ON CONFLICT cannot touch the same row twice in one statement.
+        let mut ids = update_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
         sqlx::query(
-            "INSERT INTO processed_updates (update_id, seen_at, finished_at) VALUES ($1, $2, $2) \
+            "INSERT INTO processed_updates (update_id, seen_at, finished_at) \
+             SELECT id, $2, $2 FROM unnest($1::bigint[]) AS t(id) \
              ON CONFLICT (update_id) DO UPDATE \
              SET finished_at = coalesce(processed_updates.finished_at, excluded.finished_at)",
         )
-        .bind(update_id)
+        .bind(&ids[..])
         .bind(now)
         .execute(&self.pool)
         .await

@@ -62,18 +62,23 @@ impl BotStateStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn finish_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn finish_updates(&self, update_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
+        if update_ids.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO processed_updates (update_id, seen_at, finished_at) VALUES (?1, ?2, ?2) \
-             ON CONFLICT (update_id) DO UPDATE \
-             SET finished_at = coalesce(processed_updates.finished_at, excluded.finished_at)",
-        )
-        .bind(update_id)
-        .bind(micros(now))
-        .execute(tx.conn())
-        .await
-        .map_err(from_sqlx)?;
+        for &update_id in update_ids {
+            sqlx::query(
+                "INSERT INTO processed_updates (update_id, seen_at, finished_at) \
+                 VALUES (?1, ?2, ?2) ON CONFLICT (update_id) DO UPDATE \
+                 SET finished_at = coalesce(processed_updates.finished_at, excluded.finished_at)",
+            )
+            .bind(update_id)
+            .bind(micros(now))
+            .execute(tx.conn())
+            .await
+            .map_err(from_sqlx)?;
+        }
         tx.commit().await
     }
 

@@ -140,6 +140,7 @@ macro_rules! conformance_tests {
             dialogues_save_load_delete,
             claim_update_only_once,
             a_finished_claim_is_never_taken_again,
+            several_claims_are_finished_in_one_step,
             an_unfinished_fresh_claim_is_refused,
             an_unfinished_claim_older_than_the_lease_is_taken_again,
             forget_updates_before_frees_old_ids,

@@ -486,6 +486,8 @@ async fn an_update_whose_handling_died_is_handled_again_after_the_lease() {
     let id = h.tg.send(&ivan, Incoming::command("start", None));
     h.processed(id).await;
     assert_eq!(h.tg.texts(1401).len(), 1);
+    // Finishes are written in batches off the update's path; stopping writes what is queued.
+    h.stop_bot().await;
     let later = h.app.now() + chrono::Duration::hours(1);
     assert!(
         !h.bot_state.claim_update(id, later).await.unwrap(),
@@ -494,7 +496,6 @@ async fn an_update_whose_handling_died_is_handled_again_after_the_lease() {
 
     // A handler that died mid-update claimed the next two updates and never finished them: one
     // claim a moment ago, one longer ago than the lease.
-    h.stop_bot().await;
     let fresh = h.tg.send(&ivan, Incoming::command("help", None));
     let abandoned = h.tg.send(&ivan, Incoming::command("start", None));
     let now = h.app.now();
@@ -508,6 +509,7 @@ async fn an_update_whose_handling_died_is_handled_again_after_the_lease() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[1].contains("Здравствуйте"), "{texts:?}");
     // The abandoned update was finished by its second run.
+    h.stop_bot().await;
     assert!(!h.bot_state.claim_update(abandoned, later).await.unwrap());
     h.shutdown().await;
 }

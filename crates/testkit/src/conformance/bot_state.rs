@@ -133,6 +133,29 @@ pub async fn a_finished_claim_is_never_taken_again(store: Arc<dyn BotStateStore>
     assert!(!store.claim_update(8, t + Duration::hours(1)).await.unwrap());
 }
 
+/// The bot finishes handled updates in batches: every id of a batch is finished (claimed or
+/// not, repeated or not), ids outside it are untouched, and an empty batch does nothing.
+pub async fn several_claims_are_finished_in_one_step(store: Arc<dyn BotStateStore>) {
+    let t = utc("2026-12-01 09:00");
+    for id in [31, 32, 34] {
+        assert!(store.claim_update(id, t).await.unwrap());
+    }
+    store.finish_updates(&[], t).await.unwrap();
+    store
+        .finish_updates(&[31, 32, 33, 32], t + Duration::seconds(1))
+        .await
+        .unwrap();
+    let later = t + Duration::hours(1);
+    for id in [31, 32, 33] {
+        assert!(
+            !store.claim_update(id, later).await.unwrap(),
+            "{id} finished"
+        );
+    }
+    // 34 was claimed but not in the batch: unfinished, so taken again once the lease is over.
+    assert!(store.claim_update(34, later).await.unwrap());
+}
+
 /// An unfinished claim younger than the lease is refused, up to the last microsecond of it.
 pub async fn an_unfinished_fresh_claim_is_refused(store: Arc<dyn BotStateStore>) {
     let t = utc("2026-12-01 09:00");
