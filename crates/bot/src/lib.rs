@@ -74,7 +74,6 @@ impl std::fmt::Debug for WebhookConfig {
     }
 }
 
-
 fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
         AllowedUpdate::Message,
