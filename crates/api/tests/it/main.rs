@@ -3,7 +3,7 @@
 //! on a fresh SQLite file or a fresh PostgreSQL database per test.
 
 use app::clock::SetClock;
-use app::{Clock, NoEvents, Policy, StaffPro, Store, SystemClock};
+use app::{Clock, NoEvents, Policy, StaffPro, Store};
 use chrono::{Duration, TimeZone, Utc};
 use domain::{Coordinates, Language, LocationFix, SiteId, User};
 use reqwest::{Method, StatusCode};
@@ -67,7 +67,7 @@ impl TestServer {
     /// A server with the given limits on connections and requests.
     pub async fn start_with(backend: Backend, limits: api::Limits) -> TestServer {
         let (store, dir) = fresh_store(backend).await;
-        Self::serve(store, dir, Arc::new(SystemClock), limits).await
+        Self::serve(store, dir, Arc::new(SetClock::new(test_now())), limits).await
     }
 
     /// A server whose use-cases read `clock` (tests about time).
@@ -77,7 +77,13 @@ impl TestServer {
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestServer {
-        Self::serve(store, dir, Arc::new(SystemClock), api::Limits::default()).await
+        Self::serve(
+            store,
+            dir,
+            Arc::new(SetClock::new(test_now())),
+            api::Limits::default(),
+        )
+        .await
     }
 
     async fn serve(
@@ -345,10 +351,19 @@ pub fn site_body(name: &str) -> Value {
     })
 }
 
-/// A local date in Moscow a few days ahead, as YYYY-MM-DD.
+/// Where the servers' clock stands unless a test sets its own: Wednesday 18 Nov 2026, 10:00 in
+/// Moscow — mid-month, mid-week, inside the fixture sites' opening hours, no DST change near.
+pub fn test_now() -> chrono::DateTime<Utc> {
+    chrono_tz::Europe::Moscow
+        .with_ymd_and_hms(2026, 11, 18, 10, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A local date in Moscow a few days after `test_now()`, as YYYY-MM-DD.
 pub fn future_date(days: i64) -> String {
     let msk = chrono_tz::Europe::Moscow;
-    (Utc::now().with_timezone(&msk).date_naive() + Duration::days(days))
+    (test_now().with_timezone(&msk).date_naive() + Duration::days(days))
         .format("%Y-%m-%d")
         .to_string()
 }

@@ -124,6 +124,9 @@ fn demo_seed_and_report(env: &[(&str, &str)]) {
             .any(|s| s["opens_at"] == "20:00" && s["closes_at"] == "06:00"),
         "an overnight site"
     );
+    // The binary under test runs on the system clock (demo data is laid out around its now), so
+    // this one end-to-end check asks for the month around the same now; nothing it asserts
+    // depends on which day that is.
     let today = chrono::Utc::now().date_naive();
     let from = today - chrono::Duration::days(30);
     let (status, body) = get(
