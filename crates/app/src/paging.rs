@@ -77,10 +77,7 @@ pub fn page_size(limit: Option<u32>) -> Result<u32, AppError> {
 /// Every row of a listing, read page by page (`MAX_PAGE` rows at a time) with the cursor of each
 /// page's last row: for the views that must show all rows ("who is on shift now"), without
 /// asking the store for an unbounded result at once.
-pub(crate) async fn every_page<T, E, F, Fut>(
-    mut fetch: F,
-    key: impl Fn(&T) -> Cursor,
-) -> Result<Vec<T>, E>
+pub async fn every_page<T, E, F, Fut>(mut fetch: F, key: impl Fn(&T) -> Cursor) -> Result<Vec<T>, E>
 where
     F: FnMut(Option<Cursor>, u32) -> Fut,
     Fut: Future<Output = Result<Vec<T>, E>>,

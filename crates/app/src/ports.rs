@@ -181,8 +181,9 @@ pub trait PeopleStore: Send + Sync + 'static {
     ) -> StoreResult<i64>;
     /// The holder of a token that is not revoked.
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
-    /// Revokes every token of the user; returns how many were live.
-    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64>;
+    /// Revokes every token of the user; returns the hashes of those that were live (so a cache
+    /// can drop exactly them).
+    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<String>>;
 }
 
 /// Sites: their settings and join codes, managers, and which employees may work where.
@@ -328,6 +329,29 @@ impl<T> Store for T where
         + PlanStore
         + JoinStore
 {
+}
+
+/// Cache invalidations shared through the database, for processes that run without Redis (see
+/// the `cache` crate): each entry is the list of cache keys one write made stale. Keys are
+/// opaque to the store (they hold no line breaks).
+#[async_trait]
+pub trait InvalidationLog: Send + Sync + 'static {
+    /// Appends one entry per list, in one step.
+    async fn append_invalidations(
+        &self,
+        entries: &[Vec<String>],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Entries with an id above `after`, by id, at most `limit`.
+    async fn invalidations_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, Vec<String>)>>;
+    /// The highest id so far (0 when there is none).
+    async fn last_invalidation(&self) -> StoreResult<i64>;
+    /// Forgets entries appended before `before`; returns how many.
+    async fn forget_invalidations_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// How long an unfinished update claim holds: a redelivery of an update whose handling started

@@ -201,7 +201,7 @@ impl StaffPro {
             .user_by_telegram_id(telegram_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let revoked = self.store.revoke_api_tokens(user.id).await?;
+        let revoked = self.store.revoke_api_tokens(user.id).await?.len() as u64;
         if revoked > 0 {
             self.events
                 .publish(DomainEvent::TokensRevoked { user_id: user.id })

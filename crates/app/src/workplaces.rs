@@ -26,6 +26,11 @@ impl StaffPro {
         Ok(self.store().sites_of_employee(employee.id).await?)
     }
 
+    /// Whether the employee has a shift running (one lookup, no site).
+    pub async fn has_running_shift(&self, employee: &User) -> Result<bool, AppError> {
+        Ok(self.store().active_shift(employee.id).await?.is_some())
+    }
+
     /// The employee's running shift with its site, settled as if it ended now.
     pub async fn running_shift(&self, employee: &User) -> Result<Option<RunningShift>, AppError> {
         let Some(shift) = self.store().active_shift(employee.id).await? else {

@@ -4,6 +4,7 @@
 
 mod bot_state;
 mod error;
+mod invalidations;
 mod migrations;
 mod review;
 mod rows;

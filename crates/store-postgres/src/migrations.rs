@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "totals by currency",
         include_str!("../migrations/20261201000003_totals_by_currency.sql"),
     ),
+    (
+        20261201000004,
+        "cache invalidations",
+        include_str!("../migrations/20261201000004_cache_invalidations.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

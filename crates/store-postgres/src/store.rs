@@ -223,15 +223,15 @@ impl PeopleStore for PgStore {
         user(row)
     }
 
-    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL \
+             RETURNING token_hash",
         )
         .bind(user_id.0)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await
-        .map_err(map)?;
-        Ok(done.rows_affected())
+        .map_err(map)
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod bot_state;
 mod error;
+mod invalidations;
 mod migrations;
 mod review;
 mod rows;

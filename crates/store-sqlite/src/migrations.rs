@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "totals by currency",
         include_str!("../migrations/0005_totals_by_currency.sql"),
     ),
+    (
+        6,
+        "cache invalidations",
+        include_str!("../migrations/0006_cache_invalidations.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -397,18 +397,19 @@ impl PeopleStore for SqliteStore {
         .transpose()
     }
 
-    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<u64> {
+    async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<String>> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        let revoked: Vec<String> = sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL \
+             RETURNING token_hash",
         )
         .bind(now_micros())
         .bind(user_id.0)
-        .execute(tx.conn())
+        .fetch_all(tx.conn())
         .await
         .map_err(from_sqlx)?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(revoked)
     }
 }
 

@@ -178,7 +178,7 @@ async fn ask_open_location(ctx: &Ctx<'_>, site: SiteId) -> HandlerResult {
 }
 
 pub(super) async fn start_close(ctx: &Ctx<'_>) -> HandlerResult {
-    if ctx.app().running_shift(&ctx.user).await?.is_none() {
+    if !ctx.app().has_running_shift(&ctx.user).await? {
         ctx.send_with_menu(&ctx.t("close-no-active")).await?;
         return Ok(State::Idle);
     }
