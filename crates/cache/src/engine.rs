@@ -1,0 +1,524 @@
+//! The state one cache shares with its background tasks, and the read and invalidation paths
+//! that [`Cache`](crate::Cache) exposes.
+
+use crate::codec::{self, Cacheable, Decoded};
+use crate::config::{CacheConfig, Kind};
+use crate::l1::{Join, KindTier, Slot};
+use crate::l2::{L2Error, RedisTier};
+use crate::stats::{Counters, Stats, Tier};
+use crate::{InvalidationFeed, RedisState};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::error::Error;
+use std::future::Future;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use telemetry::ErrorChain;
+use tokio::sync::Notify;
+
+/// Invalidations kept for later (Redis unreachable, or the feed's append failing) beyond this
+/// many keys become "empty the whole kind", so memory stays bounded.
+const PENDING_MAX: usize = 10_000;
+
+/// At most one warning per this long, per cache.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+const CHANNEL_NONE: u8 = 0;
+const CHANNEL_UP: u8 = 1;
+const CHANNEL_DOWN: u8 = 2;
+
+/// What travels on the Redis channel: the keys (or kinds) to drop, and who sent it, so the
+/// sender can skip its own message.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Message {
+    pub origin: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<(Kind, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flush: Vec<Kind>,
+}
+
+/// Invalidations that could not be sent yet, replayed when the channel is back.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    pub keys: HashSet<(Kind, String)>,
+    /// Kinds to empty entirely (asked for, or too many keys to keep).
+    pub flush: HashSet<Kind>,
+}
+
+impl Pending {
+    pub(crate) fn add_keys(&mut self, keys: &[(Kind, String)]) {
+        for (kind, key) in keys {
+            if self.flush.contains(kind) {
+                continue;
+            }
+            if self.keys.len() >= PENDING_MAX {
+                self.flush.insert(*kind);
+                self.keys.retain(|(k, _)| k != kind);
+            } else {
+                self.keys.insert((*kind, key.clone()));
+            }
+        }
+    }
+
+    pub(crate) fn add_flush(&mut self, kinds: &[Kind]) {
+        for kind in kinds {
+            self.flush.insert(*kind);
+            self.keys.retain(|(k, _)| k != kind);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.flush.is_empty()
+    }
+}
+
+/// Logs a warning at most once a [`WARN_EVERY`], saying how many were held back meanwhile.
+#[derive(Default)]
+struct Warnings {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Warnings {
+    fn warn(&self, what: &str, error: &(dyn Error + 'static)) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, held_back) = &mut *state;
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < WARN_EVERY) {
+            *held_back += 1;
+            return;
+        }
+        tracing::warn!(
+            error = %ErrorChain(error),
+            held_back = *held_back,
+            "cache: {what}; serving from the database meanwhile"
+        );
+        *last = Some(now);
+        *held_back = 0;
+    }
+}
+
+pub(crate) struct Inner {
+    pub config: CacheConfig,
+    /// Names this cache on the channel, so it can skip its own messages.
+    pub origin: u64,
+    l1: [KindTier; 4],
+    pub counters: Arc<Counters>,
+    pub redis: Option<RedisTier>,
+    pub feed: Option<Arc<dyn InvalidationFeed>>,
+    channel: AtomicU8,
+    warnings: Warnings,
+    /// Redis invalidations that failed, replayed when Redis answers again.
+    pub pending: Mutex<Pending>,
+    /// Feed entries not yet appended (without Redis).
+    pub outbox: Mutex<Pending>,
+    pub outbox_ready: Notify,
+    /// The counters as last added to the Redis stats hash.
+    pub stats_sent: tokio::sync::Mutex<Stats>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Sets of keys: a panic half-way leaves nothing inconsistent.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    pub(crate) fn new(
+        config: CacheConfig,
+        redis: Option<RedisTier>,
+        feed: Option<Arc<dyn InvalidationFeed>>,
+    ) -> Self {
+        let counters = Arc::new(Counters::new());
+        let l1 = Kind::ALL.map(|k| KindTier::new(k, config.l1_capacity, counters.clone()));
+        let has_channel = redis.is_some() || feed.is_some();
+        Inner {
+            origin: new_origin(),
+            l1,
+            counters,
+            redis,
+            feed,
+            // A cache with a channel starts as if the channel were lost, until it is up.
+            channel: AtomicU8::new(if has_channel {
+                CHANNEL_DOWN
+            } else {
+                CHANNEL_NONE
+            }),
+            warnings: Warnings::default(),
+            pending: Mutex::default(),
+            outbox: Mutex::default(),
+            outbox_ready: Notify::new(),
+            stats_sent: tokio::sync::Mutex::default(),
+            config,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn l1(&self, kind: Kind) -> &KindTier {
+        &self.l1[kind.index()]
+    }
+
+    pub(crate) fn warn(&self, what: &str, error: &(dyn Error + 'static)) {
+        self.warnings.warn(what, error);
+    }
+
+    pub(crate) fn redis_state(&self) -> RedisState {
+        match (&self.redis, self.channel.load(Ordering::SeqCst)) {
+            (None, _) => RedisState::NotConfigured,
+            (Some(_), CHANNEL_UP) => RedisState::Up,
+            (Some(_), _) => RedisState::Down,
+        }
+    }
+
+    pub(crate) fn is_degraded(&self) -> bool {
+        self.channel.load(Ordering::SeqCst) == CHANNEL_DOWN
+    }
+
+    /// The L1 lifetime of a new entry: short while invalidations may be missed.
+    fn l1_ttl(&self, ttl: Duration) -> Duration {
+        if self.is_degraded() {
+            ttl.min(self.config.degraded_l1_ttl)
+        } else {
+            ttl
+        }
+    }
+
+    pub(crate) fn lock_outbox(&self) -> MutexGuard<'_, Pending> {
+        lock(&self.outbox)
+    }
+
+    fn clear_l1(&self, kinds: &[Kind]) {
+        for kind in kinds {
+            self.l1(*kind).clear();
+        }
+    }
+
+    /// The channel is gone: from now on nothing tells us of other processes' changes, so what
+    /// L1 holds may go stale. Empty it, and keep what comes next only briefly.
+    pub(crate) fn channel_lost(&self, why: &(dyn Error + 'static)) {
+        // Down first, then empty: an entry inserted in between sees the epoch change and leaves.
+        if self.channel.swap(CHANNEL_DOWN, Ordering::SeqCst) == CHANNEL_UP {
+            self.counters.channel(false, true);
+            self.clear_l1(&Kind::ALL);
+            self.warn(
+                "lost the invalidation channel, keeping entries 1 s at most",
+                why,
+            );
+        }
+    }
+
+    /// The channel is back (and, with Redis, already subscribed, so nothing from now on is
+    /// missed). Invalidations sent meanwhile may have been missed: empty L1 once more.
+    pub(crate) async fn channel_restored(&self) -> Result<(), L2Error> {
+        if let Some(redis) = &self.redis {
+            redis.ping().await?;
+            self.replay_pending(redis).await?;
+        }
+        self.clear_l1(&Kind::ALL);
+        if self.channel.swap(CHANNEL_UP, Ordering::SeqCst) != CHANNEL_UP {
+            self.counters.channel(true, false);
+            tracing::info!("cache: the invalidation channel is up");
+        }
+        Ok(())
+    }
+
+    /// Sends the invalidations that failed while Redis was unreachable, so that values other
+    /// processes still read from Redis are dropped too.
+    async fn replay_pending(&self, redis: &RedisTier) -> Result<(), L2Error> {
+        let pending = std::mem::take(&mut *lock(&self.pending));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let result = self.send_pending(redis, &pending).await;
+        if result.is_err() {
+            let mut kept = lock(&self.pending);
+            kept.add_flush(&pending.flush.iter().copied().collect::<Vec<_>>());
+            kept.add_keys(&pending.keys.iter().cloned().collect::<Vec<_>>());
+        }
+        result
+    }
+
+    async fn send_pending(&self, redis: &RedisTier, pending: &Pending) -> Result<(), L2Error> {
+        for kind in &pending.flush {
+            redis.flush(Some(*kind)).await?;
+        }
+        if !pending.flush.is_empty() {
+            let message = self.message(Vec::new(), pending.flush.iter().copied().collect());
+            redis.publish(&message).await?;
+        }
+        let keys: Vec<(Kind, String)> = pending.keys.iter().cloned().collect();
+        for chunk in keys.chunks(500) {
+            let message = self.message(chunk.to_vec(), Vec::new());
+            redis
+                .invalidate(
+                    chunk,
+                    &codec::encode_tombstone(),
+                    self.config.tombstone_ttl,
+                    &message,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn message(&self, keys: Vec<(Kind, String)>, flush: Vec<Kind>) -> Vec<u8> {
+        let message = Message {
+            origin: self.origin,
+            keys,
+            flush,
+        };
+        // A struct of integers, enums and strings always serializes.
+        serde_json::to_vec(&message).unwrap_or_default()
+    }
+
+    /// Drops what another process invalidated.
+    pub(crate) async fn apply(&self, message: Message) {
+        if message.origin == self.origin {
+            return;
+        }
+        for (kind, key) in &message.keys {
+            self.l1(*kind).invalidate(key).await;
+            self.counters.received(*kind, 1);
+        }
+        self.clear_l1(&message.flush);
+    }
+
+    /// The read path after an L1 miss: wait for a load of the same key under way, or load it
+    /// (from Redis, else from `load`) and fill both tiers.
+    pub(crate) async fn miss<T, E, F, Fut>(
+        &self,
+        kind: Kind,
+        key: &str,
+        load: F,
+    ) -> Result<Option<T>, E>
+    where
+        T: Cacheable,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<T>, E>>,
+    {
+        let tier = self.l1(kind);
+        let _guard = match tier.join(key) {
+            Join::Lead(guard) => Some(guard),
+            Join::Wait(mut done) => {
+                let _ = done.changed().await;
+                if let Some(value) = tier.get(key).await.and_then(|s| s.read::<T>()) {
+                    return Ok(value);
+                }
+                // The loader failed, or its result was refused by an invalidation: load alone
+                // (not one waiter after another, which would queue their latencies).
+                None
+            }
+        };
+        self.fill(kind, key, load).await
+    }
+
+    async fn fill<T, E, F, Fut>(&self, kind: Kind, key: &str, load: F) -> Result<Option<T>, E>
+    where
+        T: Cacheable,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<T>, E>>,
+    {
+        let tier = self.l1(kind);
+        let generation = tier.generation(key);
+        let config = *self.config.kind(kind);
+        // Some(replacing) when the load's result goes to Redis: None = SET NX, Some(old) =
+        // over the unreadable `old`.
+        let mut write_back: Option<Option<Vec<u8>>> = None;
+        if let Some(redis) = &self.redis {
+            if self.channel.load(Ordering::SeqCst) != CHANNEL_UP {
+                // Without the channel, Redis may hold values others already invalidated.
+                self.counters.error(kind, Tier::L2);
+            } else {
+                match redis.get(kind, key).await {
+                    Ok(Some(bytes)) => match codec::decode::<T>(config.codec, &bytes) {
+                        Ok(Decoded::Value(value)) => {
+                            self.counters.hit(kind, Tier::L2);
+                            let slot = Slot::new(Some(value.clone()), self.l1_ttl(config.ttl));
+                            tier.insert_checked(key, slot, &generation).await;
+                            return Ok(Some(value));
+                        }
+                        Ok(Decoded::Absent) => {
+                            self.counters.hit(kind, Tier::L2);
+                            let ttl = self.l1_ttl(self.config.negative_ttl);
+                            tier.insert_checked(key, Slot::new(None::<T>, ttl), &generation)
+                                .await;
+                            return Ok(None);
+                        }
+                        // Just invalidated: load, and leave the tombstone in place.
+                        Ok(Decoded::Tombstone) => self.counters.miss(kind, Tier::L2),
+                        Err(e) => {
+                            self.counters.miss(kind, Tier::L2);
+                            self.counters.stale(kind);
+                            tracing::debug!(%kind, key, error = %e, "cache: unreadable value in Redis");
+                            write_back = Some(Some(bytes));
+                        }
+                    },
+                    Ok(None) => {
+                        self.counters.miss(kind, Tier::L2);
+                        write_back = Some(None);
+                    }
+                    Err(e) => {
+                        self.counters.error(kind, Tier::L2);
+                        self.warn("Redis read failed", &e);
+                    }
+                }
+            }
+        }
+
+        let started = Instant::now();
+        let loaded = load().await;
+        self.counters
+            .loaded(kind, started.elapsed(), loaded.is_ok());
+        let value = loaded?;
+
+        if let (Some(redis), Some(replacing)) = (&self.redis, write_back) {
+            // An invalidation heard since the start means the load may be older than it.
+            if tier.is_current(&generation) {
+                self.write_back(redis, kind, key, value.as_ref(), replacing.as_deref())
+                    .await;
+            }
+        }
+        let ttl = if value.is_some() {
+            config.ttl
+        } else {
+            self.config.negative_ttl
+        };
+        let slot = Slot::new(value.clone(), self.l1_ttl(ttl));
+        tier.insert_checked(key, slot, &generation).await;
+        Ok(value)
+    }
+
+    async fn write_back<T: Cacheable>(
+        &self,
+        redis: &RedisTier,
+        kind: Kind,
+        key: &str,
+        value: Option<&T>,
+        replacing: Option<&[u8]>,
+    ) {
+        let codec = self.config.kind(kind).codec;
+        let (bytes, ttl) = match value {
+            Some(v) => match codec::encode_value(codec, v) {
+                Ok(bytes) => (bytes, self.config.kind(kind).ttl),
+                Err(e) => {
+                    self.counters.error(kind, Tier::L2);
+                    self.warn("a value cannot be encoded for Redis", &e);
+                    return;
+                }
+            },
+            None => (codec::encode_absent::<T>(codec), self.config.negative_ttl),
+        };
+        if let Err(e) = redis.fill(kind, key, &bytes, ttl, replacing).await {
+            self.counters.error(kind, Tier::L2);
+            self.warn("Redis write failed", &e);
+        }
+    }
+
+    /// Drops the keys here, blocks them in Redis and tells the other processes.
+    pub(crate) async fn invalidate(&self, keys: &[(Kind, String)]) {
+        if keys.is_empty() {
+            return;
+        }
+        for (kind, key) in keys {
+            self.l1(*kind).invalidate(key).await;
+            self.counters.invalidated(*kind, 1);
+        }
+        if let Some(redis) = &self.redis {
+            let message = self.message(keys.to_vec(), Vec::new());
+            let tombstone = codec::encode_tombstone();
+            let sent = redis
+                .invalidate(keys, &tombstone, self.config.tombstone_ttl, &message)
+                .await;
+            if let Err(e) = sent {
+                for (kind, _) in keys {
+                    self.counters.error(*kind, Tier::L2);
+                }
+                lock(&self.pending).add_keys(keys);
+                self.warn(
+                    "Redis invalidation failed, it is resent when Redis is back",
+                    &e,
+                );
+            }
+        } else if self.feed.is_some() {
+            lock(&self.outbox).add_keys(keys);
+            self.outbox_ready.notify_one();
+        }
+    }
+
+    /// Empties `kinds` here, in Redis and in every other process.
+    pub(crate) async fn flush(&self, kinds: &[Kind]) {
+        self.clear_l1(kinds);
+        if let Some(redis) = &self.redis {
+            let mut result = Ok(());
+            for kind in kinds {
+                if let Err(e) = redis.flush(Some(*kind)).await {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // After the keys are gone, so no process refills its L1 from them.
+            if result.is_ok() {
+                result = redis
+                    .publish(&self.message(Vec::new(), kinds.to_vec()))
+                    .await;
+            }
+            if let Err(e) = result {
+                lock(&self.pending).add_flush(kinds);
+                self.warn("Redis flush failed, it is redone when Redis is back", &e);
+            }
+        } else if self.feed.is_some() {
+            lock(&self.outbox).add_flush(kinds);
+            self.outbox_ready.notify_one();
+        }
+    }
+}
+
+/// A number naming this cache among every process on the channel: the process id and a random
+/// part (two caches in one process, as in tests, differ too).
+fn new_origin() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    let random = RandomState::new().hash_one(std::process::id());
+    (u64::from(std::process::id()) << 32) ^ random
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_back() {
+        let m = Message {
+            origin: 42,
+            keys: vec![(Kind::People, "tg:7".to_owned())],
+            flush: vec![Kind::Sites],
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            json,
+            r#"{"origin":42,"keys":[["people","tg:7"]],"flush":["sites"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
+        let only_keys: Message = serde_json::from_str(r#"{"origin":1,"keys":[]}"#).unwrap();
+        assert!(only_keys.flush.is_empty());
+    }
+
+    #[test]
+    fn pending_stays_bounded() {
+        let mut p = Pending::default();
+        let keys: Vec<(Kind, String)> = (0..PENDING_MAX + 5)
+            .map(|i| (Kind::Sites, i.to_string()))
+            .collect();
+        p.add_keys(&[(Kind::People, "a".to_owned())]);
+        p.add_keys(&keys);
+        assert!(p.flush.contains(&Kind::Sites));
+        assert!(p.keys.iter().all(|(k, _)| *k == Kind::People));
+        p.add_flush(&[Kind::People]);
+        assert!(p.keys.is_empty());
+        assert_eq!(p.flush.len(), 2);
+    }
+
+    #[test]
+    fn origins_differ() {
+        assert_ne!(new_origin(), new_origin());
+    }
+}
