@@ -24,15 +24,7 @@ pub struct Deps {
     pub username: String,
     /// Menu labels in both languages → their action (a reply keyboard sends labels as text).
     pub labels: std::collections::HashMap<String, MenuAction>,
-    /// Whether a non-owner manages sites, remembered briefly: nearly every answer shows the menu,
-    /// whose owner half depends on it, and manager grants change rarely.
-    pub manager_flags: Mutex<std::collections::HashMap<domain::UserId, (bool, std::time::Instant)>>,
 }
-
-/// How long a remembered manager flag is trusted.
-const MANAGER_FLAG_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-/// Flags remembered at most (a bound on memory; the map is cleared when full).
-const MANAGER_FLAGS_MAX: usize = 100_000;
 
 /// Every menu label, in both languages, with its action.
 pub fn menu_labels(texts: &Texts) -> std::collections::HashMap<String, MenuAction> {
@@ -226,25 +218,12 @@ impl<'a> Ctx<'a> {
         if self.user.is_owner {
             return Ok(true);
         }
+        // Asked on nearly every answer (the menu's owner half depends on it); the store's
+        // cache answers it from memory, and drops it when a manager grant changes.
         let manages = self
             .manages
             .get_or_try_init(|| async {
-                let remembered = self.deps.manager_flags.lock().ok().and_then(|m| {
-                    m.get(&self.user.id)
-                        .filter(|(_, at)| at.elapsed() < MANAGER_FLAG_TTL)
-                        .map(|(v, _)| *v)
-                });
-                if let Some(v) = remembered {
-                    return Ok::<_, BotError>(v);
-                }
-                let v = !self.app().sites_for(&self.user).await?.is_empty();
-                if let Ok(mut m) = self.deps.manager_flags.lock() {
-                    if m.len() >= MANAGER_FLAGS_MAX {
-                        m.clear();
-                    }
-                    m.insert(self.user.id, (v, std::time::Instant::now()));
-                }
-                Ok(v)
+                Ok::<_, BotError>(!self.app().sites_for(&self.user).await?.is_empty())
             })
             .await?;
         Ok(*manages)

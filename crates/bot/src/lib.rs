@@ -144,7 +144,6 @@ impl TelegramBot {
         let deps = Arc::new(Deps {
             finisher,
             labels: ctx::menu_labels(&texts),
-            manager_flags: std::sync::Mutex::new(std::collections::HashMap::new()),
             messenger: messenger::Messenger::new(bot, app.clone()),
             app,
             bot_state,

@@ -392,3 +392,10 @@ impl Cache {
 
 #[cfg(test)]
 mod tests;
+
+// The caching `Store` over the cache, and the cached shapes of domain values.
+mod feed;
+pub mod records;
+pub mod store;
+pub use feed::StoreFeed;
+pub use store::CachingStore;

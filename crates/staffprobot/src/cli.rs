@@ -68,6 +68,26 @@ enum Command {
     /// Demo data (the same generator the tests and benchmarks use).
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The cache: its statistics, and emptying it.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Hits, misses, errors, loads, evictions and invalidations per kind and tier.
+    ///
+    /// With REDIS_URL: summed over every process sharing that Redis (each adds its counts
+    /// every second). Without Redis each process keeps its own, and logs them every 10 minutes
+    /// and when it stops.
+    Stats,
+    /// Empty the cache of every process (one kind, or all), e.g. after changing the database by
+    /// hand. Running processes drop their copies within a second.
+    Flush {
+        /// people, sites, active_shifts or analytics (all kinds when left out).
+        #[arg(long)]
+        kind: Option<cache::Kind>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,7 +162,10 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Api => serve::run(config, Role::Api).await,
         Command::Bot => serve::run(config, Role::Bot).await,
         Command::Migrate => {
-            wiring::open_store(&config, Migrations::Apply).await?;
+            wiring::open_stores(&config, Migrations::Apply)
+                .await?
+                .close()
+                .await;
             println!("Migrations applied to {}", config.database_url.redacted());
             Ok(())
         }
@@ -152,11 +175,10 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             language,
         }) => {
             let language = Language::parse(&language).context("--language")?;
-            let (app, _) = wiring::service(
-                &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
-            );
-            let owner = app.add_owner(telegram_id, &name, language).await?;
+            let owner = with_app(&config, async |app| {
+                Ok(app.add_owner(telegram_id, &name, language).await?)
+            })
+            .await?;
             println!(
                 "Owner {} (Telegram id {}) is registered. Issue an API token with:\n  staffprobot token issue --telegram-id {}",
                 owner.name.as_str(),
@@ -166,11 +188,11 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Issue { telegram_id, label }) => {
-            let (app, _) = wiring::service(
-                &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
-            );
-            let (user, token) = match app.issue_api_token(telegram_id, &label).await {
+            let issued = with_app(&config, async |app| {
+                Ok(app.issue_api_token(telegram_id, &label).await)
+            })
+            .await?;
+            let (user, token) = match issued {
                 Err(app::AppError::NotFound(_)) => bail!(
                     "nobody with Telegram id {telegram_id} is registered; add them first with `staffprobot owner add --telegram-id {telegram_id} --name NAME`"
                 ),
@@ -183,19 +205,15 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { telegram_id }) => {
-            let (app, _) = wiring::service(
-                &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
-            );
-            let n = app.revoke_api_tokens(telegram_id).await?;
+            let n = with_app(&config, async |app| {
+                Ok(app.revoke_api_tokens(telegram_id).await?)
+            })
+            .await?;
             println!("Revoked {n} token(s) of Telegram id {telegram_id}.");
             Ok(())
         }
+        Command::Cache(command) => cache_command(&config, command).await,
         Command::Demo(DemoCommand::Seed(args)) => {
-            let (app, _) = wiring::service(
-                &config,
-                wiring::open_store(&config, Migrations::Apply).await?,
-            );
             let opts = DemoOptions {
                 seed: args.seed,
                 history_days: args.history_days,
@@ -203,7 +221,7 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
                 live_data: !args.no_live,
             };
             let started = std::time::Instant::now();
-            let s = demo::seed(&app, opts).await?;
+            let s = with_app(&config, async |app| Ok(demo::seed(app, opts).await?)).await?;
             println!(
                 "Demo data loaded in {:.1} s: {} sites, {} employees, {} finished shifts, {} running, {} planned.",
                 started.elapsed().as_secs_f64(),
@@ -222,4 +240,48 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs `work` on the use-cases over the configured store, then sends the cache's pending
+/// invalidations, so a change made here reaches the running servers.
+async fn with_app<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&app::StaffPro) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let stores = wiring::open_stores(config, Migrations::Apply).await?;
+    let (app, _) = wiring::service(config, stores.store.clone());
+    let result = work(&app).await;
+    stores.close().await;
+    result
+}
+
+async fn cache_command(config: &Config, command: CacheCommand) -> anyhow::Result<()> {
+    let stores = wiring::open_stores(config, Migrations::Skip).await?;
+    let Some(cache) = &stores.cache else {
+        bail!("the cache is off (CACHE_ENABLED=false)");
+    };
+    let redis = config
+        .cache
+        .as_ref()
+        .and_then(|c| c.redis.as_ref())
+        .is_some();
+    match command {
+        CacheCommand::Stats => match cache.cluster_stats().await {
+            Some(stats) => println!("Cache statistics of every process using this Redis:\n{stats}"),
+            None if redis => bail!("Redis does not answer: no statistics to show"),
+            None => println!(
+                "No REDIS_URL: each process keeps its own cache statistics and logs them every \
+                 10 minutes and when it stops (look for \"cache statistics\")."
+            ),
+        },
+        CacheCommand::Flush { kind } => {
+            cache.flush(kind).await;
+            match kind {
+                Some(kind) => println!("Flushed the {kind} cache of every process."),
+                None => println!("Flushed the whole cache of every process."),
+            }
+        }
+    }
+    stores.close().await;
+    Ok(())
 }

@@ -1,7 +1,10 @@
 //! Configuration from environment variables, checked at start: every bad value is reported on
 //! its own line naming the variable, and nothing starts until all are right.
 
+mod caching;
+
 use app::Policy;
+pub use caching::CacheSettings;
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -101,6 +104,8 @@ pub struct Config {
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping process waits for requests and updates in
     /// flight before it exits anyway.
     pub shutdown_timeout: std::time::Duration,
+    /// The cache (`CACHE_*`, `REDIS_URL`, `REDIS_DB`); `None` with `CACHE_ENABLED=false`.
+    pub cache: CacheSettings,
 }
 
 /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
@@ -273,6 +278,7 @@ impl Config {
                 })
             }
         };
+        let cache = caching::from_lookup(&value, &mut bad);
 
         if errors.is_empty() {
             Ok(Config {
@@ -284,6 +290,7 @@ impl Config {
                 policy,
                 telegram,
                 shutdown_timeout,
+                cache,
             })
         } else {
             Err(errors)

@@ -33,9 +33,9 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         Migrations::Skip
     };
     let stores = wiring::open_stores(&config, migrations).await?;
-    let bot_state = stores.bot_state;
-    let schema = stores.schema;
-    let (app, bus) = wiring::service(&config, stores.store);
+    let bot_state = stores.bot_state.clone();
+    let schema = stores.schema.clone();
+    let (app, bus) = wiring::service(&config, stores.store.clone());
     let telegram = match role {
         Role::Api => None,
         Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await?,
@@ -65,6 +65,10 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         config.database_url.redacted()
     );
     let shutdown = CancellationToken::new();
+    if let Some(cache) = stores.cache.clone() {
+        tracing::info!(redis = %cache.redis_state(), "cache started");
+        tokio::spawn(log_cache_statistics(cache, shutdown.clone()));
+    }
     let mut parts = Supervisor::default();
     if let Some(router) = router {
         let listener = TcpListener::bind(config.http_addr)
@@ -151,12 +155,30 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         );
         parts.abort_all();
     }
+    if let Some(cache) = &stores.cache {
+        tracing::info!("cache statistics (this process):\n{}", cache.stats());
+    }
+    stores.close().await;
     match failures.first() {
         None => {
             tracing::info!("stopped");
             Ok(())
         }
         Some(exit) => bail!("{} stopped: {}", exit.name, exit.reason()),
+    }
+}
+
+/// Logs this process's cache statistics every 10 minutes (the way to see them without Redis or
+/// Prometheus), until the process stops.
+async fn log_cache_statistics(cache: cache::Cache, stop: CancellationToken) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(EVERY) => {
+                tracing::info!("cache statistics (this process):\n{}", cache.stats());
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-//! Opening the configured store and building the use-case service on it.
+//! Opening the configured store (behind the cache) and building the use-case service on it.
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
-use app::{BotStateStore, EventBus, SchemaStatus, StaffPro, Store, SystemClock};
+use app::{BotStateStore, EventBus, InvalidationLog, SchemaStatus, StaffPro, Store, SystemClock};
 use axum::Extension;
+use cache::{Cache, CachingStore, InvalidationFeed, StoreFeed};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use store_postgres::{PgStore, PoolSettings};
@@ -17,28 +18,53 @@ pub enum Migrations {
     Skip,
 }
 
-/// The configured database through its ports: the domain's `Store` (for the use-cases), the
-/// bot's own state (dialogues, update claims) and the schema check `/ready` uses.
+/// The configured database through its ports: the domain's `Store` (for the use-cases; behind
+/// the cache unless `CACHE_ENABLED=false`), the bot's own state (dialogues, update claims), the
+/// schema check `/ready` uses, and the cache itself.
 pub struct Stores {
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
     pub schema: Arc<dyn SchemaStatus>,
+    pub cache: Option<Cache>,
 }
 
 impl Stores {
-    fn of<S: Store + BotStateStore + SchemaStatus>(store: S) -> Stores {
+    async fn of<S>(store: S, config: &Config) -> Stores
+    where
+        S: Store + BotStateStore + SchemaStatus + InvalidationLog,
+    {
         let store = Arc::new(store);
+        let (domain, cache): (Arc<dyn Store>, _) = match &config.cache {
+            None => (store.clone(), None),
+            Some(settings) => {
+                // Without Redis, invalidations travel between processes (a server and an
+                // operator's command, say) through the database.
+                let feed: Option<Arc<dyn InvalidationFeed>> = match settings.redis {
+                    Some(_) => None,
+                    None => Some(Arc::new(StoreFeed::new(store.clone()))),
+                };
+                let cache = Cache::start(settings.clone(), feed).await;
+                (
+                    Arc::new(CachingStore::new(store.clone(), cache.clone())),
+                    Some(cache),
+                )
+            }
+        };
         Stores {
-            store: store.clone(),
+            store: domain,
             bot_state: store.clone(),
             schema: store,
+            cache,
         }
     }
-}
 
-/// Connects to the configured database (applying migrations when asked), for the use-cases.
-pub async fn open_store(config: &Config, migrations: Migrations) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(open_stores(config, migrations).await?.store)
+    /// Sends the cache's pending invalidations and statistics: call before the process ends, so
+    /// that a change made by a command reaches the running servers.
+    pub async fn close(&self) {
+        if let Some(cache) = &self.cache {
+            cache.shutdown().await;
+        }
+    }
 }
 
 /// Connects to the configured database (applying migrations when asked), through every port.
@@ -60,7 +86,7 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
                     .await
                     .context("cannot apply PostgreSQL migrations")?;
             }
-            Stores::of(store)
+            Stores::of(store, config).await
         }
         DatabaseUrl::Sqlite(url) => {
             let store = SqliteStore::connect(url)
@@ -72,7 +98,7 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
                     .await
                     .context("cannot apply SQLite migrations")?;
             }
-            Stores::of(store)
+            Stores::of(store, config).await
         }
     };
     Ok(stores)
