@@ -282,9 +282,14 @@ pub(crate) async fn stats_flusher(inner: Arc<Inner>, cancel: CancellationToken) 
     }
 }
 
-/// Sends what changed since the last flush; on failure the next flush sends it.
+/// Sends what changed since the last flush; on failure, or while Redis is down, the next
+/// flush sends it.
 pub(crate) async fn flush_stats(inner: &Inner) {
     let Some(redis) = &inner.redis else { return };
+    if inner.is_degraded() {
+        // Kept for when Redis is back, rather than waiting on it now.
+        return;
+    }
     let mut sent = inner.stats_sent.lock().await;
     let now = inner.counters.snapshot();
     let deltas = stats::deltas(&now, &sent);

@@ -364,9 +364,12 @@ impl Cache {
     }
 
     /// The counters summed over every process sharing the Redis (this one's sent first); `None`
-    /// without Redis, or when Redis does not answer.
+    /// without Redis, or when Redis is down or does not answer.
     pub async fn cluster_stats(&self) -> Option<Stats> {
         let redis = self.inner.redis.as_ref()?;
+        if self.redis_state() != RedisState::Up {
+            return None;
+        }
         channel::flush_stats(&self.inner).await;
         match redis.read_stats().await {
             Ok(fields) => Some(Stats::from_fields(
