@@ -3,12 +3,12 @@
 
 use crate::codec::{self, Cacheable, Decoded};
 use crate::config::{CacheConfig, Kind};
+use crate::counters::Counters;
+use crate::invalidation::{Message, Pending, new_origin};
 use crate::l1::{Join, KindTier, Slot};
 use crate::l2::{L2Error, RedisTier};
-use crate::stats::{Counters, Stats, Tier};
+use crate::stats::{Stats, Tier};
 use crate::{InvalidationFeed, RedisState};
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::error::Error;
 use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -17,62 +17,12 @@ use std::time::{Duration, Instant};
 use telemetry::ErrorChain;
 use tokio::sync::Notify;
 
-/// Invalidations kept for later (Redis unreachable, or the feed's append failing) beyond this
-/// many keys become "empty the whole kind", so memory stays bounded.
-const PENDING_MAX: usize = 10_000;
-
 /// At most one warning per this long, per cache.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
 const CHANNEL_NONE: u8 = 0;
 const CHANNEL_UP: u8 = 1;
 const CHANNEL_DOWN: u8 = 2;
-
-/// What travels on the Redis channel: the keys (or kinds) to drop, and who sent it, so the
-/// sender can skip its own message.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub(crate) struct Message {
-    pub origin: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub keys: Vec<(Kind, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flush: Vec<Kind>,
-}
-
-/// Invalidations that could not be sent yet, replayed when the channel is back.
-#[derive(Debug, Default)]
-pub(crate) struct Pending {
-    pub keys: HashSet<(Kind, String)>,
-    /// Kinds to empty entirely (asked for, or too many keys to keep).
-    pub flush: HashSet<Kind>,
-}
-
-impl Pending {
-    pub(crate) fn add_keys(&mut self, keys: &[(Kind, String)]) {
-        for (kind, key) in keys {
-            if self.flush.contains(kind) {
-                continue;
-            }
-            if self.keys.len() >= PENDING_MAX {
-                self.flush.insert(*kind);
-                self.keys.retain(|(k, _)| k != kind);
-            } else {
-                self.keys.insert((*kind, key.clone()));
-            }
-        }
-    }
-
-    pub(crate) fn add_flush(&mut self, kinds: &[Kind]) {
-        for kind in kinds {
-            self.flush.insert(*kind);
-            self.keys.retain(|(k, _)| k != kind);
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.flush.is_empty()
-    }
-}
 
 /// Logs a warning at most once a [`WARN_EVERY`], saying how many were held back meanwhile.
 #[derive(Default)]
@@ -200,10 +150,21 @@ impl Inner {
         if self.channel.swap(CHANNEL_DOWN, Ordering::SeqCst) == CHANNEL_UP {
             self.counters.channel(false, true);
             self.clear_l1(&Kind::ALL);
-            self.warn(
-                "lost the invalidation channel, keeping entries 1 s at most",
-                why,
+            let what = format!(
+                "lost the invalidation channel, keeping entries {:?} at most",
+                self.config.degraded_l1_ttl
             );
+            self.warn(&what, why);
+        }
+    }
+
+    /// The cache stops listening (shutdown): what it holds may go stale from now on, so it
+    /// runs as if the channel were lost, without counting a loss.
+    pub(crate) fn channel_closed(&self) {
+        if self.channel.load(Ordering::SeqCst) != CHANNEL_NONE {
+            self.channel.store(CHANNEL_DOWN, Ordering::SeqCst);
+            self.counters.channel(false, false);
+            self.clear_l1(&Kind::ALL);
         }
     }
 
@@ -224,7 +185,7 @@ impl Inner {
 
     /// Sends the invalidations that failed while Redis was unreachable, so that values other
     /// processes still read from Redis are dropped too.
-    async fn replay_pending(&self, redis: &RedisTier) -> Result<(), L2Error> {
+    pub(crate) async fn replay_pending(&self, redis: &RedisTier) -> Result<(), L2Error> {
         let pending = std::mem::take(&mut *lock(&self.pending));
         if pending.is_empty() {
             return Ok(());
@@ -473,52 +434,19 @@ impl Inner {
     }
 }
 
-/// A number naming this cache among every process on the channel: the process id and a random
-/// part (two caches in one process, as in tests, differ too).
-fn new_origin() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    let random = RandomState::new().hash_one(std::process::id());
-    (u64::from(std::process::id()) << 32) ^ random
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn messages_read_back() {
-        let m = Message {
-            origin: 42,
-            keys: vec![(Kind::People, "tg:7".to_owned())],
-            flush: vec![Kind::Sites],
-        };
-        let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(
-            json,
-            r#"{"origin":42,"keys":[["people","tg:7"]],"flush":["sites"]}"#
-        );
-        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
-        let only_keys: Message = serde_json::from_str(r#"{"origin":1,"keys":[]}"#).unwrap();
-        assert!(only_keys.flush.is_empty());
-    }
-
-    #[test]
-    fn pending_stays_bounded() {
-        let mut p = Pending::default();
-        let keys: Vec<(Kind, String)> = (0..PENDING_MAX + 5)
-            .map(|i| (Kind::Sites, i.to_string()))
-            .collect();
-        p.add_keys(&[(Kind::People, "a".to_owned())]);
-        p.add_keys(&keys);
-        assert!(p.flush.contains(&Kind::Sites));
-        assert!(p.keys.iter().all(|(k, _)| *k == Kind::People));
-        p.add_flush(&[Kind::People]);
-        assert!(p.keys.is_empty());
-        assert_eq!(p.flush.len(), 2);
-    }
-
-    #[test]
-    fn origins_differ() {
-        assert_ne!(new_origin(), new_origin());
+    fn warnings_are_held_back_for_a_minute() {
+        let w = Warnings::default();
+        let e = std::io::Error::other("boom");
+        w.warn("first", &e);
+        w.warn("second", &e);
+        w.warn("third", &e);
+        let (last, held_back) = *w.state.lock().unwrap();
+        assert!(last.is_some());
+        assert_eq!(held_back, 2);
     }
 }

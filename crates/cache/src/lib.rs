@@ -108,7 +108,9 @@
 mod channel;
 pub mod codec;
 mod config;
+mod counters;
 mod engine;
+mod invalidation;
 mod l1;
 mod l2;
 mod stats;
@@ -117,7 +119,8 @@ pub use codec::Cacheable;
 pub use config::{
     CacheConfig, Codec, ConfigProblem, Kind, KindConfig, RedisConfig, UnknownCodec, UnknownKind,
 };
-pub use stats::{KindStats, Stats, Tier, TierStats, describe_metrics};
+pub use counters::describe_metrics;
+pub use stats::{KindStats, Stats, Tier, TierStats};
 
 use engine::Inner;
 use std::fmt;
@@ -238,10 +241,7 @@ impl Cache {
                 first,
                 cancel.clone(),
             )));
-            handles.push(tokio::spawn(channel::stats_flusher(
-                inner.clone(),
-                cancel.clone(),
-            )));
+            handles.push(tokio::spawn(channel::upkeep(inner.clone(), cancel.clone())));
         } else if let Some(feed) = inner.feed.clone() {
             let after = match channel::feed_start(feed.as_ref()).await {
                 Ok(id) => {
@@ -292,8 +292,8 @@ impl Cache {
     }
 
     /// Stops the background tasks after they append what is pending to the feed and add the
-    /// last counters to Redis. The cache still answers afterwards, on its tiers, without the
-    /// channel.
+    /// last counters to Redis. The cache still answers afterwards, but as with a lost channel
+    /// (short L1 lifetimes, no Redis reads), since it no longer hears invalidations.
     pub async fn shutdown(&self) {
         self.tasks.cancel.cancel();
         let handles = std::mem::take(
@@ -308,6 +308,7 @@ impl Cache {
                 tracing::warn!(error = %telemetry::ErrorChain(&e), "cache: a background task ended badly");
             }
         }
+        self.inner.channel_closed();
     }
 
     /// Read-through: L1, then Redis, then `load` (the database). A loaded `Some` is written to

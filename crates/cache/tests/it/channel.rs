@@ -46,9 +46,11 @@ async fn another_process_drops_an_invalidated_key_within_100ms() {
     // A changes the site and invalidates it; B's L1 (15 min TTL) must let go at once.
     db.set("New name");
     a.invalidate_one(Kind::Sites, "3").await;
-    let took = eventually(Duration::from_millis(100), "B sees the change", async || {
-        db.read(&b).await == "New name"
-    })
+    let took = eventually(
+        Duration::from_millis(100),
+        "B sees the change",
+        async || db.read(&b).await == "New name",
+    )
     .await;
     eprintln!("the other cache saw the change after {took:?}");
     assert_eq!(b.stats().kind(Kind::Sites).invalidations_received, 1);
@@ -108,7 +110,12 @@ async fn a_second_os_process_sees_an_invalidation() {
     let db = dir.path().join("site-3");
     std::fs::write(&db, "Old name").unwrap();
     let mut helper = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "channel::helper_process", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "channel::helper_process",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("CACHE_IT_PREFIX", &p.prefix)
         .env("CACHE_IT_DB", &db)
         .stdout(Stdio::piped())

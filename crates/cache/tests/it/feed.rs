@@ -38,7 +38,11 @@ impl InvalidationFeed for MemoryFeed {
         Ok(())
     }
 
-    async fn read_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, Vec<String>)>, BoxError> {
+    async fn read_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, Vec<String>)>, BoxError> {
         self.check()?;
         let entries = self.entries.lock().unwrap();
         Ok(entries
@@ -82,7 +86,11 @@ async fn invalidations_reach_another_cache_through_the_feed() {
     assert_eq!(a.redis_state(), RedisState::NotConfigured);
     let calls = AtomicUsize::new(0);
     assert_eq!(read(&b, &calls, "Anna").await, "Anna");
-    assert_eq!(read(&b, &calls, "Anna (renamed)").await, "Anna", "an L1 hit");
+    assert_eq!(
+        read(&b, &calls, "Anna (renamed)").await,
+        "Anna",
+        "an L1 hit"
+    );
 
     a.invalidate(&[(Kind::People, "tg:42".to_owned())]).await;
     let took = eventually(Duration::from_millis(500), "B drops it", async || {
@@ -153,7 +161,10 @@ async fn shutdown_appends_what_is_pending() {
     let entries = feed.entries.lock().unwrap().clone();
     let keys: Vec<String> = entries.into_iter().flat_map(|(_, keys)| keys).collect();
     assert!(keys.contains(&"sites:1".to_owned()), "{keys:?}");
-    assert!(keys.contains(&"active_shifts:site:1".to_owned()), "{keys:?}");
+    assert!(
+        keys.contains(&"active_shifts:site:1".to_owned()),
+        "{keys:?}"
+    );
 }
 
 #[tokio::test]
@@ -164,8 +175,10 @@ async fn appends_wait_for_a_feed_that_failed() {
     a.invalidate_one(Kind::Sites, "1").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     feed.failing.store(false, Ordering::SeqCst);
-    eventually(Duration::from_secs(3), "the append is retried", async || {
-        !feed.entries.lock().unwrap().is_empty()
-    })
+    eventually(
+        Duration::from_secs(3),
+        "the append is retried",
+        async || !feed.entries.lock().unwrap().is_empty(),
+    )
     .await;
 }

@@ -34,7 +34,11 @@ async fn what_one_process_loads_another_reads_from_redis() {
     let got = b
         .get_or_load(Kind::Sites, "12", loader(&calls, Some("other".to_owned())))
         .await;
-    assert_eq!(got, Ok(Some("Café".to_owned())), "from Redis, not the loader");
+    assert_eq!(
+        got,
+        Ok(Some("Café".to_owned())),
+        "from Redis, not the loader"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let s = b.stats();
     assert_eq!(s.tier(Kind::Sites, Tier::L1).misses, 1);
@@ -90,8 +94,14 @@ async fn unreadable_values_are_misses_and_get_overwritten() {
     let bad: [(&str, Vec<u8>); 5] = [
         ("garbage", b"hello".to_vec()),
         ("empty", Vec::new()),
-        ("another schema", codec::encode_value(Codec::Binary, &Reshaped(1, 2)).unwrap()),
-        ("another codec", codec::encode_value(Codec::Json, &5_i64).unwrap()),
+        (
+            "another schema",
+            codec::encode_value(Codec::Binary, &Reshaped(1, 2)).unwrap(),
+        ),
+        (
+            "another codec",
+            codec::encode_value(Codec::Json, &5_i64).unwrap(),
+        ),
         ("another format", other_format),
     ];
     let calls = Arc::new(AtomicUsize::new(0));
@@ -125,9 +135,13 @@ async fn an_invalidation_leaves_a_tombstone_that_no_fill_replaces() {
     let b = Cache::start(config, None).await;
     let calls = Arc::new(AtomicUsize::new(0));
     let key = p.key(Kind::ActiveShifts, "employee:5");
-    a.get_or_load(Kind::ActiveShifts, "employee:5", loader(&calls, Some(1_i64)))
-        .await
-        .unwrap();
+    a.get_or_load(
+        Kind::ActiveShifts,
+        "employee:5",
+        loader(&calls, Some(1_i64)),
+    )
+    .await
+    .unwrap();
     a.invalidate(&[(Kind::ActiveShifts, "employee:5".to_owned())])
         .await;
     let stored = p.get(&key).await.unwrap();
@@ -139,7 +153,11 @@ async fn an_invalidation_leaves_a_tombstone_that_no_fill_replaces() {
 
     // A tombstone is a miss: the database answers, and Redis keeps the tombstone.
     let got = b
-        .get_or_load(Kind::ActiveShifts, "employee:5", loader(&calls, Some(2_i64)))
+        .get_or_load(
+            Kind::ActiveShifts,
+            "employee:5",
+            loader(&calls, Some(2_i64)),
+        )
         .await;
     assert_eq!(got, Ok(Some(2)));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -151,13 +169,19 @@ async fn an_invalidation_leaves_a_tombstone_that_no_fill_replaces() {
     assert_eq!(b.stats().tier(Kind::ActiveShifts, Tier::L2).misses, 1);
 
     // Once it is gone, fills write again.
-    eventually(Duration::from_secs(2), "the tombstone expires", async || {
-        p.get(&key).await.is_none()
-    })
+    eventually(
+        Duration::from_secs(2),
+        "the tombstone expires",
+        async || p.get(&key).await.is_none(),
+    )
     .await;
-    a.get_or_load(Kind::ActiveShifts, "employee:5", loader(&calls, Some(3_i64)))
-        .await
-        .unwrap();
+    a.get_or_load(
+        Kind::ActiveShifts,
+        "employee:5",
+        loader(&calls, Some(3_i64)),
+    )
+    .await
+    .unwrap();
     let stored = p.get(&key).await.unwrap();
     assert_eq!(
         codec::decode::<i64>(Codec::Binary, &stored),
@@ -199,9 +223,11 @@ async fn a_load_that_started_before_an_invalidation_does_not_write_back() {
     // nor Redis gets the old value.
     let (load, release) = slow_load(&a, "1").await;
     b.invalidate_one(Kind::Sites, "1").await;
-    eventually(Duration::from_secs(1), "A hears the invalidation", async || {
-        a.stats().kind(Kind::Sites).invalidations_received == 1
-    })
+    eventually(
+        Duration::from_secs(1),
+        "A hears the invalidation",
+        async || a.stats().kind(Kind::Sites).invalidations_received == 1,
+    )
     .await;
     release.send(()).unwrap();
     assert_eq!(load.await.unwrap(), Ok(Some("old".to_owned())));
@@ -215,7 +241,11 @@ async fn a_load_that_started_before_an_invalidation_does_not_write_back() {
             Ok::<_, DbDown>(Some("new".to_owned()))
         })
         .await;
-    assert_eq!(now, Ok(Some("new".to_owned())), "A's L1 did not keep the old value");
+    assert_eq!(
+        now,
+        Ok(Some("new".to_owned())),
+        "A's L1 did not keep the old value"
+    );
 
     // Even a load that heard nothing cannot replace a tombstone: fills are SET NX.
     let (load, release) = slow_load(&a, "2").await;
@@ -224,6 +254,10 @@ async fn a_load_that_started_before_an_invalidation_does_not_write_back() {
     release.send(()).unwrap();
     load.await.unwrap().unwrap();
     assert_eq!(p.get(&p.key(Kind::Sites, "2")).await, Some(tombstone));
+    // Their last counters reach Redis before the prefix is cleaned up (worker threads would
+    // otherwise write them after).
+    a.shutdown().await;
+    b.shutdown().await;
 }
 
 #[tokio::test]
@@ -242,7 +276,11 @@ async fn flush_empties_a_kind_in_redis_and_in_every_process() {
     };
     fill(&a).await;
     fill(&b).await;
-    assert_eq!(calls.load(Ordering::SeqCst), 3, "B read everything from Redis");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "B read everything from Redis"
+    );
     // Counters in the stats hash must survive a flush.
     a.cluster_stats().await.unwrap();
 
@@ -277,7 +315,11 @@ async fn redis_entries_live_the_kinds_ttl() {
     let cache = Cache::start(config, None).await;
     let calls = Arc::new(AtomicUsize::new(0));
     cache
-        .get_or_load(Kind::Analytics, "report", loader(&calls, Some(vec![1_i64, 2])))
+        .get_or_load(
+            Kind::Analytics,
+            "report",
+            loader(&calls, Some(vec![1_i64, 2])),
+        )
         .await
         .unwrap();
     let key = p.key(Kind::Analytics, "report");

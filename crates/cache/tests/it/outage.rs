@@ -75,7 +75,11 @@ async fn redis_dying_and_coming_back_fails_no_request() {
     assert_eq!(calls.load(Ordering::SeqCst), 1, "still an L1 hit at first");
     tokio::time::sleep(Duration::from_millis(300)).await;
     read(&a, &calls, 1000).await;
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the short L1 lifetime applies");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the short L1 lifetime applies"
+    );
     let down = a.stats();
     assert!(down.tier(Kind::People, Tier::L2).errors > 0, "{down:?}");
     assert_eq!(down.channel_losses, 1);
@@ -169,7 +173,11 @@ async fn an_unreachable_redis_neither_blocks_the_start_nor_the_requests() {
     let p = Prefix::on(&format!("redis://127.0.0.1:{port}/"), "outage-silent");
     let started = Instant::now();
     let a = Cache::start(p.config(), None).await;
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(a.redis_state(), RedisState::Down);
 
     let calls = AtomicUsize::new(0);
@@ -240,4 +248,48 @@ async fn invalidations_made_while_redis_was_unreachable_are_sent_when_it_is_back
     .await;
     read(&a, &calls, 7).await;
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_invalidation_that_failed_while_subscribed_is_resent() {
+    let server = PrivateRedis::start();
+    let p = Prefix::on(&server.url(), "outage-resend");
+    let a = Cache::start(p.config(), None).await;
+    let b = Cache::start(p.config(), None).await;
+    let calls = AtomicUsize::new(0);
+    read(&b, &calls, 9).await;
+
+    // The command connections die (the subscriptions do not): A's next call fails.
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "normal"])
+        .query_async(&mut p.conn().await)
+        .await
+        .unwrap();
+    assert!(killed >= 2, "{killed}");
+    a.invalidate_one(Kind::People, "9").await;
+    assert_eq!(a.stats().tier(Kind::People, Tier::L2).errors, 1);
+    assert_eq!(a.redis_state(), RedisState::Up);
+
+    // The upkeep sends it again within a second or so.
+    eventually(Duration::from_secs(3), "B hears of it", async || {
+        b.stats().kind(Kind::People).invalidations_received == 1
+    })
+    .await;
+    let stored = p.get(&p.key(Kind::People, "9")).await.unwrap();
+    assert_eq!(
+        cache::codec::decode::<i64>(cache::Codec::Binary, &stored),
+        Ok(cache::codec::Decoded::Tombstone)
+    );
+}
+
+#[tokio::test]
+async fn the_subscription_stays_up_between_pings() {
+    let p = Prefix::shared("outage-pings");
+    let a = Cache::start(p.config(), None).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(a.redis_state(), RedisState::Up);
+    assert_eq!(a.stats().channel_losses, 0);
+    a.shutdown().await;
+    // A cache that stopped listening no longer trusts what it holds.
+    assert_eq!(a.redis_state(), RedisState::Down);
 }

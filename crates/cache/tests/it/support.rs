@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::task::JoinHandle;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// The Redis every developer machine and CI run (`.ci/run` starts it).
@@ -287,7 +287,11 @@ impl Drop for Proxy {
 
 /// Waits until `check` holds, polling every 5 ms, failing after `limit`. Returns how long it
 /// took.
-pub async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) -> Duration {
+pub async fn eventually(
+    limit: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> bool,
+) -> Duration {
     let started = Instant::now();
     loop {
         if check().await {
