@@ -42,7 +42,7 @@ impl Warnings {
         tracing::warn!(
             error = %ErrorChain(error),
             held_back = *held_back,
-            "cache: {what}; serving from the database meanwhile"
+            "cache: {what}"
         );
         *last = Some(now);
         *held_back = 0;
@@ -200,12 +200,17 @@ impl Inner {
     }
 
     async fn send_pending(&self, redis: &RedisTier, pending: &Pending) -> Result<(), L2Error> {
+        // Each step also drops from this process's L1 what its reads may have refilled from
+        // Redis meanwhile (its own message does not come back to it).
         for kind in &pending.flush {
             redis.flush(Some(*kind)).await?;
         }
         if !pending.flush.is_empty() {
-            let message = self.message(Vec::new(), pending.flush.iter().copied().collect());
-            redis.publish(&message).await?;
+            let kinds: Vec<Kind> = pending.flush.iter().copied().collect();
+            redis
+                .publish(&self.message(Vec::new(), kinds.clone()))
+                .await?;
+            self.clear_l1(&kinds);
         }
         let keys: Vec<(Kind, String)> = pending.keys.iter().cloned().collect();
         for chunk in keys.chunks(500) {
@@ -218,6 +223,7 @@ impl Inner {
                     &message,
                 )
                 .await?;
+            self.drop_from_l1(chunk).await;
         }
         Ok(())
     }
@@ -320,7 +326,7 @@ impl Inner {
                     }
                     Err(e) => {
                         self.counters.error(kind, Tier::L2);
-                        self.warn("Redis read failed", &e);
+                        self.warn("Redis read failed, the database answers instead", &e);
                     }
                 }
             }
@@ -371,7 +377,16 @@ impl Inner {
         };
         if let Err(e) = redis.fill(kind, key, &bytes, ttl, replacing).await {
             self.counters.error(kind, Tier::L2);
-            self.warn("Redis write failed", &e);
+            self.warn(
+                "Redis write failed, the value stays in this process only",
+                &e,
+            );
+        }
+    }
+
+    async fn drop_from_l1(&self, keys: &[(Kind, String)]) {
+        for (kind, key) in keys {
+            self.l1(*kind).invalidate(key).await;
         }
     }
 
@@ -380,8 +395,8 @@ impl Inner {
         if keys.is_empty() {
             return;
         }
-        for (kind, key) in keys {
-            self.l1(*kind).invalidate(key).await;
+        self.drop_from_l1(keys).await;
+        for (kind, _) in keys {
             self.counters.invalidated(*kind, 1);
         }
         if let Some(redis) = &self.redis {
@@ -390,15 +405,20 @@ impl Inner {
             let sent = redis
                 .invalidate(keys, &tombstone, self.config.tombstone_ttl, &message)
                 .await;
-            if let Err(e) = sent {
-                for (kind, _) in keys {
-                    self.counters.error(*kind, Tier::L2);
+            match sent {
+                // Once more now that the tombstones are in place: a read in this process between
+                // the first drop and the tombstones may have put Redis's old value back in L1.
+                Ok(()) => self.drop_from_l1(keys).await,
+                Err(e) => {
+                    for (kind, _) in keys {
+                        self.counters.error(*kind, Tier::L2);
+                    }
+                    lock(&self.pending).add_keys(keys);
+                    self.warn(
+                        "Redis invalidation failed, it is resent when Redis is back",
+                        &e,
+                    );
                 }
-                lock(&self.pending).add_keys(keys);
-                self.warn(
-                    "Redis invalidation failed, it is resent when Redis is back",
-                    &e,
-                );
             }
         } else if self.feed.is_some() {
             lock(&self.outbox).add_keys(keys);
@@ -417,11 +437,13 @@ impl Inner {
                     break;
                 }
             }
-            // After the keys are gone, so no process refills its L1 from them.
+            // After the keys are gone, so no process refills its L1 from them; and this
+            // process's L1 once more, for reads that ran while the keys were still there.
             if result.is_ok() {
                 result = redis
                     .publish(&self.message(Vec::new(), kinds.to_vec()))
                     .await;
+                self.clear_l1(kinds);
             }
             if let Err(e) = result {
                 lock(&self.pending).add_flush(kinds);
