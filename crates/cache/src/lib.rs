@@ -49,12 +49,19 @@
 //! most about 1.5 s (detection) or `degraded_l1_ttl`, whichever is longer, after another process
 //! changed it. The feed is treated the same way: a failing poll is a lost channel.
 //!
-//! The other direction has a weaker bound: a process that changes data while it cannot reach
-//! Redis cannot tell the others. It keeps those invalidations (bounded; beyond 10,000 keys a
-//! whole kind is flushed instead) and sends them when it reaches Redis again; until then, the
-//! processes that still reach Redis may serve the old value up to the kind's TTL.
-//! [`Cache::flush`] is an operator tool: a load racing a flush may write its value back after
-//! the SCAN passed it.
+//! The other direction has a weaker bound: a process whose invalidation does not reach Redis
+//! cannot tell the others. It keeps those invalidations (bounded; beyond 10,000 keys a whole
+//! kind is flushed instead) and sends them again every second while its subscription is up,
+//! and before it trusts Redis again after a loss. Until then the processes that still reach
+//! Redis may serve the old value: about a second after a one-off failure, up to the kind's TTL
+//! if the writer stays cut off from Redis. [`Cache::flush`] is an operator tool: a load racing
+//! a flush may write its value back after the SCAN passed it.
+//!
+//! # Short-lived processes
+//!
+//! An operator command (`staffprobot token revoke`) starts a cache, changes data, invalidates
+//! and calls [`Cache::shutdown`]: with Redis, `invalidate` returns once the tombstones are
+//! written and the message published; with the feed, `shutdown` appends what is pending.
 //!
 //! # Failing open
 //!
@@ -72,7 +79,7 @@
 //! | name | type | labels | counts |
 //! |---|---|---|---|
 //! | `staffprobot_cache_requests_total` | counter | kind, tier, result = `hit` \| `miss` | lookups per tier |
-//! | `staffprobot_cache_errors_total` | counter | kind, tier | Redis failures and timeouts, Redis reads skipped while the channel is lost |
+//! | `staffprobot_cache_errors_total` | counter | kind, tier | `l2`: Redis failures and timeouts, Redis reads skipped while the channel is lost; `l1`: one key read as two types (a caller's bug) |
 //! | `staffprobot_cache_loads_total` | counter | kind, result = `ok` \| `error` | loader (database) calls |
 //! | `staffprobot_cache_load_duration_seconds` | histogram | kind | loader time |
 //! | `staffprobot_cache_evictions_total` | counter | kind, tier = `l1`, cause = `size` \| `expired` | L1 entries dropped on its own |
@@ -113,6 +120,7 @@ mod engine;
 mod invalidation;
 mod l1;
 mod l2;
+mod read;
 mod stats;
 
 pub use codec::Cacheable;

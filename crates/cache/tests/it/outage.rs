@@ -293,3 +293,30 @@ async fn the_subscription_stays_up_between_pings() {
     // A cache that stopped listening no longer trusts what it holds.
     assert_eq!(a.redis_state(), RedisState::Down);
 }
+
+#[tokio::test]
+async fn the_tasks_stop_with_the_last_clone() {
+    let server = PrivateRedis::start();
+    let p = Prefix::on(&server.url(), "outage-drop");
+    let subscribers = async || -> usize {
+        let list: String = redis::cmd("CLIENT")
+            .arg(&["LIST", "TYPE", "pubsub"])
+            .query_async(&mut p.conn().await)
+            .await
+            .unwrap();
+        list.lines().count()
+    };
+    let a = Cache::start(p.config(), None).await;
+    let clone = a.clone();
+    assert_eq!(subscribers().await, 1);
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(subscribers().await, 1, "a clone still holds the cache");
+    drop(clone);
+    eventually(
+        Duration::from_secs(2),
+        "the subscription closes",
+        async || subscribers().await == 0,
+    )
+    .await;
+}
