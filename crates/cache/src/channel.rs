@@ -1,8 +1,9 @@
 //! The background tasks of a cache: the Redis subscriber (invalidations from other processes,
 //! and noticing when that channel is lost), the feed poller and appender used without Redis,
-//! and the stats flusher that sums counters across processes.
+//! and the upkeep task (failed invalidations resent, counters summed across processes).
 
-use crate::engine::{Inner, Message, Pending};
+use crate::engine::Inner;
+use crate::invalidation::{Message, feed_entries, read_feed_entries};
 use crate::l2::L2Error;
 use crate::stats;
 use crate::{BoxError, InvalidationFeed};
@@ -27,13 +28,8 @@ const APPEND_RETRY: Duration = Duration::from_secs(1);
 const FEED_BATCH: u32 = 500;
 /// A feed call (the database) that takes longer counts as failed.
 pub(crate) const FEED_TIMEOUT: Duration = Duration::from_secs(5);
-/// Counters are added to the Redis stats hash this often.
-const STATS_EVERY: Duration = Duration::from_secs(1);
-
-/// A feed entry naming its writer; it comes first in every appended batch.
-const ORIGIN_MARK: char = '@';
-/// A feed entry that empties a kind: `!flush:{kind}`.
-const FLUSH_MARK: &str = "!flush:";
+/// Failed invalidations are resent, and counters added to the Redis stats hash, this often.
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Why the subscription ended.
 #[derive(Debug, thiserror::Error)]
@@ -123,37 +119,6 @@ async fn listen(
             }
         }
     }
-}
-
-/// The feed's entries for a batch: who wrote it, then `{kind}:{key}` and `!flush:{kind}`.
-pub(crate) fn feed_entries(origin: u64, batch: &Pending) -> Vec<String> {
-    let mut entries = Vec::with_capacity(1 + batch.flush.len() + batch.keys.len());
-    entries.push(format!("{ORIGIN_MARK}{origin}"));
-    entries.extend(batch.flush.iter().map(|k| format!("{FLUSH_MARK}{k}")));
-    entries.extend(batch.keys.iter().map(|(k, key)| format!("{k}:{key}")));
-    entries
-}
-
-/// Reads a batch back; `None` for one this cache wrote itself.
-pub(crate) fn read_feed_entries(own_origin: u64, entries: &[String]) -> Option<Message> {
-    let mut message = Message::default();
-    for entry in entries {
-        if let Some(origin) = entry.strip_prefix(ORIGIN_MARK) {
-            if origin.parse() == Ok(own_origin) {
-                return None;
-            }
-        } else if let Some(kind) = entry.strip_prefix(FLUSH_MARK) {
-            // A kind this build does not know is not cached here either.
-            if let Ok(kind) = kind.parse() {
-                message.flush.push(kind);
-            }
-        } else if let Some((kind, key)) = entry.split_once(':')
-            && let Ok(kind) = kind.parse()
-        {
-            message.keys.push((kind, key.to_owned()));
-        }
-    }
-    Some(message)
 }
 
 async fn within<T>(
@@ -271,10 +236,18 @@ async fn append(inner: &Inner, feed: &dyn InvalidationFeed) -> bool {
     }
 }
 
-/// Adds this process's counter increments to the Redis stats hash every second and on stop.
-pub(crate) async fn stats_flusher(inner: Arc<Inner>, cancel: CancellationToken) {
+/// Every second while Redis is up, and once on stop: resends the invalidations that failed
+/// (a timeout while the subscription stayed up would otherwise keep them until the next loss),
+/// and adds this process's counter increments to the Redis stats hash.
+pub(crate) async fn upkeep(inner: Arc<Inner>, cancel: CancellationToken) {
     loop {
-        let stopping = pause(STATS_EVERY, &cancel).await;
+        let stopping = pause(UPKEEP_EVERY, &cancel).await;
+        if let Some(redis) = &inner.redis
+            && !inner.is_degraded()
+            && let Err(e) = inner.replay_pending(redis).await
+        {
+            inner.warn("Redis invalidation failed again", &e);
+        }
         flush_stats(&inner).await;
         if stopping {
             return;
@@ -282,9 +255,14 @@ pub(crate) async fn stats_flusher(inner: Arc<Inner>, cancel: CancellationToken) 
     }
 }
 
-/// Sends what changed since the last flush; on failure the next flush sends it.
+/// Sends what changed since the last flush; on failure, or while Redis is down, the next
+/// flush sends it.
 pub(crate) async fn flush_stats(inner: &Inner) {
     let Some(redis) = &inner.redis else { return };
+    if inner.is_degraded() {
+        // Kept for when Redis is back, rather than waiting on it now.
+        return;
+    }
     let mut sent = inner.stats_sent.lock().await;
     let now = inner.counters.snapshot();
     let deltas = stats::deltas(&now, &sent);
@@ -294,26 +272,5 @@ pub(crate) async fn flush_stats(inner: &Inner) {
     match redis.add_stats(&deltas).await {
         Ok(()) => *sent = now,
         Err(e) => tracing::debug!(error = %e, "cache: counters not sent to Redis this time"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Kind;
-
-    #[test]
-    fn feed_entries_read_back_and_own_ones_are_skipped() {
-        let mut batch = Pending::default();
-        batch.add_keys(&[(Kind::People, "tg:7".to_owned())]);
-        batch.add_flush(&[Kind::Analytics]);
-        let entries = feed_entries(42, &batch);
-        assert_eq!(entries, vec!["@42", "!flush:analytics", "people:tg:7"]);
-        assert_eq!(read_feed_entries(42, &entries), None);
-        let message = read_feed_entries(7, &entries).unwrap();
-        assert_eq!(message.keys, vec![(Kind::People, "tg:7".to_owned())]);
-        assert_eq!(message.flush, vec![Kind::Analytics]);
-        let unknown = read_feed_entries(7, &["reports:1".to_owned(), "!flush:x".to_owned()]);
-        assert_eq!(unknown, Some(Message::default()));
     }
 }

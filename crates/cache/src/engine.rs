@@ -1,25 +1,20 @@
-//! The state one cache shares with its background tasks, and the read and invalidation paths
-//! that [`Cache`](crate::Cache) exposes.
+//! The state one cache shares with its background tasks: its tiers, the channel's state and
+//! what happens when it is lost or back, and the invalidation paths.
 
-use crate::codec::{self, Cacheable, Decoded};
+use crate::codec;
 use crate::config::{CacheConfig, Kind};
-use crate::l1::{Join, KindTier, Slot};
+use crate::counters::Counters;
+use crate::invalidation::{Message, Pending, new_origin};
+use crate::l1::KindTier;
 use crate::l2::{L2Error, RedisTier};
-use crate::stats::{Counters, Stats, Tier};
+use crate::stats::{Stats, Tier};
 use crate::{InvalidationFeed, RedisState};
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::error::Error;
-use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use telemetry::ErrorChain;
 use tokio::sync::Notify;
-
-/// Invalidations kept for later (Redis unreachable, or the feed's append failing) beyond this
-/// many keys become "empty the whole kind", so memory stays bounded.
-const PENDING_MAX: usize = 10_000;
 
 /// At most one warning per this long, per cache.
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -27,52 +22,6 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 const CHANNEL_NONE: u8 = 0;
 const CHANNEL_UP: u8 = 1;
 const CHANNEL_DOWN: u8 = 2;
-
-/// What travels on the Redis channel: the keys (or kinds) to drop, and who sent it, so the
-/// sender can skip its own message.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub(crate) struct Message {
-    pub origin: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub keys: Vec<(Kind, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flush: Vec<Kind>,
-}
-
-/// Invalidations that could not be sent yet, replayed when the channel is back.
-#[derive(Debug, Default)]
-pub(crate) struct Pending {
-    pub keys: HashSet<(Kind, String)>,
-    /// Kinds to empty entirely (asked for, or too many keys to keep).
-    pub flush: HashSet<Kind>,
-}
-
-impl Pending {
-    pub(crate) fn add_keys(&mut self, keys: &[(Kind, String)]) {
-        for (kind, key) in keys {
-            if self.flush.contains(kind) {
-                continue;
-            }
-            if self.keys.len() >= PENDING_MAX {
-                self.flush.insert(*kind);
-                self.keys.retain(|(k, _)| k != kind);
-            } else {
-                self.keys.insert((*kind, key.clone()));
-            }
-        }
-    }
-
-    pub(crate) fn add_flush(&mut self, kinds: &[Kind]) {
-        for kind in kinds {
-            self.flush.insert(*kind);
-            self.keys.retain(|(k, _)| k != kind);
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.flush.is_empty()
-    }
-}
 
 /// Logs a warning at most once a [`WARN_EVERY`], saying how many were held back meanwhile.
 #[derive(Default)]
@@ -92,7 +41,7 @@ impl Warnings {
         tracing::warn!(
             error = %ErrorChain(error),
             held_back = *held_back,
-            "cache: {what}; serving from the database meanwhile"
+            "cache: {what}"
         );
         *last = Some(now);
         *held_back = 0;
@@ -174,8 +123,13 @@ impl Inner {
         self.channel.load(Ordering::SeqCst) == CHANNEL_DOWN
     }
 
+    /// Whether invalidations from other processes reach this one now.
+    pub(crate) fn channel_up(&self) -> bool {
+        self.channel.load(Ordering::SeqCst) == CHANNEL_UP
+    }
+
     /// The L1 lifetime of a new entry: short while invalidations may be missed.
-    fn l1_ttl(&self, ttl: Duration) -> Duration {
+    pub(crate) fn l1_ttl(&self, ttl: Duration) -> Duration {
         if self.is_degraded() {
             ttl.min(self.config.degraded_l1_ttl)
         } else {
@@ -200,10 +154,21 @@ impl Inner {
         if self.channel.swap(CHANNEL_DOWN, Ordering::SeqCst) == CHANNEL_UP {
             self.counters.channel(false, true);
             self.clear_l1(&Kind::ALL);
-            self.warn(
-                "lost the invalidation channel, keeping entries 1 s at most",
-                why,
+            let what = format!(
+                "lost the invalidation channel, keeping entries {:?} at most",
+                self.config.degraded_l1_ttl
             );
+            self.warn(&what, why);
+        }
+    }
+
+    /// The cache stops listening (shutdown): what it holds may go stale from now on, so it
+    /// runs as if the channel were lost, without counting a loss.
+    pub(crate) fn channel_closed(&self) {
+        if self.channel.load(Ordering::SeqCst) != CHANNEL_NONE {
+            self.channel.store(CHANNEL_DOWN, Ordering::SeqCst);
+            self.counters.channel(false, false);
+            self.clear_l1(&Kind::ALL);
         }
     }
 
@@ -224,7 +189,7 @@ impl Inner {
 
     /// Sends the invalidations that failed while Redis was unreachable, so that values other
     /// processes still read from Redis are dropped too.
-    async fn replay_pending(&self, redis: &RedisTier) -> Result<(), L2Error> {
+    pub(crate) async fn replay_pending(&self, redis: &RedisTier) -> Result<(), L2Error> {
         let pending = std::mem::take(&mut *lock(&self.pending));
         if pending.is_empty() {
             return Ok(());
@@ -239,12 +204,17 @@ impl Inner {
     }
 
     async fn send_pending(&self, redis: &RedisTier, pending: &Pending) -> Result<(), L2Error> {
+        // Each step also drops from this process's L1 what its reads may have refilled from
+        // Redis meanwhile (its own message does not come back to it).
         for kind in &pending.flush {
             redis.flush(Some(*kind)).await?;
         }
         if !pending.flush.is_empty() {
-            let message = self.message(Vec::new(), pending.flush.iter().copied().collect());
-            redis.publish(&message).await?;
+            let kinds: Vec<Kind> = pending.flush.iter().copied().collect();
+            redis
+                .publish(&self.message(Vec::new(), kinds.clone()))
+                .await?;
+            self.clear_l1(&kinds);
         }
         let keys: Vec<(Kind, String)> = pending.keys.iter().cloned().collect();
         for chunk in keys.chunks(500) {
@@ -257,6 +227,7 @@ impl Inner {
                     &message,
                 )
                 .await?;
+            self.drop_from_l1(chunk).await;
         }
         Ok(())
     }
@@ -283,134 +254,9 @@ impl Inner {
         self.clear_l1(&message.flush);
     }
 
-    /// The read path after an L1 miss: wait for a load of the same key under way, or load it
-    /// (from Redis, else from `load`) and fill both tiers.
-    pub(crate) async fn miss<T, E, F, Fut>(
-        &self,
-        kind: Kind,
-        key: &str,
-        load: F,
-    ) -> Result<Option<T>, E>
-    where
-        T: Cacheable,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Option<T>, E>>,
-    {
-        let tier = self.l1(kind);
-        let _guard = match tier.join(key) {
-            Join::Lead(guard) => Some(guard),
-            Join::Wait(mut done) => {
-                let _ = done.changed().await;
-                if let Some(value) = tier.get(key).await.and_then(|s| s.read::<T>()) {
-                    return Ok(value);
-                }
-                // The loader failed, or its result was refused by an invalidation: load alone
-                // (not one waiter after another, which would queue their latencies).
-                None
-            }
-        };
-        self.fill(kind, key, load).await
-    }
-
-    async fn fill<T, E, F, Fut>(&self, kind: Kind, key: &str, load: F) -> Result<Option<T>, E>
-    where
-        T: Cacheable,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Option<T>, E>>,
-    {
-        let tier = self.l1(kind);
-        let generation = tier.generation(key);
-        let config = *self.config.kind(kind);
-        // Some(replacing) when the load's result goes to Redis: None = SET NX, Some(old) =
-        // over the unreadable `old`.
-        let mut write_back: Option<Option<Vec<u8>>> = None;
-        if let Some(redis) = &self.redis {
-            if self.channel.load(Ordering::SeqCst) != CHANNEL_UP {
-                // Without the channel, Redis may hold values others already invalidated.
-                self.counters.error(kind, Tier::L2);
-            } else {
-                match redis.get(kind, key).await {
-                    Ok(Some(bytes)) => match codec::decode::<T>(config.codec, &bytes) {
-                        Ok(Decoded::Value(value)) => {
-                            self.counters.hit(kind, Tier::L2);
-                            let slot = Slot::new(Some(value.clone()), self.l1_ttl(config.ttl));
-                            tier.insert_checked(key, slot, &generation).await;
-                            return Ok(Some(value));
-                        }
-                        Ok(Decoded::Absent) => {
-                            self.counters.hit(kind, Tier::L2);
-                            let ttl = self.l1_ttl(self.config.negative_ttl);
-                            tier.insert_checked(key, Slot::new(None::<T>, ttl), &generation)
-                                .await;
-                            return Ok(None);
-                        }
-                        // Just invalidated: load, and leave the tombstone in place.
-                        Ok(Decoded::Tombstone) => self.counters.miss(kind, Tier::L2),
-                        Err(e) => {
-                            self.counters.miss(kind, Tier::L2);
-                            self.counters.stale(kind);
-                            tracing::debug!(%kind, key, error = %e, "cache: unreadable value in Redis");
-                            write_back = Some(Some(bytes));
-                        }
-                    },
-                    Ok(None) => {
-                        self.counters.miss(kind, Tier::L2);
-                        write_back = Some(None);
-                    }
-                    Err(e) => {
-                        self.counters.error(kind, Tier::L2);
-                        self.warn("Redis read failed", &e);
-                    }
-                }
-            }
-        }
-
-        let started = Instant::now();
-        let loaded = load().await;
-        self.counters
-            .loaded(kind, started.elapsed(), loaded.is_ok());
-        let value = loaded?;
-
-        if let (Some(redis), Some(replacing)) = (&self.redis, write_back) {
-            // An invalidation heard since the start means the load may be older than it.
-            if tier.is_current(&generation) {
-                self.write_back(redis, kind, key, value.as_ref(), replacing.as_deref())
-                    .await;
-            }
-        }
-        let ttl = if value.is_some() {
-            config.ttl
-        } else {
-            self.config.negative_ttl
-        };
-        let slot = Slot::new(value.clone(), self.l1_ttl(ttl));
-        tier.insert_checked(key, slot, &generation).await;
-        Ok(value)
-    }
-
-    async fn write_back<T: Cacheable>(
-        &self,
-        redis: &RedisTier,
-        kind: Kind,
-        key: &str,
-        value: Option<&T>,
-        replacing: Option<&[u8]>,
-    ) {
-        let codec = self.config.kind(kind).codec;
-        let (bytes, ttl) = match value {
-            Some(v) => match codec::encode_value(codec, v) {
-                Ok(bytes) => (bytes, self.config.kind(kind).ttl),
-                Err(e) => {
-                    self.counters.error(kind, Tier::L2);
-                    self.warn("a value cannot be encoded for Redis", &e);
-                    return;
-                }
-            },
-            None => (codec::encode_absent::<T>(codec), self.config.negative_ttl),
-        };
-        if let Err(e) = redis.fill(kind, key, &bytes, ttl, replacing).await {
-            self.counters.error(kind, Tier::L2);
-            self.warn("Redis write failed", &e);
+    async fn drop_from_l1(&self, keys: &[(Kind, String)]) {
+        for (kind, key) in keys {
+            self.l1(*kind).invalidate(key).await;
         }
     }
 
@@ -419,8 +265,8 @@ impl Inner {
         if keys.is_empty() {
             return;
         }
-        for (kind, key) in keys {
-            self.l1(*kind).invalidate(key).await;
+        self.drop_from_l1(keys).await;
+        for (kind, _) in keys {
             self.counters.invalidated(*kind, 1);
         }
         if let Some(redis) = &self.redis {
@@ -429,15 +275,20 @@ impl Inner {
             let sent = redis
                 .invalidate(keys, &tombstone, self.config.tombstone_ttl, &message)
                 .await;
-            if let Err(e) = sent {
-                for (kind, _) in keys {
-                    self.counters.error(*kind, Tier::L2);
+            match sent {
+                // Once more now that the tombstones are in place: a read in this process between
+                // the first drop and the tombstones may have put Redis's old value back in L1.
+                Ok(()) => self.drop_from_l1(keys).await,
+                Err(e) => {
+                    for (kind, _) in keys {
+                        self.counters.error(*kind, Tier::L2);
+                    }
+                    lock(&self.pending).add_keys(keys);
+                    self.warn(
+                        "Redis invalidation failed, it is resent when Redis is back",
+                        &e,
+                    );
                 }
-                lock(&self.pending).add_keys(keys);
-                self.warn(
-                    "Redis invalidation failed, it is resent when Redis is back",
-                    &e,
-                );
             }
         } else if self.feed.is_some() {
             lock(&self.outbox).add_keys(keys);
@@ -456,11 +307,13 @@ impl Inner {
                     break;
                 }
             }
-            // After the keys are gone, so no process refills its L1 from them.
+            // After the keys are gone, so no process refills its L1 from them; and this
+            // process's L1 once more, for reads that ran while the keys were still there.
             if result.is_ok() {
                 result = redis
                     .publish(&self.message(Vec::new(), kinds.to_vec()))
                     .await;
+                self.clear_l1(kinds);
             }
             if let Err(e) = result {
                 lock(&self.pending).add_flush(kinds);
@@ -473,52 +326,19 @@ impl Inner {
     }
 }
 
-/// A number naming this cache among every process on the channel: the process id and a random
-/// part (two caches in one process, as in tests, differ too).
-fn new_origin() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    let random = RandomState::new().hash_one(std::process::id());
-    (u64::from(std::process::id()) << 32) ^ random
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn messages_read_back() {
-        let m = Message {
-            origin: 42,
-            keys: vec![(Kind::People, "tg:7".to_owned())],
-            flush: vec![Kind::Sites],
-        };
-        let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(
-            json,
-            r#"{"origin":42,"keys":[["people","tg:7"]],"flush":["sites"]}"#
-        );
-        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
-        let only_keys: Message = serde_json::from_str(r#"{"origin":1,"keys":[]}"#).unwrap();
-        assert!(only_keys.flush.is_empty());
-    }
-
-    #[test]
-    fn pending_stays_bounded() {
-        let mut p = Pending::default();
-        let keys: Vec<(Kind, String)> = (0..PENDING_MAX + 5)
-            .map(|i| (Kind::Sites, i.to_string()))
-            .collect();
-        p.add_keys(&[(Kind::People, "a".to_owned())]);
-        p.add_keys(&keys);
-        assert!(p.flush.contains(&Kind::Sites));
-        assert!(p.keys.iter().all(|(k, _)| *k == Kind::People));
-        p.add_flush(&[Kind::People]);
-        assert!(p.keys.is_empty());
-        assert_eq!(p.flush.len(), 2);
-    }
-
-    #[test]
-    fn origins_differ() {
-        assert_ne!(new_origin(), new_origin());
+    fn warnings_are_held_back_for_a_minute() {
+        let w = Warnings::default();
+        let e = std::io::Error::other("boom");
+        w.warn("first", &e);
+        w.warn("second", &e);
+        w.warn("third", &e);
+        let (last, held_back) = *w.state.lock().unwrap();
+        assert!(last.is_some());
+        assert_eq!(held_back, 2);
     }
 }

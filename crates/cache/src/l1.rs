@@ -3,7 +3,7 @@
 //! that lets concurrent misses of one key share one load.
 
 use crate::config::Kind;
-use crate::stats::{Counters, Eviction};
+use crate::counters::{Counters, Eviction};
 use moka::Expiry;
 use moka::notification::RemovalCause;
 use std::any::Any;

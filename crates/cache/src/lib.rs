@@ -49,12 +49,19 @@
 //! most about 1.5 s (detection) or `degraded_l1_ttl`, whichever is longer, after another process
 //! changed it. The feed is treated the same way: a failing poll is a lost channel.
 //!
-//! The other direction has a weaker bound: a process that changes data while it cannot reach
-//! Redis cannot tell the others. It keeps those invalidations (bounded; beyond 10,000 keys a
-//! whole kind is flushed instead) and sends them when it reaches Redis again; until then, the
-//! processes that still reach Redis may serve the old value up to the kind's TTL.
-//! [`Cache::flush`] is an operator tool: a load racing a flush may write its value back after
-//! the SCAN passed it.
+//! The other direction has a weaker bound: a process whose invalidation does not reach Redis
+//! cannot tell the others. It keeps those invalidations (bounded; beyond 10,000 keys a whole
+//! kind is flushed instead) and sends them again every second while its subscription is up,
+//! and before it trusts Redis again after a loss. Until then the processes that still reach
+//! Redis may serve the old value: about a second after a one-off failure, up to the kind's TTL
+//! if the writer stays cut off from Redis. [`Cache::flush`] is an operator tool: a load racing
+//! a flush may write its value back after the SCAN passed it.
+//!
+//! # Short-lived processes
+//!
+//! An operator command (`staffprobot token revoke`) starts a cache, changes data, invalidates
+//! and calls [`Cache::shutdown`]: with Redis, `invalidate` returns once the tombstones are
+//! written and the message published; with the feed, `shutdown` appends what is pending.
 //!
 //! # Failing open
 //!
@@ -72,7 +79,7 @@
 //! | name | type | labels | counts |
 //! |---|---|---|---|
 //! | `staffprobot_cache_requests_total` | counter | kind, tier, result = `hit` \| `miss` | lookups per tier |
-//! | `staffprobot_cache_errors_total` | counter | kind, tier | Redis failures and timeouts, Redis reads skipped while the channel is lost |
+//! | `staffprobot_cache_errors_total` | counter | kind, tier | `l2`: Redis failures and timeouts, Redis reads skipped while the channel is lost; `l1`: one key read as two types (a caller's bug) |
 //! | `staffprobot_cache_loads_total` | counter | kind, result = `ok` \| `error` | loader (database) calls |
 //! | `staffprobot_cache_load_duration_seconds` | histogram | kind | loader time |
 //! | `staffprobot_cache_evictions_total` | counter | kind, tier = `l1`, cause = `size` \| `expired` | L1 entries dropped on its own |
@@ -108,16 +115,20 @@
 mod channel;
 pub mod codec;
 mod config;
+mod counters;
 mod engine;
+mod invalidation;
 mod l1;
 mod l2;
+mod read;
 mod stats;
 
 pub use codec::Cacheable;
 pub use config::{
     CacheConfig, Codec, ConfigProblem, Kind, KindConfig, RedisConfig, UnknownCodec, UnknownKind,
 };
-pub use stats::{KindStats, Stats, Tier, TierStats, describe_metrics};
+pub use counters::describe_metrics;
+pub use stats::{KindStats, Stats, Tier, TierStats};
 
 use engine::Inner;
 use std::fmt;
@@ -238,10 +249,7 @@ impl Cache {
                 first,
                 cancel.clone(),
             )));
-            handles.push(tokio::spawn(channel::stats_flusher(
-                inner.clone(),
-                cancel.clone(),
-            )));
+            handles.push(tokio::spawn(channel::upkeep(inner.clone(), cancel.clone())));
         } else if let Some(feed) = inner.feed.clone() {
             let after = match channel::feed_start(feed.as_ref()).await {
                 Ok(id) => {
@@ -292,8 +300,8 @@ impl Cache {
     }
 
     /// Stops the background tasks after they append what is pending to the feed and add the
-    /// last counters to Redis. The cache still answers afterwards, on its tiers, without the
-    /// channel.
+    /// last counters to Redis. The cache still answers afterwards, but as with a lost channel
+    /// (short L1 lifetimes, no Redis reads), since it no longer hears invalidations.
     pub async fn shutdown(&self) {
         self.tasks.cancel.cancel();
         let handles = std::mem::take(
@@ -308,6 +316,7 @@ impl Cache {
                 tracing::warn!(error = %telemetry::ErrorChain(&e), "cache: a background task ended badly");
             }
         }
+        self.inner.channel_closed();
     }
 
     /// Read-through: L1, then Redis, then `load` (the database). A loaded `Some` is written to
@@ -364,9 +373,12 @@ impl Cache {
     }
 
     /// The counters summed over every process sharing the Redis (this one's sent first); `None`
-    /// without Redis, or when Redis does not answer.
+    /// without Redis, or when Redis is down or does not answer.
     pub async fn cluster_stats(&self) -> Option<Stats> {
         let redis = self.inner.redis.as_ref()?;
+        if self.redis_state() != RedisState::Up {
+            return None;
+        }
         channel::flush_stats(&self.inner).await;
         match redis.read_stats().await {
             Ok(fields) => Some(Stats::from_fields(

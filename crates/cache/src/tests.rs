@@ -277,3 +277,21 @@ async fn a_local_cache_ignores_redis_and_shuts_down_at_once() {
     assert_eq!(cache.cluster_stats().await, None);
     cache.shutdown().await;
 }
+
+fn assert_send<T: Send>(_: &T) {}
+
+/// The API's futures can be awaited in axum handlers and spawned tasks.
+#[test]
+fn the_futures_are_send() {
+    let cache = Cache::local(CacheConfig::default());
+    let read = cache.get_or_load(Kind::People, "k", || async { Ok::<_, DbDown>(Some(1_i64)) });
+    assert_send(&read);
+    let keys = [(Kind::People, "k".to_owned())];
+    assert_send(&cache.invalidate(&keys));
+    assert_send(&cache.flush(None));
+    assert_send(&cache.cluster_stats());
+    assert_send(&cache.shutdown());
+    assert_send(&Cache::start(CacheConfig::default(), None));
+    fn sync_and_send<T: Send + Sync + Clone + 'static>(_: &T) {}
+    sync_and_send(&cache);
+}
