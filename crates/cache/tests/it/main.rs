@@ -7,4 +7,5 @@ mod channel;
 mod feed;
 mod l2;
 mod outage;
+mod store;
 mod support;
