@@ -103,9 +103,9 @@ async fn listen(
         tokio::select! {
             _ = cancel.cancelled() => return None,
             message = stream.next() => match message {
-                Some(message) => match serde_json::from_slice::<Message>(message.get_payload_bytes()) {
+                Some(message) => match Message::decode(message.get_payload_bytes()) {
                     Ok(message) => inner.apply(message).await,
-                    Err(e) => tracing::debug!(error = %e, "cache: unreadable invalidation message"),
+                    Err(e) => inner.apply_unreadable(&e),
                 },
                 None => return Some(Lost::Closed),
             },

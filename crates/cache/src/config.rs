@@ -264,7 +264,9 @@ pub enum ConfigProblem {
 pub struct RedisConfig {
     /// `redis://[user:password@]host[:port][/db]` (`REDIS_URL`, with `REDIS_DB` applied).
     pub url: String,
-    /// Keys are `{prefix}:v1:{kind}:{key}`. Default `staffprobot`.
+    /// Keys are `{prefix}:v1:{kind}:{key}`. Default `staffprobot`. Pub/sub channels are
+    /// server-wide (not per database), so deployments sharing a Redis server need distinct
+    /// prefixes even with distinct `REDIS_DB`s.
     pub prefix: String,
     /// Every Redis call gives up after this long (and counts as a miss). Default 100 ms.
     pub timeout: Duration,

@@ -233,13 +233,22 @@ impl Inner {
     }
 
     fn message(&self, keys: Vec<(Kind, String)>, flush: Vec<Kind>) -> Vec<u8> {
-        let message = Message {
+        Message {
             origin: self.origin,
             keys,
             flush,
-        };
-        // A struct of integers, enums and strings always serializes.
-        serde_json::to_vec(&message).unwrap_or_default()
+        }
+        .encode()
+    }
+
+    /// A message on the channel that cannot be read: whatever it meant to drop is unknown, so
+    /// drop everything (rare: only something else publishing on our channel).
+    pub(crate) fn apply_unreadable(&self, why: &(dyn Error + 'static)) {
+        self.clear_l1(&Kind::ALL);
+        self.warn(
+            "an unreadable invalidation message, emptied the in-process cache",
+            why,
+        );
     }
 
     /// Drops what another process invalidated.

@@ -16,13 +16,48 @@ const FLUSH_MARK: &str = "!flush:";
 
 /// What travels on the Redis channel: the keys (or kinds) to drop, and who sent it, so the
 /// sender can skip its own message.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub(crate) struct Message {
     pub origin: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<(Kind, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flush: Vec<Kind>,
+}
+
+/// A message as read: kinds as plain names, so that one naming a kind this build does not know
+/// (a newer build during a rolling deploy) still drops the keys this build does know.
+#[derive(Deserialize)]
+struct Received {
+    origin: u64,
+    #[serde(default)]
+    keys: Vec<(String, String)>,
+    #[serde(default)]
+    flush: Vec<String>,
+}
+
+impl Message {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        // Integers, enums and strings always serialize.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Message, serde_json::Error> {
+        let received: Received = serde_json::from_slice(bytes)?;
+        Ok(Message {
+            origin: received.origin,
+            keys: received
+                .keys
+                .into_iter()
+                .filter_map(|(kind, key)| Some((kind.parse().ok()?, key)))
+                .collect(),
+            flush: received
+                .flush
+                .iter()
+                .filter_map(|kind| kind.parse().ok())
+                .collect(),
+        })
+    }
 }
 
 /// Invalidations that could not be sent yet, replayed when the channel is back.
@@ -115,9 +150,16 @@ mod tests {
             json,
             r#"{"origin":42,"keys":[["people","tg:7"]],"flush":["sites"]}"#
         );
-        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
-        let only_keys: Message = serde_json::from_str(r#"{"origin":1,"keys":[]}"#).unwrap();
+        assert_eq!(Message::decode(&m.encode()).unwrap(), m);
+        let only_keys = Message::decode(br#"{"origin":1,"keys":[]}"#).unwrap();
         assert!(only_keys.flush.is_empty());
+        let newer = Message::decode(
+            br#"{"origin":1,"keys":[["people","1"],["shifts_v2","2"]],"flush":["x"],"more":1}"#,
+        )
+        .unwrap();
+        assert_eq!(newer.keys, vec![(Kind::People, "1".to_owned())]);
+        assert!(newer.flush.is_empty());
+        assert!(Message::decode(b"hello").is_err());
     }
 
     #[test]

@@ -149,3 +149,24 @@ async fn a_second_os_process_sees_an_invalidation() {
     assert!(took < Duration::from_millis(100), "{took:?}");
     assert!(helper.wait().unwrap().success());
 }
+
+#[tokio::test]
+async fn an_unreadable_message_empties_l1() {
+    let p = Prefix::shared("channel-garbage");
+    let a = Cache::start(p.config(), None).await;
+    let db = Db::new("v1");
+    db.read(&a).await;
+    // Redis keeps the value; only A's L1 is emptied.
+    db.set("v2");
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(format!("{}:v1:invalidate", p.prefix))
+        .arg("not json")
+        .query_async(&mut p.conn().await)
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(1), "A reads Redis again", async || {
+        db.read(&a).await;
+        a.stats().tier(Kind::Sites, Tier::L2).hits == 1
+    })
+    .await;
+}
