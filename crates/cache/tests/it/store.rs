@@ -209,7 +209,7 @@ async fn every_write_is_seen_by_the_other_process(p: Pair) {
     // Sites: a new one in the owner's list, a change, deactivation.
     assert!(b.sites_managed_by(anna.id).await.unwrap().is_empty());
     let site = a
-        .insert_site(anna.id, &settings("Кофейня"), "join-pair-1")
+        .insert_site(anna.id, &settings("Кофейня"), "pqrstuvw22")
         .await
         .unwrap();
     eventually(bound, "a new site", async || {
