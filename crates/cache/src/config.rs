@@ -140,7 +140,8 @@ pub struct CacheConfig {
     pub analytics: KindConfig,
     /// How long "not found" is remembered, in both tiers. Default 30 s.
     pub negative_ttl: Duration,
-    /// In-process entries per kind. Default 100,000.
+    /// In-process entries per kind. Default 100,000; 0 keeps nothing in the process (Redis
+    /// alone: every read is a Redis round trip), which needs `redis`.
     pub l1_capacity: u64,
     /// The shared tier; `None` runs on the in-process tier alone.
     pub redis: Option<RedisConfig>,
@@ -196,7 +197,8 @@ impl CacheConfig {
                 problems.push(ConfigProblem::ZeroDuration(name));
             }
         }
-        if self.l1_capacity == 0 {
+        // 0 keeps nothing in the process: Redis alone, which needs a Redis.
+        if self.l1_capacity == 0 && self.redis.is_none() {
             problems.push(ConfigProblem::ZeroCapacity);
         }
         if let Some(redis) = &self.redis {
@@ -251,7 +253,7 @@ pub enum ConfigProblem {
     ZeroTtl(Kind),
     #[error("{0} must be at least 1 ms")]
     ZeroDuration(&'static str),
-    #[error("the in-process cache must hold at least one entry per kind")]
+    #[error("the in-process cache must hold at least one entry per kind when there is no Redis")]
     ZeroCapacity,
     #[error("the Redis URL is not usable: {0}")]
     RedisUrl(String),
@@ -380,16 +382,19 @@ mod tests {
         };
         c.kind_mut(Kind::Sites).ttl = Duration::ZERO;
         let problems = c.problems();
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems.contains(&ConfigProblem::ZeroTtl(Kind::Sites)));
         assert!(problems.contains(&ConfigProblem::ZeroDuration("negative_ttl")));
-        assert!(problems.contains(&ConfigProblem::ZeroCapacity));
+        // No in-process tier is fine with Redis (Redis only), not without it.
+        assert!(!problems.contains(&ConfigProblem::ZeroCapacity));
         assert!(problems.contains(&ConfigProblem::EmptyPrefix));
         assert!(
             problems
                 .iter()
                 .any(|p| matches!(p, ConfigProblem::RedisUrl(_)))
         );
+        c.redis = None;
+        assert!(c.problems().contains(&ConfigProblem::ZeroCapacity));
     }
 
     #[test]

@@ -101,6 +101,8 @@ impl Drop for LoadGuard<'_> {
 /// The in-process cache of one kind.
 pub(crate) struct KindTier {
     entries: moka::future::Cache<String, Slot>,
+    /// False with a capacity of 0 (Redis only): nothing is kept in the process.
+    enabled: bool,
     epoch: AtomicU64,
     stripes: Box<[AtomicU64]>,
     inflight: Mutex<HashMap<String, watch::Receiver<()>>>,
@@ -121,6 +123,7 @@ impl KindTier {
             .build();
         KindTier {
             entries,
+            enabled: capacity > 0,
             epoch: AtomicU64::new(0),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             inflight: Mutex::new(HashMap::new()),
@@ -129,6 +132,9 @@ impl KindTier {
 
     #[inline]
     pub(crate) async fn get(&self, key: &str) -> Option<Slot> {
+        if !self.enabled {
+            return None;
+        }
         self.entries.get(key).await
     }
 
@@ -158,7 +164,7 @@ impl KindTier {
     /// the first and the insert: an invalidation in that gap has bumped the counter, so the
     /// entry is taken out again (at worst one extra miss). Returns whether the entry stayed.
     pub(crate) async fn insert_checked(&self, key: &str, slot: Slot, g: &Generation) -> bool {
-        if !self.is_current(g) {
+        if !self.enabled || !self.is_current(g) {
             return false;
         }
         self.entries.insert(key.to_owned(), slot).await;

@@ -360,3 +360,32 @@ async fn cluster_stats_sum_every_process() {
     assert_eq!(a.cluster_stats().await.unwrap(), sum);
     assert!(sum.to_string().contains("people"));
 }
+
+/// With no in-process tier (capacity 0), every read is answered by Redis: a value loaded once is
+/// read back by a second cache without loading, and a change is seen at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_alone_serves_reads_without_an_in_process_tier() {
+    let prefix = Prefix::shared("redis-only");
+    let config = cache::CacheConfig {
+        l1_capacity: 0,
+        ..prefix.config()
+    };
+    let a = cache::Cache::start(config.clone(), None).await;
+    let b = cache::Cache::start(config, None).await;
+    let loads = std::sync::atomic::AtomicU32::new(0);
+    let load = || async {
+        loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok::<_, DbDown>(Some(7_i64))
+    };
+    assert_eq!(a.get_or_load(Kind::Sites, "s", load).await, Ok(Some(7)));
+    assert_eq!(a.get_or_load(Kind::Sites, "s", load).await, Ok(Some(7)));
+    assert_eq!(b.get_or_load(Kind::Sites, "s", load).await, Ok(Some(7)));
+    assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let stats = a.stats();
+    assert_eq!(
+        stats.tier(Kind::Sites, Tier::L1).hits,
+        0,
+        "nothing is kept in the process"
+    );
+    assert_eq!(stats.tier(Kind::Sites, Tier::L2).hits, 1);
+}

@@ -117,6 +117,14 @@ pub fn from_lookup(
             );
         }
     }
+    // Whatever else the cache itself cannot work with (already-reported values aside).
+    for problem in config.problems() {
+        match problem {
+            cache::ConfigProblem::RedisUrl(message) => bad("REDIS_URL", message),
+            cache::ConfigProblem::ZeroCapacity | cache::ConfigProblem::EmptyPrefix => {}
+            other => bad("CACHE", other.to_string()),
+        }
+    }
     enabled.then_some(config)
 }
 
