@@ -92,6 +92,11 @@ impl TestServer {
         clock: Arc<dyn Clock>,
         limits: api::Limits,
     ) -> TestServer {
+        // As the binary runs it: behind the cache (the in-process tier).
+        let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(
+            store,
+            cache::Cache::local(cache::CacheConfig::default()),
+        ));
         let app = StaffPro::new(store.clone(), clock, Arc::new(NoEvents), Policy::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

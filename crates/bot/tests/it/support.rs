@@ -100,6 +100,11 @@ impl Harness {
     /// The bot on a store the test made itself.
     pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
         let TestStores { store, bot_state } = stores;
+        // As the binary runs it: behind the cache (the in-process tier).
+        let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(
+            store,
+            cache::Cache::local(cache::CacheConfig::default()),
+        ));
         let clock = Arc::new(SetClock::new(default_now()));
         let tg = FakeTelegram::builder()
             .clock(clock.clone())
