@@ -85,7 +85,13 @@ fn owner_token_and_api_access_then_revoke() {
         .output()
         .unwrap());
     assert!(out.contains("Revoked 1"));
-    assert_eq!(get(&format!("{base}/api/v1/sites"), Some(&token)).0, 401);
+    // The running server hears of it through the database's invalidation feed (read every
+    // 250 ms; see tests/it/cache.rs).
+    let started = std::time::Instant::now();
+    while get(&format!("{base}/api/v1/sites"), Some(&token)).0 != 401 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     api.stop();
 
     let unknown = staffprobot(dir.path(), &[])

@@ -3,6 +3,7 @@
 //! shutdown) and what it does when the database is not there, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cache;
 mod commands;
 mod database;
 mod serving;
