@@ -3,7 +3,8 @@
 //! updates per second for a mix of /start, Status and open/close shift, and the p50/p99 time
 //! from an open-shift location update to the reply. See BENCHMARKS.md.
 //!
-//! `cargo bench -p bot --bench throughput`
+//! `cargo bench -p bot --bench throughput` (BENCH_CACHE=off: straight to PostgreSQL;
+//! BENCH_NOTIFY=off: sites without owner notifications)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use app::{BotStateStore, EventBus, Policy, StaffPro, Store, SystemClock};
@@ -27,7 +28,17 @@ async fn main() {
     let pg = store_postgres::PgStore::connect(&url).await.unwrap();
     pg.migrate().await.unwrap();
     let pg = Arc::new(pg);
-    let store: Arc<dyn Store> = pg.clone();
+    // As the binary runs it: behind the cache (the in-process tier, the default), unless
+    // BENCH_CACHE=off.
+    let store: Arc<dyn Store> = match std::env::var("BENCH_CACHE").as_deref() {
+        Ok("off") => pg.clone(),
+        _ => Arc::new(cache::CachingStore::new(
+            pg.clone(),
+            cache::Cache::local(cache::CacheConfig::default()),
+        )),
+    };
+    // BENCH_NOTIFY=off: sites without owner notifications (the set-up of the earliest figures).
+    let notify = std::env::var("BENCH_NOTIFY").as_deref() != Ok("off");
     let bot_state: Arc<dyn BotStateStore> = pg;
     let bus = Arc::new(EventBus::new());
     let app = StaffPro::new(
@@ -55,8 +66,14 @@ async fn main() {
         )
         .await
         .unwrap();
-    // Owner notifications stay on (the default for a new site): each open and close also sends
-    // the owner a message, and the run counts as finished only when those are sent too.
+    // Owner notifications stay on (the default for a new site) unless BENCH_NOTIFY=off: each
+    // open and close also sends the owner a message, and the run counts as finished only when
+    // those are sent too.
+    if !notify {
+        app.update_site(&owner, site.id, SitePatch::default(), None, Some(false))
+            .await
+            .unwrap();
+    }
     let mut people = Vec::new();
     for i in 0..EMPLOYEES {
         let id = 10_000 + i;
@@ -116,15 +133,21 @@ async fn main() {
             .unwrap();
     }
     // One notice per opened and per closed shift, to the owner's chat.
-    let notices = 2 * ROUNDS * people.len();
+    let notices = if notify { 2 * ROUNDS * people.len() } else { 0 };
     tg.wait_for_messages(1, notices, Duration::from_secs(120))
         .await
         .unwrap();
     let elapsed = started.elapsed();
     println!(
-        "throughput: {sent} updates in {:.2} s = {:.0} updates/s ({EMPLOYEES} chats, mix of /start, Status, open and close shift; the owner told of each open and close)",
+        "throughput: {sent} updates in {:.2} s = {:.0} updates/s ({EMPLOYEES} chats, mix of /start, Status, open and close shift; cache {}; owner notices {})",
         elapsed.as_secs_f64(),
-        sent as f64 / elapsed.as_secs_f64()
+        sent as f64 / elapsed.as_secs_f64(),
+        if std::env::var("BENCH_CACHE").as_deref() == Ok("off") {
+            "off"
+        } else {
+            "on (in-process)"
+        },
+        if notify { "on" } else { "off" },
     );
 
     // Latency: one employee at a time, the location that opens a shift → the reply.
