@@ -23,6 +23,8 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Keys per SCAN step and per UNLINK.
 const SCAN_BATCH: usize = 500;
+/// How long the shared statistics outlive the last process that added to them.
+const STATS_KEPT_SECONDS: u64 = 30 * 86_400;
 
 /// Writes a fill over a value that could not be read (another build's, or garbage), only if
 /// that value is still there: a tombstone written meanwhile must win. A key that is gone is
@@ -218,7 +220,8 @@ impl RedisTier {
         }
     }
 
-    /// Adds this process's counter increments to the shared stats hash.
+    /// Adds this process's counter increments to the shared stats hash (kept 30 days after the
+    /// last increment).
     pub(crate) async fn add_stats(&self, deltas: &[(String, u64)]) -> Result<(), L2Error> {
         if deltas.is_empty() {
             return Ok(());
@@ -234,6 +237,11 @@ impl RedisTier {
                 .arg(*n)
                 .ignore();
         }
+        // The counts of a deployment nobody runs any more (or a test's prefix) go by themselves.
+        pipe.cmd("EXPIRE")
+            .arg(&self.stats_key)
+            .arg(STATS_KEPT_SECONDS)
+            .ignore();
         self.within(BULK_TIMEOUT, pipe.exec_async(&mut conn)).await
     }
 

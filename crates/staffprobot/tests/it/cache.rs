@@ -98,22 +98,54 @@ fn changes_reach_every_server(dir: &Path, env: &[(&str, &str)], bound: Duration)
     b.stop();
 }
 
+/// `cache stats` sums what every process counted (with Redis); `cache flush` empties a kind.
+fn operator_sees_statistics_and_flushes(dir: &Path, env: &[(&str, &str)]) {
+    let out = ok(staffprobot(dir, env)
+        .args(["cache", "stats"])
+        .output()
+        .unwrap());
+    assert!(out.contains("every process"), "{out}");
+    let people = out
+        .lines()
+        .find(|l| l.starts_with("people") && l.contains("l1"))
+        .unwrap_or_else(|| panic!("a line for people in memory: {out}"));
+    let hits: u64 = people.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(hits > 0, "the servers' hits are summed: {out}");
+    let out = ok(staffprobot(dir, env)
+        .args(["cache", "flush", "--kind", "sites"])
+        .output()
+        .unwrap());
+    assert!(out.contains("sites"), "{out}");
+    let refused = staffprobot(dir, env)
+        .args(["cache", "flush", "--kind", "nonsense"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}
+
 #[test]
 fn changes_reach_every_server_through_redis() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_postgres();
     let prefix = format!("test-bin-{}", std::process::id());
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("CACHE_REDIS_PREFIX", prefix.as_str()),
+    ];
     changes_reach_every_server(
         dir.path(),
-        &[
-            ("DATABASE_URL", &url),
-            ("REDIS_URL", "redis://127.0.0.1:6379"),
-            ("CACHE_REDIS_PREFIX", &prefix),
-        ],
+        &env,
         // The cache's own tests hold a message under 100 ms; here each poll is a new
         // connection and an HTTP request, on a busy CI machine.
         Duration::from_millis(500),
     );
+    operator_sees_statistics_and_flushes(dir.path(), &env);
+    // Everything under the test's prefix goes (values expire anyway; the statistics would not).
+    ok(staffprobot(dir.path(), &env)
+        .args(["cache", "flush"])
+        .output()
+        .unwrap());
 }
 
 #[test]
