@@ -5,12 +5,15 @@
 # 64 connections; then GET site against /health with the server on core 0 and wrk on core 1.
 # Four set-ups: no cache, L1 only (the default), L1 + Redis, Redis only. For each: requests/s,
 # p50/p99 (wrk), database queries per request (transactions counted by PostgreSQL's statistics;
-# every read is one) and the hit ratio per kind (the server's statistics at shutdown).
+# every read is one) and the hit ratio per kind (the server's statistics at shutdown, warm-up
+# included). Each set-up starts with a cold cache and a warm-up of BENCH_WARMUP seconds (20).
 #
 # Usage: bench/cache-mix.sh [seconds per run]     (needs wrk, psql, a PostgreSQL and a Redis)
+#   BENCH_WARMUP=120 BENCH_SETUPS="L1 + Redis" bench/cache-mix.sh 15   (one set-up, longer warm-up)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15}
+warmup=${BENCH_WARMUP:-20}
 command -v wrk >/dev/null || { echo "install wrk first: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p staffprobot
 bin=$PWD/target/release/staffprobot
@@ -50,11 +53,23 @@ start_server() {  # $1: cpu list for taskset
 stop_server() {
   kill "$server"; wait "$server" 2>/dev/null || true; server=
 }
+# Per kind, over the measured run only: hits in memory / lookups, and lookups answered without
+# the database / lookups (from `cache stats` before and after; each process adds its counts to
+# Redis every second).
+kind_ratios() {  # $1 stats before, $2 stats after
+  awk 'FNR == 1 { file++ }
+       $2 == "l1" { l1h[file, $1] = $3; l1m[file, $1] = $4 }
+       NF == 7 && $2 ~ /^[0-9]+$/ { loads[file, $1] = $2 }
+       END { for (k in l1h) if (k ~ /^2/) { split(k, p, SUBSEP); n = p[2];
+               h = l1h[2, n] - l1h[1, n]; m = l1m[2, n] - l1m[1, n]; l = loads[2, n] - loads[1, n];
+               if (h + m > 0) printf "    %-14s in memory %5.1f %%   without the database %5.1f %%   (%d lookups)\n", n, 100 * h / (h + m), 100 * (1 - l / (h + m)), h + m } }' "$1" "$2" | sort
+}
 run_wrk() {  # $1 connections, $2 mix (mix|site), $3 label
   local out before after requests
   # PostgreSQL publishes a backend's counts when it has been idle a moment.
   sleep 1.2; before=$(xacts)
-  out=$(BENCH_MIX=$2 wrk -t2 -c"$1" -d"${duration}s" --latency -s bench/cache-mix.lua "$base")
+  if [ -n "${REDIS_URL:-}" ]; then "$bin" cache stats > "$work/stats.before"; fi
+  out=$(BENCH_MIX=$2 wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"${duration}s" --latency -s bench/cache-mix.lua "$base")
   sleep 1.2; after=$(xacts)
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   printf '%-28s %8s req/s  p50 %-9s p99 %-9s  db queries/request %s  %s\n' "$3" \
@@ -62,16 +77,24 @@ run_wrk() {  # $1 connections, $2 mix (mix|site), $3 label
     "$(echo "$out" | awk '$1 == "50%" {print $2}')" "$(echo "$out" | awk '$1 == "99%" {print $2}')" \
     "$(awk -v a="$after" -v b="$before" -v r="$requests" 'BEGIN {printf "%.3f", (a - b) / r}')" \
     "$(echo "$out" | grep -o 'Non-2xx or 3xx responses: [0-9]*' || echo 'all 2xx')"
+  if [ -n "${REDIS_URL:-}" ]; then
+    sleep 1; "$bin" cache stats > "$work/stats.after"
+    kind_ratios "$work/stats.before" "$work/stats.after"
+  fi
 }
 
 setup() {  # $1 name; the rest: environment for the server
   local name=$1; shift
+  # BENCH_SETUPS="L1 + Redis" (a pattern) runs only the matching set-ups.
+  case "$name" in ${BENCH_SETUPS:-*}) ;; *) return 0 ;; esac
   echo
   echo "== $name"
   (
     export "$@"
     if [ -n "${REDIS_URL:-}" ]; then "$bin" cache flush >/dev/null; fi
     start_server 0-1
+    # Warm-up (not reported): the first pass over the long tail of 10,008 sites is all misses.
+    BENCH_MIX=mix wrk -t2 -c64 -d"${warmup}s" -s bench/cache-mix.lua "$base" >/dev/null
     run_wrk 64 mix "mix, 64 connections"
     run_wrk 1 site "GET site, 1 connection"
     run_wrk 64 site "GET site, 64 connections"
@@ -83,11 +106,12 @@ setup() {  # $1 name; the rest: environment for the server
 
 setup "no cache" CACHE_ENABLED=false
 setup "L1 only (the default)" CACHE_ENABLED=true
-setup "L1 + Redis" REDIS_URL="$redis" CACHE_REDIS_PREFIX=bench-l1r
-setup "Redis only" REDIS_URL="$redis" CACHE_REDIS_PREFIX=bench-r CACHE_L1_CAPACITY=0
+setup "L1 + Redis" REDIS_URL="$redis" CACHE_REDIS_PREFIX=bench-l1r-$$
+setup "Redis only" REDIS_URL="$redis" CACHE_REDIS_PREFIX=bench-r-$$ CACHE_L1_CAPACITY=0
 
 # Our HTTP stack alone against GET site through the cache (L1), the server on core 0 and wrk
 # on core 1, so neither takes the other's core.
+[ -n "${BENCH_SETUPS:-}" ] && exit 0
 echo
 echo "== one core each: /health against GET site (L1)"
 start_server 0
