@@ -204,8 +204,11 @@ impl TelegramBot {
     /// that runs it stops, rather than looking alive while serving nobody.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), BotError> {
         let bot = self.deps.messenger.bot().clone();
+        // The clean-up stops with the bot, also when the bot stops on its own (a revoked token)
+        // and nobody cancels `shutdown`: the drain below waits for it.
+        let upkeep = shutdown.child_token();
         self.tracker
-            .spawn(forget_old_updates(self.deps.clone(), shutdown.clone()));
+            .spawn(forget_old_updates(self.deps.clone(), upkeep.clone()));
         let taken = match &self.config.webhook {
             Some(w) => {
                 let set = bot
@@ -229,6 +232,7 @@ impl TelegramBot {
         if let Ok(Some(offset)) = taken {
             confirm_taken(&bot, &self.dispatcher, offset).await;
         }
+        upkeep.cancel();
         // Events of the updates just handled are queued by now; take no more, send the rest.
         drop(self.subscription);
         self.notifier.close();

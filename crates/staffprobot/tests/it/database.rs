@@ -35,12 +35,19 @@ fn assert_unavailable((status, body): (u16, String)) {
     assert!(json.to_string().contains("unavailable"), "{body}");
 }
 
+// These two measure the database path, so the cache is off: with it, a read made before is
+// answered from memory (see `a_cached_read_is_answered_while_the_database_is_gone`).
+
 #[test]
 fn a_dropped_table_answers_503() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_postgres();
     let token = owner_with_token(dir.path(), &url);
-    let api = start(dir.path(), &["api"], &[("DATABASE_URL", &url)]);
+    let api = start(
+        dir.path(),
+        &["api"],
+        &[("DATABASE_URL", &url), ("CACHE_ENABLED", "false")],
+    );
     let sites = format!("{}/api/v1/sites", api.base);
     assert_eq!(get(&sites, Some(&token)).0, 200);
     execute(&url, "DROP TABLE sites CASCADE");
@@ -54,13 +61,35 @@ fn a_database_that_is_not_there_answers_503() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_postgres();
     let token = owner_with_token(dir.path(), &url);
-    let api = start(dir.path(), &["api"], &[("DATABASE_URL", &url)]);
+    let api = start(
+        dir.path(),
+        &["api"],
+        &[("DATABASE_URL", &url), ("CACHE_ENABLED", "false")],
+    );
     let sites = format!("{}/api/v1/sites", api.base);
     assert_eq!(get(&sites, Some(&token)).0, 200);
     block_on(store_postgres::test_support::hide_database(&url)).unwrap();
     assert_unavailable(get(&sites, Some(&token)));
     assert_unavailable(get(&format!("{}/ready", api.base), None));
     assert_eq!(get(&format!("{}/health", api.base), None).0, 200);
+    api.stop();
+}
+
+/// With the cache (the default), a read made before the database went away is still answered
+/// from memory; what needs the database answers 503, and `/ready` says the process is not ready.
+#[test]
+fn a_cached_read_is_answered_while_the_database_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_postgres();
+    let token = owner_with_token(dir.path(), &url);
+    let api = start(dir.path(), &["api"], &[("DATABASE_URL", &url)]);
+    let sites = format!("{}/api/v1/sites", api.base);
+    assert_eq!(get(&sites, Some(&token)).0, 200);
+    block_on(store_postgres::test_support::hide_database(&url)).unwrap();
+    assert_eq!(get(&sites, Some(&token)).0, 200);
+    // A site never read before needs the database.
+    assert_unavailable(get(&format!("{}/api/v1/sites/999", api.base), Some(&token)));
+    assert_unavailable(get(&format!("{}/ready", api.base), None));
     api.stop();
 }
 

@@ -139,6 +139,7 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
         tables,
         [
             "api_tokens",
+            "cache_invalidations",
             "dialogues",
             "join_requests",
             "planned_shifts",
