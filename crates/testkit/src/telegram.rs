@@ -76,6 +76,7 @@ mod api;
 mod control;
 mod format;
 mod incoming;
+mod limits;
 mod model;
 mod params;
 mod state;
@@ -97,6 +98,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 pub use incoming::Incoming;
+pub use limits::RateLimits;
 pub use model::{
     BotCommandRecord, BotMessage, CallbackAnswer, ClientKind, CommandSet, Edit, FakeTelegramError,
     FakeUser, Fault, FaultRule, FileKind, InlineButton, Markup, ReplyButton, ReplyKeyboard,
@@ -141,6 +143,7 @@ pub struct FakeTelegramBuilder {
     bot_username: String,
     addr: SocketAddr,
     clock: Arc<dyn Clock>,
+    limits: Option<RateLimits>,
 }
 
 impl std::fmt::Debug for FakeTelegramBuilder {
@@ -176,6 +179,14 @@ impl FakeTelegramBuilder {
         self
     }
 
+    /// Enforces Telegram's flood limits on sent messages (429 with `retry_after` over them);
+    /// off by default. `FakeTelegram::rate_limited` counts the refusals.
+    #[must_use]
+    pub fn telegram_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     /// Where to listen; default 127.0.0.1:0 (a free port).
     #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Self {
@@ -199,13 +210,15 @@ impl FakeTelegramBuilder {
             .no_proxy()
             .build()
             .unwrap_or_default();
+        let mut state = State::new(BotProfile {
+            id: bot_id,
+            first_name: self.bot_first_name,
+            username: self.bot_username,
+        });
+        state.limiter = self.limits.map(limits::Limiter::new);
         let shared = Arc::new(Shared {
             token: self.token,
-            state: Mutex::new(State::new(BotProfile {
-                id: bot_id,
-                first_name: self.bot_first_name,
-                username: self.bot_username,
-            })),
+            state: Mutex::new(state),
             updates_changed: Notify::new(),
             activity: Notify::new(),
             shutdown,
@@ -259,6 +272,7 @@ impl FakeTelegram {
             bot_username: "staffprobot_test_bot".to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Arc::new(SystemClock),
+            limits: None,
         }
     }
 
@@ -439,6 +453,11 @@ impl FakeTelegram {
             .get(&method.to_ascii_lowercase())
             .copied()
             .unwrap_or_default()
+    }
+
+    /// Sends refused with 429 because of the flood limits (`telegram_limits`); 0 without them.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.lock().limiter.as_ref().map_or(0, |l| l.refused)
     }
 
     /// The last requests (up to 10 000), oldest first, answered ones only.

@@ -99,6 +99,16 @@ async fn answer(shared: &Arc<Shared>, lower: &str, params: &Params) -> Response 
         }
         Some(fault) => return failure_for(fault).into_response(),
     }
+    if super::limits::is_counted(lower) {
+        let admitted = shared
+            .lock()
+            .limiter
+            .as_mut()
+            .map_or(Ok(()), |l| l.admit(chat_id, std::time::Instant::now()));
+        if let Err(retry_after) = admitted {
+            return ApiFailure::too_many_requests(retry_after).into_response();
+        }
+    }
     if lower == "getupdates" {
         return match get_updates(shared, params).await {
             Ok(response) => response,

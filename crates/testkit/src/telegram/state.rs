@@ -179,6 +179,8 @@ pub(crate) struct State {
     pub files: HashMap<String, StoredFile>,
     pub next_file_seq: u64,
     pub settings: HashMap<String, Value>,
+    /// Telegram's flood limits, when the test asked for them.
+    pub limiter: Option<super::limits::Limiter>,
 }
 
 impl State {
@@ -203,6 +205,7 @@ impl State {
             files: HashMap::new(),
             next_file_seq: 1,
             settings: HashMap::new(),
+            limiter: None,
         }
     }
 

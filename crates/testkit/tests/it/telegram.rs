@@ -17,7 +17,7 @@ use teloxide::{
     },
     update_listeners::webhooks,
 };
-use testkit::telegram::{FakeTelegram, FakeUser, Fault, FaultRule, Incoming, Markup};
+use testkit::telegram::{FakeTelegram, FakeUser, Fault, FaultRule, Incoming, Markup, RateLimits};
 
 const WAIT: Duration = Duration::from_secs(3);
 
@@ -262,6 +262,41 @@ async fn queued_429_becomes_retry_after_with_its_seconds() {
     bot.send_message(ChatId(user.id), "hi").await.unwrap();
     assert_eq!(tg.messages(user.id).len(), 1);
     assert_eq!(tg.request_count("sendMessage"), 2);
+}
+
+/// With Telegram's limits on, a second message to one chat within a second is refused the way
+/// Telegram refuses it, and counted; after the wait it goes through.
+#[tokio::test]
+async fn telegram_limits_refuse_a_second_message_to_a_chat_within_a_second() {
+    let tg = FakeTelegram::builder()
+        .telegram_limits(RateLimits::TELEGRAM.faster(4))
+        .start()
+        .await
+        .unwrap();
+    let bot = bot(&tg);
+    let (anna, boris) = (FakeUser::ru(601), FakeUser::ru(602));
+    tg.add_user(&anna);
+    tg.add_user(&boris);
+    bot.send_message(ChatId(anna.id), "one").await.unwrap();
+    match bot.send_message(ChatId(anna.id), "two").await.unwrap_err() {
+        RequestError::RetryAfter(seconds) => assert_eq!(seconds.seconds(), 1),
+        other => panic!("expected RetryAfter, got {other:?}"),
+    }
+    // Another chat is not held back.
+    bot.send_message(ChatId(boris.id), "one").await.unwrap();
+    assert_eq!(tg.rate_limited(), 1);
+    // A quarter of a second is this run's second.
+    tokio::time::sleep(Duration::from_millis(260)).await;
+    bot.send_message(ChatId(anna.id), "two").await.unwrap();
+    assert_eq!(tg.messages(anna.id).len(), 2);
+    // Without limits nothing is refused.
+    let free = FakeTelegram::start().await;
+    let bot = self::bot(&free);
+    free.add_user(&anna);
+    for _ in 0..5 {
+        bot.send_message(ChatId(anna.id), "hi").await.unwrap();
+    }
+    assert_eq!(free.rate_limited(), 0);
 }
 
 #[tokio::test]
