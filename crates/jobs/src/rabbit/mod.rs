@@ -1,0 +1,502 @@
+//! The RabbitMQ adapter of the queue port (lapin): durable quorum work queues, publisher
+//! confirms, per-delay TTL queues for retries, a dead-letter queue per area, reconnection.
+//!
+//! Topology per area (`{prefix}` is versioned, `staffprobot.v1` by default):
+//! - `{prefix}.{area}`: the work queue, a quorum queue. Its `x-delivery-limit` counts the
+//!   times a job went back unsettled (a consumer died or lost its connection); past the limit
+//!   the broker dead-letters it, so a job that crashes its worker never loops.
+//! - `{prefix}.{area}.delay.{ms}`: classic durable queues without consumers, one per step of
+//!   [`DELAY_STEPS_MS`], whose `x-message-ttl` dead-letters each job back to the work queue
+//!   after the delay. One TTL per queue keeps expiry exact (RabbitMQ only expires at the head)
+//!   and needs no plugin (the delayed-message exchange is not in Debian's broker and loses its
+//!   messages on a node failure); a requested delay is rounded up to the next step, so the
+//!   number of queues stays fixed and `depths` can count them all.
+//! - `{prefix}.{area}.dead`: the dead-letter queue (classic durable), read by the operator.
+
+mod dead;
+mod settle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
+    ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use tokio::sync::Mutex;
+
+use crate::queue::{Area, Deliveries, Delivery, Depth, Job, JobQueue, QueueError};
+
+use self::settle::RabbitSettlement;
+
+/// Retry delays are rounded up to one of these (milliseconds); the last one caps them.
+pub const DELAY_STEPS_MS: [u64; 18] = [
+    100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+    1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
+];
+
+pub const DEFAULT_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+/// Bump the version when the topology changes incompatibly: old and new queues then coexist.
+pub const DEFAULT_PREFIX: &str = "staffprobot.v1";
+
+/// Header carrying the reason a job was dead-lettered by a worker.
+const REASON_HEADER: &str = "x-staffprobot-reason";
+
+#[derive(Debug, Clone)]
+pub struct RabbitConfig {
+    pub url: String,
+    pub prefix: String,
+    /// Attempts (first included) before `Delivery::retry` dead-letters a job.
+    pub max_attempts: u32,
+    /// Unsettled returns (crashed consumers) the broker tolerates before dead-lettering.
+    pub delivery_limit: u32,
+}
+
+impl Default for RabbitConfig {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_URL.to_owned(),
+            prefix: DEFAULT_PREFIX.to_owned(),
+            max_attempts: 5,
+            delivery_limit: 5,
+        }
+    }
+}
+
+/// The queue names of one area.
+#[derive(Debug, Clone)]
+pub(crate) struct Names {
+    pub work: String,
+    pub dead: String,
+    prefix_area: String,
+}
+
+impl Names {
+    fn new(prefix: &str, area: Area) -> Self {
+        let prefix_area = format!("{prefix}.{area}");
+        Self {
+            work: prefix_area.clone(),
+            dead: format!("{prefix_area}.dead"),
+            prefix_area,
+        }
+    }
+
+    pub fn delay(&self, delay_ms: u64) -> String {
+        format!("{}.delay.{delay_ms}", self.prefix_area)
+    }
+}
+
+/// The step a requested delay is rounded up to.
+pub(crate) fn delay_step(delay: Duration) -> u64 {
+    let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    DELAY_STEPS_MS
+        .iter()
+        .copied()
+        .find(|step| *step >= ms)
+        .unwrap_or(DELAY_STEPS_MS[DELAY_STEPS_MS.len() - 1])
+}
+
+/// A live connection with its confirm-mode publishing channel.
+pub(crate) struct Link {
+    connection: Connection,
+    pub publisher: Channel,
+}
+
+pub(crate) struct Inner {
+    pub config: RabbitConfig,
+    link: Mutex<Option<Arc<Link>>>,
+}
+
+/// The RabbitMQ queue; cheap to clone, one connection shared by its clones.
+#[derive(Clone)]
+pub struct RabbitQueue {
+    inner: Arc<Inner>,
+}
+
+pub(crate) fn unavailable(error: lapin::Error) -> QueueError {
+    QueueError::Unavailable(error.to_string())
+}
+
+pub(crate) fn persistent(job: &Job) -> BasicProperties {
+    BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(job.id.as_str().into())
+}
+
+pub(crate) fn encode(job: &Job) -> Result<Vec<u8>, QueueError> {
+    serde_json::to_vec(job).map_err(|e| QueueError::Encoding {
+        id: job.id.clone(),
+        reason: e.to_string(),
+    })
+}
+
+impl RabbitQueue {
+    /// Connects and declares every queue, so a wrong URL fails at start, not at first use.
+    pub async fn connect(config: RabbitConfig) -> Result<Self, QueueError> {
+        let queue = Self {
+            inner: Arc::new(Inner {
+                config,
+                link: Mutex::new(None),
+            }),
+        };
+        queue.inner.link().await?;
+        Ok(queue)
+    }
+
+    /// Deletes every queue of this prefix (tests; or retiring an old topology version).
+    pub async fn delete_all(&self) -> Result<(), QueueError> {
+        let link = self.inner.link().await?;
+        let channel = link.connection.create_channel().await.map_err(unavailable)?;
+        for area in Area::ALL {
+            let names = Names::new(&self.inner.config.prefix, area);
+            let mut all = vec![names.work.clone(), names.dead.clone()];
+            all.extend(DELAY_STEPS_MS.iter().map(|ms| names.delay(*ms)));
+            for name in all {
+                channel
+                    .queue_delete(name.into(), QueueDeleteOptions::default())
+                    .await
+                    .map_err(unavailable)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    pub fn names(&self, area: Area) -> Names {
+        Names::new(&self.config.prefix, area)
+    }
+
+    /// The current link, or a new one when there is none or it broke (broker restarted,
+    /// connection dropped): every caller goes through here, which is what reconnects.
+    pub async fn link(&self) -> Result<Arc<Link>, QueueError> {
+        let mut guard = self.link.lock().await;
+        if let Some(link) = guard.as_ref() {
+            if link.connection.status().connected() && link.publisher.status().connected() {
+                return Ok(Arc::clone(link));
+            }
+            tracing::warn!("RabbitMQ connection lost; reconnecting");
+        }
+        *guard = None;
+        let link = Arc::new(self.open().await?);
+        *guard = Some(Arc::clone(&link));
+        Ok(link)
+    }
+
+    /// Forget a link that failed, so the next call reconnects.
+    pub async fn forget(&self, failed: &Arc<Link>) {
+        let mut guard = self.link.lock().await;
+        if guard.as_ref().is_some_and(|link| Arc::ptr_eq(link, failed)) {
+            *guard = None;
+        }
+    }
+
+    async fn open(&self) -> Result<Link, QueueError> {
+        let properties =
+            ConnectionProperties::default().with_connection_name("staffprobot-jobs".into());
+        let connection = Connection::connect(&self.config.url, properties)
+            .await
+            .map_err(unavailable)?;
+        let publisher = connection.create_channel().await.map_err(unavailable)?;
+        publisher
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(unavailable)?;
+        self.declare(&publisher).await?;
+        Ok(Link {
+            connection,
+            publisher,
+        })
+    }
+
+    async fn declare(&self, channel: &Channel) -> Result<(), QueueError> {
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        for area in Area::ALL {
+            let names = self.names(area);
+            let mut dead_args = FieldTable::default();
+            dead_args.insert("x-queue-type".into(), long_string("classic"));
+            channel
+                .queue_declare(names.dead.as_str().into(), durable, dead_args)
+                .await
+                .map_err(refused)?;
+
+            let mut work_args = FieldTable::default();
+            work_args.insert("x-queue-type".into(), long_string("quorum"));
+            work_args.insert(
+                "x-delivery-limit".into(),
+                AMQPValue::LongLongInt(i64::from(self.config.delivery_limit)),
+            );
+            work_args.insert("x-dead-letter-exchange".into(), long_string(""));
+            work_args.insert("x-dead-letter-routing-key".into(), long_string(&names.dead));
+            channel
+                .queue_declare(names.work.as_str().into(), durable, work_args)
+                .await
+                .map_err(refused)?;
+
+            for ms in DELAY_STEPS_MS {
+                let mut args = FieldTable::default();
+                args.insert("x-queue-type".into(), long_string("classic"));
+                args.insert(
+                    "x-message-ttl".into(),
+                    AMQPValue::LongLongInt(i64::try_from(ms).unwrap_or(i64::MAX)),
+                );
+                args.insert("x-dead-letter-exchange".into(), long_string(""));
+                args.insert("x-dead-letter-routing-key".into(), long_string(&names.work));
+                channel
+                    .queue_declare(names.delay(ms).into(), durable, args)
+                    .await
+                    .map_err(refused)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Publish to `queue` on the confirm channel and wait for the broker's ack; one reconnect
+    /// and retry when the link broke underneath.
+    pub async fn publish_to(
+        &self,
+        queue: &str,
+        job: &Job,
+        headers: Option<FieldTable>,
+    ) -> Result<(), QueueError> {
+        let body = encode(job)?;
+        let mut properties = persistent(job);
+        if let Some(headers) = headers {
+            properties = properties.with_headers(headers);
+        }
+        let mut last = None;
+        for _ in 0..2 {
+            let link = self.link().await?;
+            match publish_confirmed(&link.publisher, queue, &body, properties.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(PublishError::Nacked) => {
+                    return Err(QueueError::Refused(format!(
+                        "the broker did not take job {} into {queue}",
+                        job.id
+                    )));
+                }
+                Err(PublishError::Link(error)) => {
+                    self.forget(&link).await;
+                    last = Some(error);
+                }
+            }
+        }
+        Err(last.map_or_else(|| QueueError::Unavailable(String::new()), unavailable))
+    }
+}
+
+enum PublishError {
+    Nacked,
+    Link(lapin::Error),
+}
+
+async fn publish_confirmed(
+    channel: &Channel,
+    queue: &str,
+    body: &[u8],
+    properties: BasicProperties,
+) -> Result<(), PublishError> {
+    // `mandatory` turns a missing queue into a returned message instead of a silent drop.
+    let options = BasicPublishOptions {
+        mandatory: true,
+        ..BasicPublishOptions::default()
+    };
+    let confirm = channel
+        .basic_publish(ShortString::from(""), queue.into(), options, body, properties)
+        .await
+        .map_err(PublishError::Link)?
+        .await
+        .map_err(PublishError::Link)?;
+    if confirm.is_ack() && confirm.take_message().is_none() {
+        Ok(())
+    } else {
+        Err(PublishError::Nacked)
+    }
+}
+
+pub(crate) fn long_string(text: &str) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(text))
+}
+
+fn refused(error: lapin::Error) -> QueueError {
+    QueueError::Refused(error.to_string())
+}
+
+/// Waits between reconnection attempts of a consumer: short at first, at most 5 s.
+fn reconnect_pause(failures: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(5))
+}
+
+struct ConsumerState {
+    inner: Arc<Inner>,
+    area: Area,
+    prefetch: u16,
+    consumer: Option<lapin::Consumer>,
+    failures: u32,
+}
+
+impl ConsumerState {
+    async fn start(&mut self) -> Result<lapin::Consumer, QueueError> {
+        let link = self.inner.link().await?;
+        let result = async {
+            let channel = link.connection.create_channel().await?;
+            channel
+                .basic_qos(self.prefetch, BasicQosOptions::default())
+                .await?;
+            channel
+                .basic_consume(
+                    self.inner.names(self.area).work.into(),
+                    "".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+        }
+        .await;
+        if result.is_err() {
+            self.inner.forget(&link).await;
+        }
+        result.map_err(unavailable)
+    }
+
+    /// The next job; reconnects (forever, with growing pauses) when the broker goes away.
+    async fn next(&mut self) -> Delivery {
+        loop {
+            let Some(consumer) = self.consumer.as_mut() else {
+                match self.start().await {
+                    Ok(consumer) => {
+                        self.consumer = Some(consumer);
+                        self.failures = 0;
+                    }
+                    Err(error) => {
+                        tracing::warn!(area = %self.area, %error, "cannot consume; retrying");
+                        tokio::time::sleep(reconnect_pause(self.failures)).await;
+                        self.failures = self.failures.saturating_add(1);
+                    }
+                }
+                continue;
+            };
+            match consumer.next().await {
+                Some(Ok(delivery)) => {
+                    if let Some(delivery) = self.wrap(delivery).await {
+                        return delivery;
+                    }
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(area = %self.area, %error, "consumer failed; reconnecting");
+                    self.consumer = None;
+                }
+                None => {
+                    tracing::warn!(area = %self.area, "consumer cancelled; reconnecting");
+                    self.consumer = None;
+                }
+            }
+        }
+    }
+
+    /// A job, or None for a message that is not one: it goes to the dead-letter queue as is
+    /// (rejected without requeue), since no worker could ever handle it.
+    async fn wrap(&self, delivery: lapin::message::Delivery) -> Option<Delivery> {
+        match serde_json::from_slice::<Job>(&delivery.data) {
+            Ok(job) => Some(Delivery::new(
+                job,
+                delivery.redelivered,
+                self.inner.config.max_attempts,
+                Box::new(RabbitSettlement::new(
+                    Arc::clone(&self.inner),
+                    self.area,
+                    delivery.acker,
+                )),
+            )),
+            Err(error) => {
+                tracing::error!(area = %self.area, %error, "not a job; dead-lettered");
+                if let Err(error) = delivery
+                    .acker
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await
+                {
+                    tracing::warn!(%error, "could not reject a message that is not a job");
+                }
+                None
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl JobQueue for RabbitQueue {
+    #[tracing::instrument(skip_all, fields(area = %area, job = %job.id), err)]
+    async fn publish(&self, area: Area, job: &Job) -> Result<(), QueueError> {
+        let queue = self.inner.names(area).work;
+        self.inner.publish_to(&queue, job, None).await
+    }
+
+    async fn consume(&self, area: Area, prefetch: u16) -> Result<Deliveries, QueueError> {
+        let mut state = ConsumerState {
+            inner: Arc::clone(&self.inner),
+            area,
+            prefetch: prefetch.max(1),
+            consumer: None,
+            failures: 0,
+        };
+        // The first consumer is started here so a caller learns at once if it cannot be.
+        state.consumer = Some(state.start().await?);
+        let stream = futures_util::stream::unfold(state, |mut state| async move {
+            let delivery = state.next().await;
+            Some((Ok(delivery), state))
+        });
+        Ok(stream.boxed())
+    }
+
+    async fn depths(&self) -> Result<Vec<Depth>, QueueError> {
+        dead::depths(&self.inner).await
+    }
+
+    async fn dead_letters(
+        &self,
+        area: Area,
+        limit: usize,
+    ) -> Result<Vec<crate::queue::DeadLetter>, QueueError> {
+        dead::list(&self.inner, area, limit).await
+    }
+
+    async fn requeue_dead(&self, area: Area, id: &str) -> Result<bool, QueueError> {
+        dead::take(&self.inner, area, id, dead::Take::Requeue).await
+    }
+
+    async fn drop_dead(&self, area: Area, id: &str) -> Result<bool, QueueError> {
+        dead::take(&self.inner, area, id, dead::Take::Drop).await
+    }
+
+    fn max_attempts(&self) -> u32 {
+        self.inner.config.max_attempts
+    }
+}
+
+impl Link {
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_round_up_to_a_step_and_are_capped() {
+        assert_eq!(delay_step(Duration::ZERO), 100);
+        assert_eq!(delay_step(Duration::from_millis(101)), 250);
+        assert_eq!(delay_step(Duration::from_secs(1)), 1_000);
+        assert_eq!(delay_step(Duration::from_secs(7)), 10_000);
+        assert_eq!(delay_step(Duration::from_secs(365 * 86_400)), 86_400_000);
+    }
+}

@@ -1,0 +1,3 @@
+//! The jobs crate's integration tests: the conformance suite on real RabbitMQ.
+
+mod rabbit;
