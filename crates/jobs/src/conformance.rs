@@ -180,7 +180,10 @@ pub async fn retry_comes_back_after_the_delay(queue: Arc<dyn JobQueue>) {
     let waited = retried_at.elapsed();
     assert_eq!(second.job().id, "audit:shift:7");
     assert_eq!(second.job().attempt, 1);
-    assert!(waited >= delay, "came back after {waited:?}, before {delay:?}");
+    assert!(
+        waited >= delay,
+        "came back after {waited:?}, before {delay:?}"
+    );
     assert!(waited < delay * 3, "came back only after {waited:?}");
     ack(second).await;
 }
@@ -207,7 +210,11 @@ pub async fn retries_end_in_the_dead_letter_queue(queue: Arc<dyn JobQueue>) {
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].job.id, "report:owner:1");
     assert_eq!(letters[0].job.attempt, MAX_ATTEMPTS);
-    assert!(letters[0].reason.contains("it failed"), "{}", letters[0].reason);
+    assert!(
+        letters[0].reason.contains("it failed"),
+        "{}",
+        letters[0].reason
+    );
 }
 
 pub async fn dead_letter_at_once(queue: Arc<dyn JobQueue>) {
@@ -311,7 +318,10 @@ pub async fn dead_letters_can_be_requeued_and_dropped(queue: Arc<dyn JobQueue>) 
     assert!(matches!(dropped, Ok(true)), "{dropped:?}");
     assert_eq!(dead_ids(&*queue, area).await, ["d3"]);
     assert!(matches!(queue.drop_dead(area, "d1").await, Ok(false)));
-    assert!(matches!(queue.requeue_dead(area, "nobody").await, Ok(false)));
+    assert!(matches!(
+        queue.requeue_dead(area, "nobody").await,
+        Ok(false)
+    ));
     nothing_more(&mut deliveries).await;
 }
 

@@ -186,7 +186,9 @@ impl Delivery {
 
     /// Give up at once: a job that can never succeed (bad payload, unknown kind).
     pub async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
-        self.settlement.dead_letter(self.job, reason.to_owned()).await
+        self.settlement
+            .dead_letter(self.job, reason.to_owned())
+            .await
     }
 }
 

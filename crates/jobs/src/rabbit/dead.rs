@@ -22,7 +22,10 @@ pub(super) enum Take {
 
 async fn own_channel(inner: &Arc<Inner>) -> Result<Channel, QueueError> {
     let link = inner.link().await?;
-    link.connection().create_channel().await.map_err(unavailable)
+    link.connection()
+        .create_channel()
+        .await
+        .map_err(unavailable)
 }
 
 async fn count(channel: &Channel, name: String) -> Result<(u64, u32), QueueError> {

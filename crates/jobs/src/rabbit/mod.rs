@@ -151,7 +151,11 @@ impl RabbitQueue {
     /// Deletes every queue of this prefix (tests; or retiring an old topology version).
     pub async fn delete_all(&self) -> Result<(), QueueError> {
         let link = self.inner.link().await?;
-        let channel = link.connection.create_channel().await.map_err(unavailable)?;
+        let channel = link
+            .connection
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         for area in Area::ALL {
             let names = Names::new(&self.inner.config.prefix, area);
             let mut all = vec![names.work.clone(), names.dead.clone()];
@@ -310,7 +314,13 @@ async fn publish_confirmed(
         ..BasicPublishOptions::default()
     };
     let confirm = channel
-        .basic_publish(ShortString::from(""), queue.into(), options, body, properties)
+        .basic_publish(
+            ShortString::from(""),
+            queue.into(),
+            options,
+            body,
+            properties,
+        )
         .await
         .map_err(PublishError::Link)?
         .await
