@@ -266,7 +266,14 @@ pub async fn worker_that_keeps_dying_ends_in_the_dead_letter_queue(queue: Arc<dy
         }
     }
     assert!(deaths >= 2, "given up after {deaths} deliveries");
-    assert_eq!(dead_ids(&*queue, Area::Shifts).await, ["poison:1"]);
+    let letters = match queue.dead_letters(Area::Shifts, 10).await {
+        Ok(letters) => letters,
+        Err(error) => panic!("dead letters: {error}"),
+    };
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].job.id, "poison:1");
+    // The operator must be told why; the wording is the adapter's.
+    assert!(!letters[0].reason.is_empty());
 }
 
 pub async fn depths_count_ready_delayed_and_dead(queue: Arc<dyn JobQueue>) {

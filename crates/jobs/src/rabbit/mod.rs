@@ -13,6 +13,7 @@
 //!   number of queues stays fixed and `depths` can count them all.
 //! - `{prefix}.{area}.dead`: the dead-letter queue (classic durable), read by the operator.
 
+mod consume;
 mod dead;
 mod settle;
 
@@ -22,16 +23,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
-    ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
+    BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
 
-use crate::queue::{Area, Deliveries, Delivery, Depth, Job, JobQueue, QueueError};
+use crate::queue::{Area, Deliveries, Depth, Job, JobQueue, QueueError};
 
-use self::settle::RabbitSettlement;
+use self::consume::ConsumerState;
 
 /// Retry delays are rounded up to one of these (milliseconds); the last one caps them.
 pub const DELAY_STEPS_MS: [u64; 18] = [
@@ -201,8 +201,8 @@ impl Inner {
     }
 
     async fn open(&self) -> Result<Link, QueueError> {
-        let properties =
-            ConnectionProperties::default().with_connection_name("staffprobot-jobs".into());
+        let properties = ConnectionProperties::default()
+            .with_connection_name(format!("staffprobot-jobs {}", self.config.prefix).into());
         let connection = Connection::connect(&self.config.url, properties)
             .await
             .map_err(unavailable)?;
@@ -264,7 +264,8 @@ impl Inner {
     }
 
     /// Publish to `queue` on the confirm channel and wait for the broker's ack; one reconnect
-    /// and retry when the link broke underneath.
+    /// and retry when the link broke underneath. A link that broke after the broker stored the
+    /// job but before its confirm arrived makes that retry a duplicate: at least once.
     pub async fn publish_to(
         &self,
         queue: &str,
@@ -338,107 +339,6 @@ pub(crate) fn long_string(text: &str) -> AMQPValue {
 
 fn refused(error: lapin::Error) -> QueueError {
     QueueError::Refused(error.to_string())
-}
-
-/// Waits between reconnection attempts of a consumer: short at first, at most 5 s.
-fn reconnect_pause(failures: u32) -> Duration {
-    Duration::from_millis(100u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(5))
-}
-
-struct ConsumerState {
-    inner: Arc<Inner>,
-    area: Area,
-    prefetch: u16,
-    consumer: Option<lapin::Consumer>,
-    failures: u32,
-}
-
-impl ConsumerState {
-    async fn start(&mut self) -> Result<lapin::Consumer, QueueError> {
-        let link = self.inner.link().await?;
-        let result = async {
-            let channel = link.connection.create_channel().await?;
-            channel
-                .basic_qos(self.prefetch, BasicQosOptions::default())
-                .await?;
-            channel
-                .basic_consume(
-                    self.inner.names(self.area).work.into(),
-                    "".into(),
-                    BasicConsumeOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-        }
-        .await;
-        if result.is_err() {
-            self.inner.forget(&link).await;
-        }
-        result.map_err(unavailable)
-    }
-
-    /// The next job; reconnects (forever, with growing pauses) when the broker goes away.
-    async fn next(&mut self) -> Delivery {
-        loop {
-            let Some(consumer) = self.consumer.as_mut() else {
-                match self.start().await {
-                    Ok(consumer) => {
-                        self.consumer = Some(consumer);
-                        self.failures = 0;
-                    }
-                    Err(error) => {
-                        tracing::warn!(area = %self.area, %error, "cannot consume; retrying");
-                        tokio::time::sleep(reconnect_pause(self.failures)).await;
-                        self.failures = self.failures.saturating_add(1);
-                    }
-                }
-                continue;
-            };
-            match consumer.next().await {
-                Some(Ok(delivery)) => {
-                    if let Some(delivery) = self.wrap(delivery).await {
-                        return delivery;
-                    }
-                }
-                Some(Err(error)) => {
-                    tracing::warn!(area = %self.area, %error, "consumer failed; reconnecting");
-                    self.consumer = None;
-                }
-                None => {
-                    tracing::warn!(area = %self.area, "consumer cancelled; reconnecting");
-                    self.consumer = None;
-                }
-            }
-        }
-    }
-
-    /// A job, or None for a message that is not one: it goes to the dead-letter queue as is
-    /// (rejected without requeue), since no worker could ever handle it.
-    async fn wrap(&self, delivery: lapin::message::Delivery) -> Option<Delivery> {
-        match serde_json::from_slice::<Job>(&delivery.data) {
-            Ok(job) => Some(Delivery::new(
-                job,
-                delivery.redelivered,
-                self.inner.config.max_attempts,
-                Box::new(RabbitSettlement::new(
-                    Arc::clone(&self.inner),
-                    self.area,
-                    delivery.acker,
-                )),
-            )),
-            Err(error) => {
-                tracing::error!(area = %self.area, %error, "not a job; dead-lettered");
-                if let Err(error) = delivery
-                    .acker
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await
-                {
-                    tracing::warn!(%error, "could not reject a message that is not a job");
-                }
-                None
-            }
-        }
-    }
 }
 
 #[async_trait]
