@@ -27,9 +27,9 @@ pub(super) struct ConsumerState {
 
 impl ConsumerState {
     pub async fn start(&mut self) -> Result<lapin::Consumer, QueueError> {
-        let link = self.inner.link().await?;
+        let connection = self.inner.consuming().await?;
         let result = async {
-            let channel = link.connection.create_channel().await?;
+            let channel = connection.create_channel().await?;
             channel
                 .basic_qos(self.prefetch, BasicQosOptions::default())
                 .await?;
@@ -44,7 +44,7 @@ impl ConsumerState {
         }
         .await;
         if result.is_err() {
-            self.inner.forget(&link).await;
+            self.inner.forget_consuming(&connection).await;
         }
         result.map_err(unavailable)
     }

@@ -109,6 +109,9 @@ pub(crate) struct Link {
 pub(crate) struct Inner {
     pub config: RabbitConfig,
     link: Mutex<Option<Arc<Link>>>,
+    /// Consumers have a connection of their own, as RabbitMQ advises: when the broker throttles
+    /// publishers (memory or disk alarms) it blocks their connection, and acks on it would stall.
+    consuming: Mutex<Option<Arc<Connection>>>,
 }
 
 /// The RabbitMQ queue; cheap to clone, one connection shared by its clones.
@@ -142,6 +145,7 @@ impl RabbitQueue {
             inner: Arc::new(Inner {
                 config,
                 link: Mutex::new(None),
+                consuming: Mutex::new(None),
             }),
         };
         queue.inner.link().await?;
@@ -196,6 +200,36 @@ impl Inner {
     pub async fn forget(&self, failed: &Arc<Link>) {
         let mut guard = self.link.lock().await;
         if guard.as_ref().is_some_and(|link| Arc::ptr_eq(link, failed)) {
+            *guard = None;
+        }
+    }
+
+    /// The consumers' connection, reopened like `link` when it broke.
+    pub async fn consuming(&self) -> Result<Arc<Connection>, QueueError> {
+        // The topology comes with the publishing link: consuming needs its queues declared.
+        self.link().await?;
+        let mut guard = self.consuming.lock().await;
+        if let Some(connection) = guard.as_ref() {
+            if connection.status().connected() {
+                return Ok(Arc::clone(connection));
+            }
+        }
+        *guard = None;
+        let properties = ConnectionProperties::default().with_connection_name(
+            format!("staffprobot-jobs {} consumers", self.config.prefix).into(),
+        );
+        let connection = Arc::new(
+            Connection::connect(&self.config.url, properties)
+                .await
+                .map_err(unavailable)?,
+        );
+        *guard = Some(Arc::clone(&connection));
+        Ok(connection)
+    }
+
+    pub async fn forget_consuming(&self, failed: &Arc<Connection>) {
+        let mut guard = self.consuming.lock().await;
+        if guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, failed)) {
             *guard = None;
         }
     }
