@@ -16,15 +16,14 @@
 mod consume;
 mod dead;
 mod settle;
+mod topology;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
-};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeleteOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
@@ -209,10 +208,10 @@ impl Inner {
         // The topology comes with the publishing link: consuming needs its queues declared.
         self.link().await?;
         let mut guard = self.consuming.lock().await;
-        if let Some(connection) = guard.as_ref() {
-            if connection.status().connected() {
-                return Ok(Arc::clone(connection));
-            }
+        if let Some(connection) = guard.as_ref()
+            && connection.status().connected()
+        {
+            return Ok(Arc::clone(connection));
         }
         *guard = None;
         let properties = ConnectionProperties::default().with_connection_name(
@@ -245,56 +244,11 @@ impl Inner {
             .confirm_select(ConfirmSelectOptions::default())
             .await
             .map_err(unavailable)?;
-        self.declare(&publisher).await?;
+        topology::declare(self, &publisher).await?;
         Ok(Link {
             connection,
             publisher,
         })
-    }
-
-    async fn declare(&self, channel: &Channel) -> Result<(), QueueError> {
-        let durable = QueueDeclareOptions {
-            durable: true,
-            ..QueueDeclareOptions::default()
-        };
-        for area in Area::ALL {
-            let names = self.names(area);
-            let mut dead_args = FieldTable::default();
-            dead_args.insert("x-queue-type".into(), long_string("classic"));
-            channel
-                .queue_declare(names.dead.as_str().into(), durable, dead_args)
-                .await
-                .map_err(refused)?;
-
-            let mut work_args = FieldTable::default();
-            work_args.insert("x-queue-type".into(), long_string("quorum"));
-            work_args.insert(
-                "x-delivery-limit".into(),
-                AMQPValue::LongLongInt(i64::from(self.config.delivery_limit)),
-            );
-            work_args.insert("x-dead-letter-exchange".into(), long_string(""));
-            work_args.insert("x-dead-letter-routing-key".into(), long_string(&names.dead));
-            channel
-                .queue_declare(names.work.as_str().into(), durable, work_args)
-                .await
-                .map_err(refused)?;
-
-            for ms in DELAY_STEPS_MS {
-                let mut args = FieldTable::default();
-                args.insert("x-queue-type".into(), long_string("classic"));
-                args.insert(
-                    "x-message-ttl".into(),
-                    AMQPValue::LongLongInt(i64::try_from(ms).unwrap_or(i64::MAX)),
-                );
-                args.insert("x-dead-letter-exchange".into(), long_string(""));
-                args.insert("x-dead-letter-routing-key".into(), long_string(&names.work));
-                channel
-                    .queue_declare(names.delay(ms).into(), durable, args)
-                    .await
-                    .map_err(refused)?;
-            }
-        }
-        Ok(())
     }
 
     /// Publish to `queue` on the confirm channel and wait for the broker's ack; one reconnect
