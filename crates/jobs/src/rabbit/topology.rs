@@ -27,6 +27,14 @@ pub(super) async fn declare(inner: &Inner, channel: &Channel) -> Result<(), Queu
             "x-delivery-limit".into(),
             AMQPValue::LongLongInt(i64::from(inner.config.delivery_limit)),
         );
+        // At-least-once dead-lettering (RabbitMQ ≥ 3.10): by default a quorum queue drops a job
+        // whose move to the dead-letter queue is interrupted; this strategy requires the
+        // reject-publish overflow, which changes nothing here since there is no length limit.
+        work_args.insert(
+            "x-dead-letter-strategy".into(),
+            long_string("at-least-once"),
+        );
+        work_args.insert("x-overflow".into(), long_string("reject-publish"));
         work_args.insert("x-dead-letter-exchange".into(), long_string(""));
         work_args.insert("x-dead-letter-routing-key".into(), long_string(&names.dead));
         channel
