@@ -6,9 +6,8 @@
 //! than an hour are forgotten now and then by whoever appends.
 
 use crate::{BoxError, InvalidationFeed};
-use app::InvalidationLog;
+use app::{Clock, InvalidationLog};
 use async_trait::async_trait;
-use chrono::Utc;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,15 +20,18 @@ const KEEP: chrono::Duration = chrono::Duration::hours(1);
 
 pub struct StoreFeed {
     log: Arc<dyn InvalidationLog>,
+    /// Stamps entries and decides which are old enough to forget.
+    clock: Arc<dyn Clock>,
     /// Ids already returned, within the look-back window of the newest.
     returned: Mutex<BTreeSet<i64>>,
     appends: AtomicU64,
 }
 
 impl StoreFeed {
-    pub fn new(log: Arc<dyn InvalidationLog>) -> Self {
+    pub fn new(log: Arc<dyn InvalidationLog>, clock: Arc<dyn Clock>) -> Self {
         Self {
             log,
+            clock,
             returned: Mutex::new(BTreeSet::new()),
             appends: AtomicU64::new(0),
         }
@@ -40,11 +42,11 @@ impl StoreFeed {
 impl InvalidationFeed for StoreFeed {
     async fn append(&self, keys: &[String]) -> Result<(), BoxError> {
         self.log
-            .append_invalidations(&[keys.to_vec()], Utc::now())
+            .append_invalidations(&[keys.to_vec()], self.clock.now())
             .await?;
         if self.appends.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.log
-                .forget_invalidations_before(Utc::now() - KEEP)
+                .forget_invalidations_before(self.clock.now() - KEEP)
                 .await?;
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! (4) tune it; `RABBITMQ_URL` picks the broker.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use chrono::DateTime;
 use futures_util::StreamExt;
@@ -21,10 +21,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let jobs = setting("JOBS", 20_000);
     let prefetch = u16::try_from(setting("PREFETCH", 256)).unwrap_or(u16::MAX);
     let consumers = setting("CONSUMERS", 4);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    // Queues of this run's own (a random name, no clock).
+    let run = std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), std::process::id());
     let queue = RabbitQueue::connect(RabbitConfig {
         url: std::env::var("RABBITMQ_URL").unwrap_or_else(|_| jobs::rabbit::DEFAULT_URL.into()),
-        prefix: format!("bench.{nanos}"),
+        prefix: format!("bench.{run:x}"),
         ..RabbitConfig::default()
     })
     .await?;

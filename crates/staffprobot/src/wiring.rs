@@ -41,7 +41,10 @@ impl Stores {
                 // operator's command, say) through the database.
                 let feed: Option<Arc<dyn InvalidationFeed>> = match settings.redis {
                     Some(_) => None,
-                    None => Some(Arc::new(StoreFeed::new(store.clone()))),
+                    None => Some(Arc::new(StoreFeed::new(
+                        store.clone(),
+                        Arc::new(SystemClock),
+                    ))),
                 };
                 let cache = Cache::start(settings.clone(), feed).await;
                 (

@@ -143,12 +143,13 @@ impl CachingStore {
 }
 
 fn random_version() -> u64 {
+    static FALLBACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let mut bytes = [0u8; 8];
-    // Without OS randomness a clock-derived value still differs from the one it replaces.
+    // Without OS randomness, a process-wide count mixed with a per-process random state still
+    // differs from the version it replaces.
     if getrandom::fill(&mut bytes).is_err() {
-        return std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64);
+        let n = FALLBACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), n);
     }
     u64::from_le_bytes(bytes)
 }
@@ -157,8 +158,12 @@ fn random_version() -> u64 {
 impl ShiftStore for CachingStore {
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift> {
         let result = self.inner.insert_shift(shift).await;
-        self.drop_keys(shift_keys(shift.employee_id, shift.site_id))
-            .await;
+        // A running shift is in no report total: the site's version stays.
+        self.drop_keys(vec![
+            active_key(shift.employee_id),
+            on_shift_key(shift.site_id),
+        ])
+        .await;
         result
     }
 

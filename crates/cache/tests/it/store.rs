@@ -108,7 +108,14 @@ async fn pair_on_sqlite_and_feed() -> Pair {
     let second = Arc::new(SqliteStore::connect(&url).await.unwrap());
     let cached = async |s: Arc<SqliteStore>| {
         let log: Arc<dyn InvalidationLog> = s.clone();
-        let cache = Cache::start(CacheConfig::default(), Some(Arc::new(StoreFeed::new(log)))).await;
+        let cache = Cache::start(
+            CacheConfig::default(),
+            Some(Arc::new(StoreFeed::new(
+                log,
+                Arc::new(app::SetClock::new(at(12, 0))),
+            ))),
+        )
+        .await;
         CachingStore::new(s as Arc<dyn Store>, cache)
     };
     Pair {
@@ -392,4 +399,35 @@ async fn every_write_is_seen_by_another_process_through_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_is_seen_by_another_process_through_the_database_feed() {
     every_write_is_seen_by_the_other_process(pair_on_sqlite_and_feed().await).await;
+}
+
+/// The database feed returns an entry that became visible after a higher id was read (on
+/// PostgreSQL ids are handed out at insert, not at commit), and never returns one twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_returns_a_late_entry_once() {
+    use cache::InvalidationFeed;
+    let store = sqlite().await;
+    let log: Arc<dyn InvalidationLog> = store.clone();
+    let feed = StoreFeed::new(log, Arc::new(app::SetClock::new(at(12, 0))));
+    assert_eq!(feed.last_id().await.unwrap(), 0);
+    for key in ["sites:site:1", "sites:site:2", "sites:site:3"] {
+        feed.append(&[key.to_owned()]).await.unwrap();
+    }
+    // Entry 2 is not visible yet: as if its transaction had not committed.
+    sqlx::query("DELETE FROM cache_invalidations WHERE id = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let first = feed.read_after(0, 100).await.unwrap();
+    let ids: Vec<i64> = first.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [1, 3]);
+    sqlx::query(
+        "INSERT INTO cache_invalidations (id, keys, created_at) VALUES (2, 'sites:site:2', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let late = feed.read_after(3, 100).await.unwrap();
+    assert_eq!(late, vec![(2, vec!["sites:site:2".to_owned()])]);
+    assert!(feed.read_after(3, 100).await.unwrap().is_empty());
 }

@@ -1,7 +1,7 @@
 //! The RabbitMQ adapter against the broker on `RABBITMQ_URL` (default: 127.0.0.1, guest).
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use jobs::conformance::{Fixture, MAX_ATTEMPTS};
@@ -15,16 +15,16 @@ pub fn url() -> String {
     std::env::var("RABBITMQ_URL").unwrap_or_else(|_| jobs::rabbit::DEFAULT_URL.to_owned())
 }
 
-/// Queue names of their own: nextest runs each test in its own process, and the time keeps
-/// two runs apart should one leave its queues behind.
+/// Queue names of their own: nextest runs each test in its own process, and a random part
+/// keeps two runs apart should one leave its queues behind (and a reused pid meet them).
 pub fn test_config() -> RabbitConfig {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
+    use std::hash::{BuildHasher, RandomState};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let random = RandomState::new().hash_one(n);
     RabbitConfig {
         url: url(),
-        prefix: format!("test.{}.{nanos}", std::process::id()),
+        prefix: format!("test.{}.{n}.{random:x}", std::process::id()),
         max_attempts: MAX_ATTEMPTS,
         delivery_limit: 2,
     }
