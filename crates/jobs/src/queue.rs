@@ -40,31 +40,7 @@ impl Job {
     }
 }
 
-/// Jobs are split by area so a flood of analytics work never delays a reminder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Area {
-    Notifications,
-    Shifts,
-    Analytics,
-}
-
-impl Area {
-    pub const ALL: [Area; 3] = [Area::Notifications, Area::Shifts, Area::Analytics];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Area::Notifications => "notifications",
-            Area::Shifts => "shifts",
-            Area::Analytics => "analytics",
-        }
-    }
-}
-
-impl fmt::Display for Area {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use app::background::Area;
 
 /// Growing delays between attempts: `base × factor^attempt`, capped at `max`.
 #[derive(Debug, Clone, Copy, PartialEq)]
