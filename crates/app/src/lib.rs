@@ -6,6 +6,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod joining;
+pub mod notices;
 pub mod paging;
 pub mod ports;
 pub mod readiness;
@@ -16,6 +17,7 @@ pub mod status;
 pub mod tokens;
 pub mod workplaces;
 
+pub use background::Area;
 pub use clock::{Clock, SetClock, SystemClock};
 pub use error::{AppError, CloseShiftError, OpenShiftError, PlanShiftError, StoreError};
 pub use events::{DomainEvent, EventBus, EventSink, NoEvents, Subscription};

@@ -1,12 +1,20 @@
-//! Background jobs: the queue port, its RabbitMQ adapter, and the conformance suite every
-//! adapter passes.
+//! Background jobs: the queue port and its RabbitMQ adapter (with the conformance suite every
+//! adapter passes), the worker that runs jobs, the outbox relay, the scheduler, and
+//! StaffProBot's own jobs (`tasks`).
 
 pub mod conformance;
 pub mod queue;
 pub mod rabbit;
+pub mod relay;
+pub mod scheduler;
+pub mod tasks;
+pub mod worker;
 
 pub use queue::{
     Area, Backoff, DeadLetter, Deliveries, Delivery, Depth, Job, JobQueue, QueueError,
     RetryOutcome, Settlement,
 };
 pub use rabbit::{RabbitConfig, RabbitQueue};
+pub use relay::{Relay, RelayConfig, RelayError};
+pub use scheduler::{Entry, Pass, Scheduler, SchedulerConfig};
+pub use worker::{Handler, Handlers, Outcome, Worker, WorkerConfig};
