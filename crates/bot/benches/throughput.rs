@@ -4,7 +4,9 @@
 //! from an open-shift location update to the reply. See BENCHMARKS.md.
 //!
 //! `cargo bench -p bot --bench throughput` (BENCH_CACHE=off: straight to PostgreSQL;
-//! BENCH_NOTIFY=off: sites without owner notifications)
+//! BENCH_NOTIFY=off: sites without owner notifications). Owner notices go as `run` sends them
+//! on PostgreSQL without RabbitMQ: written to the outbox with each open and close, relayed to
+//! the embedded queue in the same database and sent by a worker in this process.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use app::{BotStateStore, EventBus, Policy, StaffPro, Store, SystemClock};
@@ -39,7 +41,7 @@ async fn main() {
     };
     // BENCH_NOTIFY=off: sites without owner notifications (the set-up of the earliest figures).
     let notify = std::env::var("BENCH_NOTIFY").as_deref() != Ok("off");
-    let bot_state: Arc<dyn BotStateStore> = pg;
+    let bot_state: Arc<dyn BotStateStore> = pg.clone();
     let bus = Arc::new(EventBus::new());
     let app = StaffPro::new(
         store.clone(),
@@ -91,11 +93,39 @@ async fn main() {
         api_url: Some(tg.api_url().parse().unwrap()),
         webhook: None,
     };
-    let bot = TelegramBot::connect(app.clone(), bot_state, &bus, config)
+    let bot = TelegramBot::connect(app.clone(), bot_state.clone(), config)
         .await
         .unwrap();
     let progress = bot.progress();
     let stop = CancellationToken::new();
+    let clock: Arc<dyn app::Clock> = Arc::new(SystemClock);
+    let queue: Arc<dyn jobs::JobQueue> = Arc::new(jobs::embedded::DbQueue::new(
+        pg.clone(),
+        clock.clone(),
+        jobs::embedded::DbConfig::default(),
+    ));
+    let handlers = jobs::tasks::handlers(jobs::tasks::Context {
+        app: app.clone(),
+        store: pg.clone(),
+        bot_state,
+        notices: Some(Arc::new(bot::notices::BotNotices::of_bot(&bot, pg.clone()))),
+        settings: jobs::tasks::Settings::default(),
+    });
+    let worker = Arc::new(jobs::Worker::new(
+        queue.clone(),
+        handlers,
+        pg.clone(),
+        clock.clone(),
+        jobs::WorkerConfig::default(),
+    ));
+    let relay = Arc::new(jobs::Relay::new(
+        pg.clone(),
+        queue,
+        clock,
+        jobs::RelayConfig::default(),
+    ));
+    tokio::spawn(worker.run(stop.clone()));
+    tokio::spawn(relay.run(stop.clone()));
     let running = tokio::spawn(bot.run(stop.clone()));
     tg.wait_for_requests("getUpdates", 1, Duration::from_secs(5))
         .await

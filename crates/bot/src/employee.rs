@@ -119,6 +119,7 @@ pub async fn on_callback(
         EmployeeCb::Earnings(choice) => earnings::on_choice(ctx, choice, state, message).await,
         EmployeeCb::Forgot => forgot::start(ctx).await,
         EmployeeCb::ForgotNow => forgot::now(ctx).await,
+        EmployeeCb::Late { plan } => crate::notices::late(ctx, plan).await,
     }
 }
 

@@ -12,7 +12,7 @@ pub mod format;
 pub mod handler;
 pub mod keyboards;
 pub mod messenger;
-pub mod notifier;
+pub mod notices;
 pub mod owner;
 pub mod qr;
 pub mod state;
@@ -21,7 +21,7 @@ pub mod webhook;
 
 use crate::ctx::{BotError, Deps};
 use crate::dispatch::{DispatchOptions, Dispatcher, Origin, UpdateHandler};
-use app::{BotStateStore, EventBus, StaffPro, Subscription};
+use app::{BotStateStore, StaffPro};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,10 +86,7 @@ fn allowed_updates() -> Vec<AllowedUpdate> {
 pub struct TelegramBot {
     deps: Arc<Deps>,
     dispatcher: Arc<Dispatcher>,
-    notifier: Arc<notifier::Notifier>,
-    /// Keeps the notifier subscribed to the use-cases' events until the bot stops.
-    subscription: Subscription,
-    /// The notification worker and the maintenance task.
+    /// The maintenance task.
     tracker: TaskTracker,
     shutdown_deadline: Duration,
     config: BotConfig,
@@ -118,13 +115,12 @@ impl UpdateHandler for BotHandler {
 }
 
 impl TelegramBot {
-    /// Checks the token (getMe), registers the command lists and subscribes the notifier to the
-    /// use-cases' events (until the bot stops or is dropped: a bot connected again on the same
-    /// bus replaces it, never doubles it). `bot_state` keeps dialogue states and update claims.
+    /// Checks the token (getMe) and registers the command lists. `bot_state` keeps dialogue
+    /// states and update claims. Notices about what happened elsewhere are sent by background
+    /// jobs ([`notices::BotNotices`]), not by the bot.
     pub async fn connect(
         app: StaffPro,
         bot_state: Arc<dyn BotStateStore>,
-        events: &EventBus,
         config: BotConfig,
     ) -> Result<Self, BotError> {
         let mut bot = Bot::new(config.token.clone());
@@ -150,8 +146,6 @@ impl TelegramBot {
             texts,
             username: me.username.clone().unwrap_or_default(),
         });
-        let notifier = Arc::new(notifier::Notifier::start(deps.clone(), &tracker));
-        let subscription = events.subscribe(notifier.clone());
         let dispatcher = Arc::new(Dispatcher::new(
             Arc::new(BotHandler(deps.clone())),
             DispatchOptions::default(),
@@ -160,8 +154,6 @@ impl TelegramBot {
         Ok(Self {
             deps,
             dispatcher,
-            notifier,
-            subscription,
             tracker,
             shutdown_deadline: SHUTDOWN_DEADLINE,
             config,
@@ -181,9 +173,8 @@ impl TelegramBot {
         self.dispatcher.progress()
     }
 
-    /// Owner notifications dropped because their queue was full.
-    pub fn notifier(&self) -> Arc<notifier::Notifier> {
-        self.notifier.clone()
+    pub(crate) fn deps(&self) -> Arc<Deps> {
+        self.deps.clone()
     }
 
     pub fn username(&self) -> &str {
@@ -233,16 +224,13 @@ impl TelegramBot {
             confirm_taken(&bot, &self.dispatcher, offset).await;
         }
         upkeep.cancel();
-        // Events of the updates just handled are queued by now; take no more, send the rest.
-        drop(self.subscription);
-        self.notifier.close();
         self.deps.finisher.close();
         self.tracker.close();
         if tokio::time::timeout_at(deadline, self.tracker.wait())
             .await
             .is_err()
         {
-            tracing::warn!("shutdown deadline passed with owner notifications still queued");
+            tracing::warn!("shutdown deadline passed with update bookkeeping still running");
         }
         tracing::info!("telegram bot stopped");
         taken.map(|_| ())

@@ -58,6 +58,29 @@ enum Command {
         after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123456:AA… staffprobot bot\n  TELEGRAM_BOT_TOKEN=123456:AA… TELEGRAM_WEBHOOK_URL=https://bot.example.com/telegram/webhook HTTP_ADDR=0.0.0.0:8443 staffprobot bot"
     )]
     Bot,
+    /// Run background jobs: reminders, no-show alerts, auto-close, clean-up, notices.
+    ///
+    /// Consumes the queue (RabbitMQ with RABBITMQ_URL, else the embedded queue in the
+    /// database) with WORKER_CONCURRENCY jobs at once per area, and relays the outbox to it.
+    /// Run as many as you like. SIGTERM or Ctrl-C finishes the jobs in hand and exits 0.
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672/%2f staffprobot worker"
+    )]
+    Worker,
+    /// Fire the schedule: the reminder, no-show, auto-close and clean-up scans.
+    ///
+    /// Several may run; one holds the lease and fires, each tick once. With --once: fire every
+    /// entry that is due now, relay the outbox, and (without RABBITMQ_URL) do the enqueued work
+    /// here, then exit — for cron-style deployments and operators.
+    #[command(after_help = "Examples:\n  staffprobot scheduler\n  staffprobot scheduler --once")]
+    Scheduler {
+        /// Fire what is due now, once, and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Background jobs: queue depths, the outbox and dead letters; retry or drop dead ones.
+    #[command(subcommand)]
+    Jobs(crate::jobs_cli::JobsCommand),
     /// Apply pending database migrations and exit.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1/staffprobot staffprobot migrate"
@@ -165,6 +188,10 @@ pub async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Run => serve::run(config, Role::Everything).await,
         Command::Api => serve::run(config, Role::Api).await,
         Command::Bot => serve::run(config, Role::Bot).await,
+        Command::Worker => serve::run(config, Role::Worker).await,
+        Command::Scheduler { once: false } => serve::run(config, Role::Scheduler).await,
+        Command::Scheduler { once: true } => crate::jobs_cli::scheduler_once(&config).await,
+        Command::Jobs(command) => crate::jobs_cli::execute(&config, command).await,
         Command::Migrate => {
             wiring::open_stores(&config, Migrations::Apply)
                 .await?

@@ -1,9 +1,11 @@
 //! Configuration from environment variables, checked at start: every bad value is reported on
 //! its own line naming the variable, and nothing starts until all are right.
 
+mod background;
 mod caching;
 
 use app::Policy;
+pub use background::JobsSettings;
 pub use caching::CacheSettings;
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
@@ -106,6 +108,8 @@ pub struct Config {
     pub shutdown_timeout: std::time::Duration,
     /// The cache (`CACHE_*`, `REDIS_URL`, `REDIS_DB`); `None` with `CACHE_ENABLED=false`.
     pub cache: CacheSettings,
+    /// Background jobs: the queue, the worker and the schedule.
+    pub jobs: JobsSettings,
 }
 
 /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
@@ -279,6 +283,7 @@ impl Config {
             }
         };
         let cache = caching::from_lookup(&value, &mut bad);
+        let jobs = background::from_lookup(&value, &mut bad);
 
         if errors.is_empty() {
             Ok(Config {
@@ -291,6 +296,7 @@ impl Config {
                 telegram,
                 shutdown_timeout,
                 cache,
+                jobs,
             })
         } else {
             Err(errors)

@@ -1,7 +1,9 @@
 //! The `staffprobot` binary: command line, configuration and wiring of the adapters.
 
+mod background;
 mod cli;
 mod config;
+mod jobs_cli;
 mod serve;
 mod wiring;
 

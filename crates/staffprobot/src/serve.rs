@@ -1,9 +1,10 @@
-//! The serving processes (`run`, `api`, `bot`): start the HTTP server and the bot, supervise
-//! them — one of them ending on its own (an error, a panic, or just returning) stops the whole
+//! The serving processes (`run`, `api`, `bot`, `worker`, `scheduler`): start the HTTP server,
+//! the bot and background work, supervise them — one of them ending on its own (an error, a panic, or just returning) stops the whole
 //! process with a non-zero exit, so an orchestrator restarts it rather than keeping a process
 //! that looks alive and serves nothing — and on SIGTERM or Ctrl-C stop taking work and let what
 //! is in flight finish within the shutdown deadline.
 
+use crate::background;
 use crate::config::Config;
 use crate::wiring::{self, Migrations};
 use anyhow::{Context, bail};
@@ -16,12 +17,16 @@ use tokio_util::sync::CancellationToken;
 /// What a serving process does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// `run`: migrations, the API and the bot in one process.
+    /// `run`: migrations, the API, the bot, the worker and the scheduler in one process.
     Everything,
     /// `api`: the HTTP API only.
     Api,
     /// `bot`: the Telegram bot only (an HTTP server only for its webhook).
     Bot,
+    /// `worker`: runs jobs and relays the outbox to the queue.
+    Worker,
+    /// `scheduler`: fires the schedule's ticks (one active among several).
+    Scheduler,
 }
 
 /// Serves until SIGTERM or Ctrl-C (then finishes the work in flight and returns `Ok`), or until
@@ -35,23 +40,30 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     let stores = wiring::open_stores(&config, migrations).await?;
     let bot_state = stores.bot_state.clone();
     let schema = stores.schema.clone();
-    let (app, bus) = wiring::service(&config, stores.store.clone());
+    let (app, _bus) = wiring::service(&config, stores.store.clone());
     let telegram = match role {
-        Role::Api => None,
-        Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await?,
-        Role::Bot => match wiring::telegram_bot(&config, &app, bot_state.clone(), &bus).await? {
+        Role::Api | Role::Worker | Role::Scheduler => None,
+        Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone()).await?,
+        Role::Bot => match wiring::telegram_bot(&config, &app, bot_state.clone()).await? {
             Some(b) => Some(b),
             None => {
                 bail!("TELEGRAM_BOT_TOKEN is not set: the bot needs the token @BotFather gave you")
             }
         },
     };
+    let notices = match role {
+        Role::Everything | Role::Worker => {
+            background::notices(&config, &app, &stores, telegram.as_ref()).await?
+        }
+        _ => None,
+    };
     let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
     let router = match role {
+        Role::Worker | Role::Scheduler => None,
         Role::Bot => webhook
             .clone()
             .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
-        _ => Some(match webhook.clone() {
+        Role::Everything | Role::Api => Some(match webhook.clone() {
             Some(w) => wiring::http_router(&app, &schema).merge(w),
             None => wiring::http_router(&app, &schema),
         }),
@@ -113,6 +125,38 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
                 println!("  Telegram bot: off (set TELEGRAM_BOT_TOKEN to enable it).");
             }
         }
+    }
+    if matches!(role, Role::Everything | Role::Worker) {
+        let queue = background::queue(&config, &stores).await?;
+        if notices.is_none() {
+            tracing::info!("no Telegram bot configured: jobs that only send notices are skipped");
+        }
+        let worker = background::worker(&config, &app, &stores, queue.clone(), notices.clone());
+        let relay = background::relay(&stores, queue);
+        println!(
+            "  Jobs:    worker on the {} queue ({} at once per area)",
+            background::queue_name(&config),
+            config.jobs.concurrency
+        );
+        let stop = shutdown.clone();
+        parts.spawn("the worker", async move {
+            worker.run(stop).await.context("the worker failed")
+        });
+        let stop = shutdown.clone();
+        parts.spawn("the outbox relay", async move {
+            relay.run(stop).await;
+            Ok(())
+        });
+    }
+    if matches!(role, Role::Everything | Role::Scheduler) {
+        let scheduler = background::scheduler(&config.jobs.schedule, &stores);
+        let names: Vec<&str> = scheduler.entries().iter().map(|e| e.name).collect();
+        println!("  Schedule: {}", names.join(", "));
+        let stop = shutdown.clone();
+        parts.spawn("the scheduler", async move {
+            scheduler.run(stop).await;
+            Ok(())
+        });
     }
     if role == Role::Everything {
         println!(

@@ -2,6 +2,8 @@
 
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
+use app::background::BackgroundStore;
+use app::job_table::JobTable;
 use app::{BotStateStore, EventBus, InvalidationLog, SchemaStatus, StaffPro, Store, SystemClock};
 use axum::Extension;
 use cache::{Cache, CachingStore, InvalidationFeed, StoreFeed};
@@ -20,18 +22,21 @@ pub enum Migrations {
 
 /// The configured database through its ports: the domain's `Store` (for the use-cases; behind
 /// the cache unless `CACHE_ENABLED=false`), the bot's own state (dialogues, update claims), the
-/// schema check `/ready` uses, and the cache itself.
+/// schema check `/ready` uses, background work's records (outbox, lease, ticks, effects), the
+/// embedded queue's table, and the cache itself.
 pub struct Stores {
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
     pub schema: Arc<dyn SchemaStatus>,
+    pub background: Arc<dyn BackgroundStore>,
+    pub job_table: Arc<dyn JobTable>,
     pub cache: Option<Cache>,
 }
 
 impl Stores {
     async fn of<S>(store: S, config: &Config) -> Stores
     where
-        S: Store + BotStateStore + SchemaStatus + InvalidationLog,
+        S: Store + BotStateStore + SchemaStatus + InvalidationLog + BackgroundStore + JobTable,
     {
         let store = Arc::new(store);
         let (domain, cache): (Arc<dyn Store>, _) = match &config.cache {
@@ -56,7 +61,9 @@ impl Stores {
         Stores {
             store: domain,
             bot_state: store.clone(),
-            schema: store,
+            schema: store.clone(),
+            background: store.clone(),
+            job_table: store,
             cache,
         }
     }
@@ -108,7 +115,7 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
 }
 
 /// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
-/// for their events (the bot's notifier, later the cache).
+/// for their events.
 pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBus>) {
     let bus = Arc::new(EventBus::new());
     let app = StaffPro::new(store, Arc::new(SystemClock), bus.clone(), config.policy);
@@ -125,7 +132,6 @@ pub async fn telegram_bot(
     config: &Config,
     app: &StaffPro,
     bot_state: Arc<dyn BotStateStore>,
-    bus: &EventBus,
 ) -> anyhow::Result<Option<bot::TelegramBot>> {
     let Some(t) = &config.telegram else {
         return Ok(None);
@@ -138,7 +144,7 @@ pub async fn telegram_bot(
             secret: t.webhook_secret.expose_secret().to_owned(),
         }),
     };
-    let bot = bot::TelegramBot::connect(app.clone(), bot_state, bus, bot_config)
+    let bot = bot::TelegramBot::connect(app.clone(), bot_state, bot_config)
         .await
         .context("cannot start the Telegram bot")?
         // The bot finishes within the process's deadline, leaving a margin to exit cleanly.

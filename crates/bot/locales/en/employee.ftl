@@ -116,3 +116,12 @@ earn-shifts = { $n ->
    *[other] { $n } shifts
 }
 shift-already-open = Your shift at “{ $site }” is already open since { $time }. To close it, tap “🔴 Close shift”.
+
+## Reminders of planned shifts and being late
+reminder-text = ⏰ Reminder: your shift at “{ $site }” starts { $start } and lasts until { $end }. When you are there, open it with the button below.
+reminder-button-open = 🟢 Open shift
+reminder-button-late = ⏳ I'll be late
+late-told = We told the manager you will be late.
+late-gone = This shift is no longer planned.
+late-text = ⏳ { $employee } says they will be late for the shift at “{ $site }” that starts { $start }.
+no-show-text = ⚠️ { $employee } has not opened the planned shift at “{ $site }” that started { $start }.

@@ -78,6 +78,8 @@ pub enum EmployeeCb {
     Forgot,
     /// They left just now: end the running shift now, for review.
     ForgotNow,
+    /// "I'll be late" on a reminder of this plan: tell the owner and managers.
+    Late { plan: PlannedShiftId },
 }
 
 fn date_code(d: NaiveDate) -> i32 {
@@ -144,6 +146,7 @@ impl CallbackCodec for EmployeeCb {
             EmployeeCb::Earnings(choice) => format!("ea:{}", choice.code()),
             EmployeeCb::Forgot => "fg".into(),
             EmployeeCb::ForgotNow => "fn".into(),
+            EmployeeCb::Late { plan } => format!("lt:{}", plan.0),
         }
     }
 
@@ -194,6 +197,9 @@ impl CallbackCodec for EmployeeCb {
                     }
                 }
             }
+            "lt" => EmployeeCb::Late {
+                plan: PlannedShiftId(f.next()?.parse().ok()?),
+            },
             "xp" => EmployeeCb::CancelPlan {
                 plan: PlannedShiftId(f.next()?.parse().ok()?),
             },
@@ -277,6 +283,9 @@ mod tests {
         }
         round_trip(EmployeeCb::Forgot);
         round_trip(EmployeeCb::ForgotNow);
+        round_trip(EmployeeCb::Late {
+            plan: PlannedShiftId(i64::MAX),
+        });
     }
 
     #[test]
@@ -349,6 +358,9 @@ mod tests {
             prop::sample::select(EarningsChoice::ALL.to_vec()).prop_map(EmployeeCb::Earnings),
             Just(EmployeeCb::Forgot),
             Just(EmployeeCb::ForgotNow),
+            any::<i64>().prop_map(|p| EmployeeCb::Late {
+                plan: PlannedShiftId(p)
+            }),
         ]
     }
 

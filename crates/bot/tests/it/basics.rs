@@ -305,7 +305,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
         .await
         .unwrap();
     let bus = Arc::new(app::EventBus::new());
-    let app = app::StaffPro::new(store.clone(), clock, bus.clone(), app::Policy::default());
+    let app = app::StaffPro::new(store.clone(), clock, bus, app::Policy::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = BotConfig {
@@ -316,7 +316,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
             secret: "s3cret".into(),
         }),
     };
-    let bot = TelegramBot::connect(app, stores.bot_state.clone(), &bus, config)
+    let bot = TelegramBot::connect(app, stores.bot_state.clone(), config)
         .await
         .unwrap();
     let router = bot.webhook_router().unwrap();

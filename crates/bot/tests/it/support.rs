@@ -2,9 +2,15 @@
 //! PostgreSQL), talking HTTP to the fake Telegram Bot API server. Tests act as people through
 //! the fake and assert what those people see and what is stored.
 //!
+//! Background work runs as `staffprobot run` runs it: a worker and the outbox relay on the
+//! embedded queue in the same database, sending notices through the bot (`Jobs::Running`); tests
+//! about the schedule drive it themselves, step by step (`Jobs::Manual`).
+//!
 //! Everything runs on one settable clock (the use-cases, the bot and the fake's message dates),
 //! standing at [`DEFAULT_NOW`] unless a test moves it, so no test depends on the day it runs.
 
+use app::background::BackgroundStore;
+use app::job_table::JobTable;
 use app::{BotStateStore, Clock, EventBus, Policy, SetClock, StaffPro, Store};
 use bot::{BotConfig, TelegramBot};
 use chrono::{DateTime, TimeZone, Utc};
@@ -36,33 +42,59 @@ pub enum Backend {
 /// The running bot: `Err` when it stopped on a fatal error.
 type BotTask = JoinHandle<Result<(), bot::ctx::BotError>>;
 
+/// Whether background work runs on its own beside the bot, or the test drives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jobs {
+    Running,
+    Manual,
+}
+
+/// Background work the way `run` wires it, on the harness clock.
+pub struct Background {
+    pub worker: Arc<jobs::Worker>,
+    pub relay: Arc<jobs::Relay>,
+    pub queue: Arc<dyn jobs::JobQueue>,
+}
+
 pub struct Harness {
     pub tg: FakeTelegram,
     pub app: StaffPro,
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
+    pub background: Arc<dyn BackgroundStore>,
+    pub job_table: Arc<dyn JobTable>,
     /// The clock of the use-cases, the bot and the fake Telegram.
     pub clock: Arc<SetClock>,
+    pub jobs: Jobs,
+    /// The running bot's background work (its worker runs on its own with `Jobs::Running`).
+    pub work: Option<Background>,
     /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
     pub shutdown_deadline: Duration,
-    bus: Arc<EventBus>,
+    _bus: Arc<EventBus>,
     running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
+    /// The worker and relay tasks of `Jobs::Running`, stopped with the bot.
+    working: Vec<JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
-/// One database seen through both ports: the domain's `Store` and the bot's own state.
+/// One database seen through its ports: the domain's `Store`, the bot's own state, background
+/// work's records and the embedded queue's table.
 #[derive(Clone)]
 pub struct TestStores {
     pub store: Arc<dyn Store>,
     pub bot_state: Arc<dyn BotStateStore>,
+    pub background: Arc<dyn BackgroundStore>,
+    pub job_table: Arc<dyn JobTable>,
 }
 
 impl TestStores {
-    pub fn of<S: Store + BotStateStore>(store: S) -> TestStores {
+    pub fn of<S: Store + BotStateStore + BackgroundStore + JobTable>(store: S) -> TestStores {
         let store = Arc::new(store);
         TestStores {
             store: store.clone(),
-            bot_state: store,
+            bot_state: store.clone(),
+            background: store.clone(),
+            job_table: store,
         }
     }
 }
@@ -93,13 +125,30 @@ pub async fn store(backend: Backend) -> (TestStores, Option<tempfile::TempDir>) 
 
 impl Harness {
     pub async fn start(backend: Backend) -> Harness {
+        Self::start_with(backend, Jobs::Running).await
+    }
+
+    pub async fn start_with(backend: Backend, jobs: Jobs) -> Harness {
         let (store, dir) = store(backend).await;
-        Self::start_on(store, dir).await
+        Self::start_on_with(store, dir, jobs).await
     }
 
     /// The bot on a store the test made itself.
     pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
-        let TestStores { store, bot_state } = stores;
+        Self::start_on_with(stores, dir, Jobs::Running).await
+    }
+
+    async fn start_on_with(
+        stores: TestStores,
+        dir: Option<tempfile::TempDir>,
+        jobs: Jobs,
+    ) -> Harness {
+        let TestStores {
+            store,
+            bot_state,
+            background,
+            job_table,
+        } = stores;
         // As the binary runs it: behind the cache (the in-process tier).
         let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(
             store,
@@ -118,10 +167,15 @@ impl Harness {
             app,
             store,
             bot_state,
+            background,
+            job_table,
             clock,
+            jobs,
+            work: None,
             shutdown_deadline: Duration::from_secs(5),
-            bus,
+            _bus: bus,
             running: None,
+            working: Vec::new(),
             _dir: dir,
         };
         h.start_bot().await;
@@ -146,12 +200,23 @@ impl Harness {
             webhook: None,
         };
         let polls = self.tg.request_count("getUpdates");
-        let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), &self.bus, config)
+        let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), config)
             .await
             .unwrap()
             .with_shutdown_deadline(self.shutdown_deadline);
         let progress = bot.progress();
         let stop = CancellationToken::new();
+        let work = self.background_of(&bot);
+        if self.jobs == Jobs::Running {
+            let worker = work.worker.clone();
+            let token = stop.clone();
+            self.working.push(tokio::spawn(async move {
+                worker.run(token).await.unwrap();
+            }));
+            self.working
+                .push(tokio::spawn(work.relay.clone().run(stop.clone())));
+        }
+        self.work = Some(work);
         let task = tokio::spawn(bot.run(stop.clone()));
         self.running = Some((stop, task, progress));
         self.tg
@@ -160,7 +225,66 @@ impl Harness {
             .unwrap();
     }
 
-    /// Stops the bot gracefully (it finishes what it took).
+    /// The worker, relay and queue `run` would start beside this bot, on the harness clock.
+    fn background_of(&self, bot: &TelegramBot) -> Background {
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        let queue: Arc<dyn jobs::JobQueue> = Arc::new(jobs::embedded::DbQueue::new(
+            self.job_table.clone(),
+            clock.clone(),
+            jobs::embedded::DbConfig {
+                poll_interval: Duration::from_millis(50),
+                ..jobs::embedded::DbConfig::default()
+            },
+        ));
+        let notices = Arc::new(bot::notices::BotNotices::of_bot(
+            bot,
+            self.background.clone(),
+        ));
+        let handlers = jobs::tasks::handlers(jobs::tasks::Context {
+            app: self.app.clone(),
+            store: self.background.clone(),
+            bot_state: self.bot_state.clone(),
+            notices: Some(notices),
+            settings: jobs::tasks::Settings::default(),
+        });
+        let worker = Arc::new(jobs::Worker::new(
+            queue.clone(),
+            handlers,
+            self.background.clone(),
+            clock.clone(),
+            jobs::WorkerConfig::default(),
+        ));
+        let relay = Arc::new(jobs::Relay::new(
+            self.background.clone(),
+            queue.clone(),
+            clock,
+            jobs::RelayConfig {
+                idle: Duration::from_millis(20),
+                ..jobs::RelayConfig::default()
+            },
+        ));
+        Background {
+            worker,
+            relay,
+            queue,
+        }
+    }
+
+    /// With `Jobs::Manual`: relays the outbox and does every ready job, until none is left.
+    pub async fn work_off_jobs(&self) -> u64 {
+        let work = self.work.as_ref().expect("the bot is running");
+        let mut done = 0;
+        loop {
+            let relayed = work.relay.relay_once().await.unwrap();
+            let worked = work.worker.work_off_ready().await.unwrap();
+            done += worked;
+            if relayed == 0 && worked == 0 {
+                return done;
+            }
+        }
+    }
+
+    /// Stops the bot gracefully (it finishes what it took), and the background work with it.
     pub async fn stop_bot(&mut self) {
         if let Some((stop, task, _)) = self.running.take() {
             stop.cancel();
@@ -169,6 +293,9 @@ impl Harness {
                 .unwrap()
                 .unwrap()
                 .unwrap();
+            for task in self.working.drain(..) {
+                tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+            }
         }
     }
 
@@ -182,11 +309,6 @@ impl Harness {
     pub fn progress(&self) -> Arc<bot::dispatch::Progress> {
         let (_, _, progress) = self.running.as_ref().expect("the bot is running");
         progress.clone()
-    }
-
-    /// How many sinks listen to the use-cases' events (the bot's notifier is one).
-    pub fn event_subscribers(&self) -> usize {
-        self.bus.subscribers()
     }
 
     /// Waits until the bot has handled the update.

@@ -3,21 +3,23 @@
 //! managers (with Approve / Change time buttons) when an employee reported a forgotten close.
 //! Each in the reader's own language.
 
+use super::{Once, transient};
 use crate::args;
-use crate::ctx::{BotError, Deps};
+use crate::ctx::Deps;
 use crate::format::{duration, html, local_time, money};
-use crate::messenger::SendError;
+use app::notices::NoticeError;
 use app::review::ShiftNotice;
-use domain::{Money, ShiftChangeKind, ShiftId, User, UserId};
+use domain::{Money, ShiftChangeKind, ShiftId, UserId};
 use teloxide::types::ReplyMarkup;
 
 pub(super) async fn notify(
-    deps: &Deps,
+    once: &Once<'_>,
     shift_id: ShiftId,
     change: ShiftChangeKind,
     by: UserId,
-) -> Result<(), BotError> {
-    let Some(notice) = deps.app.shift_notice(shift_id).await? else {
+) -> Result<(), NoticeError> {
+    let deps = once.deps;
+    let Some(notice) = deps.app.shift_notice(shift_id).await.map_err(transient)? else {
         return Ok(());
     };
     let record = &notice.record;
@@ -30,13 +32,8 @@ pub(super) async fn notify(
                 &record.site,
                 &record.shift,
             );
-            send(
-                deps,
-                reviewer,
-                &text,
-                Some(ReplyMarkup::InlineKeyboard(markup)),
-            )
-            .await;
+            once.send(reviewer, &text, Some(ReplyMarkup::InlineKeyboard(markup)))
+                .await?;
         }
         return Ok(());
     }
@@ -51,8 +48,7 @@ pub(super) async fn notify(
         ShiftChangeKind::ForgottenReported => return Ok(()),
     };
     let text = employee_text(deps, &notice, text_id, by);
-    send(deps, employee, &text, None).await;
-    Ok(())
+    once.send(employee, &text, None).await
 }
 
 /// The employee's message, in their language; `old` is the end before the last change.
@@ -85,14 +81,4 @@ fn employee_text(deps: &Deps, notice: &ShiftNotice, text_id: &str, by: UserId) -
             "pay" => money(lang, pay),
         ]),
     )
-}
-
-async fn send(deps: &Deps, to: &User, text: &str, markup: Option<ReplyMarkup>) {
-    if !to.reachable {
-        return;
-    }
-    match deps.messenger.send(to.telegram_id, text, markup).await {
-        Ok(_) | Err(SendError::Unreachable) => {}
-        Err(e) => tracing::warn!(to = to.telegram_id, error = %e, "notification not sent"),
-    }
 }
