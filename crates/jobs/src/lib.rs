@@ -1,8 +1,9 @@
-//! Background jobs: the queue port and its RabbitMQ adapter (with the conformance suite every
-//! adapter passes), the worker that runs jobs, the outbox relay, the scheduler, and
-//! StaffProBot's own jobs (`tasks`).
+//! Background jobs: the queue port and its adapters (RabbitMQ, and a database table for running
+//! without a broker) with the conformance suite every adapter passes, the worker that runs
+//! jobs, the outbox relay, the scheduler, and StaffProBot's own jobs (`tasks`).
 
 pub mod conformance;
+pub mod embedded;
 pub mod queue;
 pub mod rabbit;
 pub mod relay;
@@ -10,6 +11,7 @@ pub mod scheduler;
 pub mod tasks;
 pub mod worker;
 
+pub use embedded::{DbConfig, DbQueue};
 pub use queue::{
     Area, Backoff, DeadLetter, Deliveries, Delivery, Depth, Job, JobQueue, QueueError,
     RetryOutcome, Settlement,

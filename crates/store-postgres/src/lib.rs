@@ -5,6 +5,7 @@
 mod bot_state;
 mod error;
 mod invalidations;
+mod job_table;
 mod migrations;
 mod review;
 mod rows;

@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cache invalidations",
         include_str!("../migrations/20261201000004_cache_invalidations.sql"),
     ),
+    (
+        20261202000001,
+        "job queue",
+        include_str!("../migrations/20261202000001_job_queue.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cache invalidations",
         include_str!("../migrations/0006_cache_invalidations.sql"),
     ),
+    (
+        7,
+        "job queue",
+        include_str!("../migrations/0007_job_queue.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -1,4 +1,41 @@
-//! The jobs crate's integration tests: the conformance suite on real RabbitMQ.
+//! The jobs crate's integration tests: the conformance suite on real RabbitMQ, and on the
+//! embedded queue over SQLite and PostgreSQL.
 
+mod embedded_postgres;
+mod embedded_sqlite;
 mod rabbit;
 mod reconnect;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+/// A clock that starts at a fixed instant and runs at the pace of the monotonic clock: the
+/// conformance cases wait real delays, yet no test reads the wall clock.
+pub struct RunningClock {
+    start: DateTime<Utc>,
+    origin: Instant,
+}
+
+impl RunningClock {
+    pub fn new() -> Self {
+        Self {
+            // 2026-11-30T00:00:00Z.
+            start: DateTime::from_timestamp(1_795_996_800, 0).unwrap_or_default(),
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl app::Clock for RunningClock {
+    fn now(&self) -> DateTime<Utc> {
+        later(self.start, self.origin.elapsed())
+    }
+}
+
+fn later(start: DateTime<Utc>, elapsed: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(elapsed)
+        .ok()
+        .and_then(|d| start.checked_add_signed(d))
+        .unwrap_or(start)
+}

@@ -28,3 +28,10 @@ async fn make_store() -> Arc<PgStore> {
 mod conformance {
     testkit::conformance_tests!(super::make_store);
 }
+
+#[macro_use]
+mod job_table;
+
+mod job_queue {
+    job_table_tests!(super::make_store);
+}
