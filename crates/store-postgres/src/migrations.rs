@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cache invalidations",
         include_str!("../migrations/20261201000004_cache_invalidations.sql"),
     ),
+    (
+        20261202000002,
+        "background",
+        include_str!("../migrations/20261202000002_background.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cache invalidations",
         include_str!("../migrations/0006_cache_invalidations.sql"),
     ),
+    (
+        8,
+        "background",
+        include_str!("../migrations/0008_background.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
