@@ -59,16 +59,27 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
 }
 
-/// Job kinds that follow a change to a shift (the stores write them with the change).
+/// Job kinds that follow a change to a shift (the stores write them with the change). Each
+/// carries the fields of the `DomainEvent` the use-case publishes for the same change, so a
+/// handler needs nothing the event had.
 pub mod kinds {
-    /// Tell the owner (and, for an automatic close, the employee) a shift opened or closed.
-    /// Payload: `{"shift_id", "site_id", "closed": null | automatically}`.
+    /// Tell the owner (and, for an automatic close, the employee) a shift opened or closed
+    /// (`ShiftOpened`, `ShiftClosed`). Payload: `{"shift_id", "site_id", "employee_id",
+    /// "closed": null | automatically}`.
     pub const SHIFT_NEWS: &str = "notify.shift";
-    /// Tell the people concerned about a stated end. Payload: `{"shift_id", "change", "by"}`.
+    /// Tell the people concerned about a stated end (`ShiftEndStated`). Payload: `{"shift_id",
+    /// "site_id", "employee_id", "change", "by"}`.
     pub const STATED_END: &str = "notify.stated";
 }
 
-/// The jobs that follow a shift being opened: the owner's notice.
+// Which change writes which jobs, so the outbox carries exactly the events the use-cases
+// publish: `ShiftStore::insert_shift` is only `open_shift` (`ShiftOpened`);
+// `ShiftStore::close_shift` is only `close_shift` from the site and `auto_close_due`
+// (`ShiftClosed`, automatically when the end is `AutoClosed`); every stated end and review goes
+// through `ShiftReviewStore::revise_shift` (`ShiftEndStated` alone, never `ShiftClosed`). The
+// bulk `import_finished_shifts` publishes nothing and writes nothing here.
+
+/// The jobs that follow a shift being opened (`ShiftOpened`): the owner's notice.
 pub fn after_shift_opened(shift: &Shift) -> Vec<OutboxJob> {
     vec![OutboxJob {
         id: format!("shift:{}:opened", shift.id.0),
@@ -77,12 +88,14 @@ pub fn after_shift_opened(shift: &Shift) -> Vec<OutboxJob> {
         payload: serde_json::json!({
             "shift_id": shift.id.0,
             "site_id": shift.site_id.0,
+            "employee_id": shift.employee_id.0,
             "closed": null,
         }),
     }]
 }
 
-/// The jobs that follow a shift being closed (from the site or automatically): the notices.
+/// The jobs that follow a shift being closed from the site or automatically (`ShiftClosed`):
+/// the notices. A stated end is not a close here: see `after_shift_end_stated`.
 pub fn after_shift_closed(shift: &Shift) -> Vec<OutboxJob> {
     let automatically = shift.status == domain::ShiftStatus::AutoClosed;
     vec![OutboxJob {
@@ -92,12 +105,14 @@ pub fn after_shift_closed(shift: &Shift) -> Vec<OutboxJob> {
         payload: serde_json::json!({
             "shift_id": shift.id.0,
             "site_id": shift.site_id.0,
+            "employee_id": shift.employee_id.0,
             "closed": automatically,
         }),
     }]
 }
 
-/// The jobs that follow someone stating a shift's end (or reviewing it) at `at`.
+/// The jobs that follow someone stating a shift's end (or reviewing it) at `at`
+/// (`ShiftEndStated`).
 pub fn after_shift_end_stated(
     shift: &Shift,
     change: ShiftChangeKind,
@@ -115,6 +130,8 @@ pub fn after_shift_end_stated(
         kind: kinds::STATED_END.into(),
         payload: serde_json::json!({
             "shift_id": shift.id.0,
+            "site_id": shift.site_id.0,
+            "employee_id": shift.employee_id.0,
             "change": change.as_str(),
             "by": by.0,
         }),

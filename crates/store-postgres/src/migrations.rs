@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "job queue",
         include_str!("../migrations/20261202000001_job_queue.sql"),
     ),
+    (
+        20261202000002,
+        "background",
+        include_str!("../migrations/20261202000002_background.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -3,6 +3,7 @@
 //! read it (so of two concurrent revisions one applies).
 
 use crate::PgStore;
+use crate::background::write_outbox;
 use crate::error::map;
 use crate::rows::{ShiftChangeRow, ShiftRow, convert, shift_change_columns, shift_columns};
 use app::{ShiftReviewStore, ShiftRevision, StoreError, StoreResult};
@@ -56,8 +57,12 @@ impl ShiftReviewStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(map)?;
+        let revised = Shift::try_from(row)?;
+        let jobs =
+            app::background::after_shift_end_stated(&revised, r.kind, r.changed_by, r.changed_at);
+        write_outbox(&mut tx, &jobs, r.changed_at).await?;
         tx.commit().await.map_err(map)?;
-        row.try_into()
+        Ok(revised)
     }
 
     async fn shift_history(&self, id: ShiftId) -> StoreResult<Vec<ShiftChange>> {

@@ -4,6 +4,7 @@
 //! updates, not read-then-write checks. The bot's state is in `bot_state`.
 
 use crate::PgStore;
+use crate::background::write_outbox;
 use crate::error::map;
 use crate::rows::{
     EmployeeRow, JoinRequestRow, PlanRow, ShiftRow, SiteRow, TotalsRow, UserRow, convert,
@@ -449,26 +450,22 @@ impl ShiftStore for PgStore {
     /// another employee or site, is not linked: the shift still opens, because the employee is
     /// at the site now, and `planned_shift_id` of the result says whether the link was made.
     async fn insert_shift(&self, s: &NewShift) -> StoreResult<Shift> {
-        let Some(plan) = s.planned_shift_id else {
-            // Nothing to link: one statement, no transaction round trips (the common case).
-            return bind_new_shift(sqlx::query_as(INSERT_SHIFT), s, None)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map)?
-                .try_into();
-        };
+        // The shift, the plan it fulfils and the jobs that follow the open: all or nothing.
         let mut tx = self.pool.begin().await.map_err(map)?;
-        let plan_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE planned_shifts SET status = 'done' \
-             WHERE id = $1 AND employee_id = $2 AND site_id = $3 AND status = 'planned' \
-             RETURNING id",
-        )
-        .bind(plan.0)
-        .bind(s.employee_id.0)
-        .bind(s.site_id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map)?;
+        let plan_id: Option<i64> = match s.planned_shift_id {
+            Some(plan) => sqlx::query_scalar(
+                "UPDATE planned_shifts SET status = 'done' \
+                 WHERE id = $1 AND employee_id = $2 AND site_id = $3 AND status = 'planned' \
+                 RETURNING id",
+            )
+            .bind(plan.0)
+            .bind(s.employee_id.0)
+            .bind(s.site_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?,
+            None => None,
+        };
         let row: ShiftRow = bind_new_shift(sqlx::query_as(INSERT_SHIFT), s, plan_id)
             .fetch_one(&mut *tx)
             .await
@@ -481,8 +478,11 @@ impl ShiftStore for PgStore {
                 .await
                 .map_err(map)?;
         }
+        let stored = Shift::try_from(row)?;
+        let jobs = app::background::after_shift_opened(&stored);
+        write_outbox(&mut tx, &jobs, stored.started_at).await?;
         tx.commit().await.map_err(map)?;
-        row.try_into()
+        Ok(stored)
     }
 
     async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>> {
@@ -530,6 +530,8 @@ impl ShiftStore for PgStore {
             ));
         }
         let loc = end.end_location;
+        // The close and the jobs that follow it: all or nothing.
+        let mut tx = self.pool.begin().await.map_err(map)?;
         let row: Option<ShiftRow> = sqlx::query_as(concat!(
             "UPDATE shifts SET status = $2, ended_at = $3, end_latitude = $4, \
              end_longitude = $5, end_accuracy_m = $6, end_distance_m = $7, worked_minutes = $8, \
@@ -547,10 +549,14 @@ impl ShiftStore for PgStore {
         .bind(end.worked_minutes)
         .bind(end.pay_minor)
         .bind(end.needs_review)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map)?;
-        row.ok_or(StoreError::NotFound("active shift"))?.try_into()
+        let closed = Shift::try_from(row.ok_or(StoreError::NotFound("active shift"))?)?;
+        let jobs = app::background::after_shift_closed(&closed);
+        write_outbox(&mut tx, &jobs, end.ended_at).await?;
+        tx.commit().await.map_err(map)?;
+        Ok(closed)
     }
 
     async fn list_shifts(&self, f: &ShiftFilter) -> StoreResult<Vec<Shift>> {

@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "job queue",
         include_str!("../migrations/0007_job_queue.sql"),
     ),
+    (
+        8,
+        "background",
+        include_str!("../migrations/0008_background.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -3,6 +3,7 @@
 //! use-case read it (so of two concurrent revisions one applies).
 
 use crate::SqliteStore;
+use crate::background::write_outbox;
 use crate::error::from_sqlx;
 use crate::rows::{self, json_ids, micros, shift_change_columns, shift_columns};
 use app::{ShiftReviewStore, ShiftRevision, StoreError, StoreResult};
@@ -54,6 +55,9 @@ impl ShiftReviewStore for SqliteStore {
         .execute(tx.conn())
         .await
         .map_err(from_sqlx)?;
+        let jobs =
+            app::background::after_shift_end_stated(&revised, r.kind, r.changed_by, r.changed_at);
+        write_outbox(tx.conn(), &jobs, r.changed_at).await?;
         tx.commit().await?;
         Ok(revised)
     }

@@ -3,6 +3,7 @@
 //! WAL snapshot); writes go through `SqliteStore::write` (gate + `BEGIN IMMEDIATE`). The bot's
 //! state is in `bot_state`.
 
+use crate::background::write_outbox;
 use crate::error::{self, from_sqlx};
 use crate::rows::{
     self, join_request_columns, json_ids, micros, now_micros, plan_columns, shift_columns,
@@ -676,6 +677,8 @@ impl ShiftStore for SqliteStore {
         if let Some(plan) = plan {
             complete_plan(&mut tx, plan, stored.id.0).await?;
         }
+        let jobs = app::background::after_shift_opened(&stored);
+        write_outbox(tx.conn(), &jobs, stored.started_at).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -751,6 +754,8 @@ impl ShiftStore for SqliteStore {
         .map_err(from_sqlx)?
         .ok_or(StoreError::NotFound("active shift"))?;
         let closed = rows::shift(&row)?;
+        let jobs = app::background::after_shift_closed(&closed);
+        write_outbox(tx.conn(), &jobs, end.ended_at).await?;
         tx.commit().await?;
         Ok(closed)
     }

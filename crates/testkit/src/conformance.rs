@@ -1,14 +1,15 @@
 //! The store conformance suite: one set of cases every store runs, so the PostgreSQL and SQLite
 //! stores keep the same contract. A store crate's integration tests call
 //! `testkit::conformance_tests!(make_store)`, where `async fn make_store() -> Arc<S>` returns a
-//! fresh, empty, migrated store `S` implementing both `app::Store` (the domain's role traits)
-//! and `app::BotStateStore`; the macro expands to one `#[test]` per case, so each case shows up
+//! fresh, empty, migrated store `S` implementing `app::Store` (the domain's role traits),
+//! `app::BotStateStore` and `app::background::BackgroundStore`; the macro expands to one `#[test]` per case, so each case shows up
 //! (and fails) on its own in nextest.
 //!
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
 //! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`,
-//! money per currency in `money` and keyset paging in `paging`.
+//! money per currency in `money`, keyset paging in `paging` and background work (outbox,
+//! scheduler, effects, scans) in `background`.
 //!
 //! A case is a `pub async fn name(store: Arc<dyn Store>)` (or `Arc<dyn BotStateStore>`) named
 //! in one of the lists in `conformance_tests!`; each store's `every_conformance_case_runs_here`
@@ -39,6 +40,7 @@ use domain::{
 use std::future::Future;
 use std::sync::Arc;
 
+mod background;
 mod bot_state;
 mod events;
 mod invalidations;
@@ -47,6 +49,7 @@ mod money;
 mod paging;
 mod review;
 mod workplaces;
+pub use background::*;
 pub use bot_state::*;
 pub use events::*;
 pub use invalidations::*;
@@ -57,9 +60,9 @@ pub use review::*;
 pub use workplaces::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
-/// (an `async fn() -> Arc<S>` where `S: app::Store + app::BotStateStore`), and one more test
-/// that fails when a case written in the suite is in none of these lists, so not run on this
-/// store (see `assert_all_cases_run`). The lists below are the only place a case is named.
+/// (an `async fn() -> Arc<S>` where `S` is an `app::Store`, an `app::BotStateStore` and an
+/// `app::background::BackgroundStore`), and one more test that fails when a case written in the
+/// suite is in none of these lists, so not run on this store (see `assert_all_cases_run`). The lists below are the only place a case is named.
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
@@ -81,6 +84,22 @@ macro_rules! conformance_tests {
             invalidations_are_read_back_in_order_after_an_id,
             old_invalidations_are_forgotten,
         );
+        // Background work: outbox, lease and ticks, effects, scans (conformance/background.rs).
+        $crate::__conformance_cases!(
+            $make; run_background, BACKGROUND_CASES;
+            the_outbox_carries_the_events_of_shift_changes,
+            failed_writes_and_imports_write_no_outbox_rows,
+            claimed_entries_are_held_until_their_hold_passes,
+            concurrent_claims_never_hand_out_an_entry_twice,
+            the_lease_has_one_holder_at_a_time,
+            a_lease_race_has_one_winner,
+            a_tick_fires_once,
+            old_ticks_are_forgotten_but_the_latest_stays,
+            effects_are_recorded_once_and_forgotten_by_age,
+            plans_to_remind_are_those_starting_in_the_window,
+            plans_not_started_are_those_due_and_not_reported,
+            idle_dialogues_are_forgotten,
+        );
         #[test]
         fn every_conformance_case_runs_here() {
             $crate::conformance::assert_all_cases_run(
@@ -90,6 +109,7 @@ macro_rules! conformance_tests {
                     BOT_STATE_CASES,
                     EVENT_CASES,
                     INVALIDATION_LOG_CASES,
+                    BACKGROUND_CASES,
                 ]
                 .concat(),
             );
