@@ -10,4 +10,5 @@ mod journey;
 mod money;
 mod owner;
 mod reliability;
+mod schedule;
 mod support;

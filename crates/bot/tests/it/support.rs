@@ -54,6 +54,7 @@ pub struct Background {
     pub worker: Arc<jobs::Worker>,
     pub relay: Arc<jobs::Relay>,
     pub queue: Arc<dyn jobs::JobQueue>,
+    pub handlers: jobs::Handlers,
 }
 
 pub struct Harness {
@@ -249,7 +250,7 @@ impl Harness {
         });
         let worker = Arc::new(jobs::Worker::new(
             queue.clone(),
-            handlers,
+            handlers.clone(),
             self.background.clone(),
             clock.clone(),
             jobs::WorkerConfig::default(),
@@ -267,7 +268,26 @@ impl Harness {
             worker,
             relay,
             queue,
+            handlers,
         }
+    }
+
+    /// A scheduler with the default schedule on the harness clock, named `holder`.
+    pub fn scheduler(&self, holder: &str) -> jobs::Scheduler {
+        jobs::Scheduler::new(
+            self.background.clone(),
+            jobs::tasks::Schedule::default().entries(),
+            self.clock.clone(),
+            holder,
+            jobs::SchedulerConfig::default(),
+        )
+    }
+
+    /// One scheduler pass at the harness clock's now, then the work it led to (`Jobs::Manual`).
+    pub async fn run_schedule(&self, scheduler: &jobs::Scheduler) -> jobs::Pass {
+        let pass = scheduler.pass().await.unwrap();
+        self.work_off_jobs().await;
+        pass
     }
 
     /// With `Jobs::Manual`: relays the outbox and does every ready job, until none is left.
