@@ -4,7 +4,9 @@
 mod embedded_postgres;
 mod embedded_sqlite;
 mod rabbit;
+mod outbox;
 mod reconnect;
+mod scheduler;
 
 use std::time::Instant;
 
@@ -38,4 +40,21 @@ fn later(start: DateTime<Utc>, elapsed: std::time::Duration) -> DateTime<Utc> {
         .ok()
         .and_then(|d| start.checked_add_signed(d))
         .unwrap_or(start)
+}
+
+mod support {
+    /// A migrated PostgreSQL store on a fresh database of its own.
+    pub async fn pg_store() -> store_postgres::PgStore {
+        let url = store_postgres::test_support::fresh_database()
+            .await
+            .unwrap_or_else(|e| panic!("a fresh test database: {e}"));
+        let store = store_postgres::PgStore::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrations: {e}"));
+        store
+    }
 }
