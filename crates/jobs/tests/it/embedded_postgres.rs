@@ -25,7 +25,7 @@ pub async fn fixture() -> PostgresFixture {
         .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
     let queue = DbQueue::new(
         Arc::new(store.clone()),
-        Arc::new(RunningClock::new()),
+        Arc::new(RunningClock::default()),
         test_config(),
     );
     PostgresFixture { store, queue }

@@ -44,7 +44,7 @@ pub struct SqliteFixture {
 pub async fn fixture() -> SqliteFixture {
     let queue = DbQueue::new(
         Arc::new(sqlite_store().await),
-        Arc::new(RunningClock::new()),
+        Arc::new(RunningClock::default()),
         test_config(),
     );
     SqliteFixture { queue }

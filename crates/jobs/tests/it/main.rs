@@ -19,8 +19,8 @@ pub struct RunningClock {
     origin: Instant,
 }
 
-impl RunningClock {
-    pub fn new() -> Self {
+impl Default for RunningClock {
+    fn default() -> Self {
         Self {
             // 2026-11-30T00:00:00Z.
             start: DateTime::from_timestamp(1_795_996_800, 0).unwrap_or_default(),

@@ -141,6 +141,7 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
             "api_tokens",
             "cache_invalidations",
             "dialogues",
+            "job_queue",
             "join_requests",
             "planned_shifts",
             "processed_updates",
