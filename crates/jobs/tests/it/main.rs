@@ -3,8 +3,8 @@
 
 mod embedded_postgres;
 mod embedded_sqlite;
-mod rabbit;
 mod outbox;
+mod rabbit;
 mod reconnect;
 mod scheduler;
 

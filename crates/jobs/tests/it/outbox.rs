@@ -136,6 +136,7 @@ async fn a_notice_waits_in_the_outbox_while_rabbitmq_is_down_and_is_delivered_on
     );
     let outcome = tokio::spawn({
         let (store, clock, switch) = (store.clone(), clock.clone(), switch.clone());
+        let direct = direct.clone();
         async move {
             switch.down();
             let fix = LocationFix {
@@ -168,7 +169,7 @@ async fn a_notice_waits_in_the_outbox_while_rabbitmq_is_down_and_is_delivered_on
             assert_eq!(store.outbox_len().await.unwrap_or_default(), 0);
             assert_eq!(relay.relay_once().await.unwrap_or(99), 0, "and only once");
 
-            let consumer = RabbitQueue::connect(test_config_with(&direct))
+            let consumer = RabbitQueue::connect(direct)
                 .await
                 .unwrap_or_else(|e| panic!("connect: {e}"));
             let mut deliveries = consumer
@@ -197,9 +198,4 @@ async fn a_notice_waits_in_the_outbox_while_rabbitmq_is_down_and_is_delivered_on
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
-}
-
-/// The same queues as `config`, over a direct connection.
-fn test_config_with(config: &RabbitConfig) -> RabbitConfig {
-    config.clone()
 }

@@ -85,7 +85,10 @@ async fn failover(store: Arc<dyn BackgroundStore>) {
     // Both pass every 5 s for 3 minutes: a renews, b stands by.
     for _ in 0..36 {
         clock.advance(Duration::seconds(5));
-        record(&mut fired, &a.pass().await.unwrap_or_else(|e| panic!("{e}")));
+        record(
+            &mut fired,
+            &a.pass().await.unwrap_or_else(|e| panic!("{e}")),
+        );
         let pass = b.pass().await.unwrap_or_else(|e| panic!("{e}"));
         assert!(!pass.active);
     }
@@ -103,10 +106,17 @@ async fn failover(store: Arc<dyn BackgroundStore>) {
         }
     }
     let took_over = took_over.unwrap_or_else(|| panic!("b never took over"));
-    assert!(took_over - died <= Duration::seconds(35), "{}", took_over - died);
+    assert!(
+        took_over - died <= Duration::seconds(35),
+        "{}",
+        took_over - died
+    );
     for _ in 0..24 {
         clock.advance(Duration::seconds(5));
-        record(&mut fired, &b.pass().await.unwrap_or_else(|e| panic!("{e}")));
+        record(
+            &mut fired,
+            &b.pass().await.unwrap_or_else(|e| panic!("{e}")),
+        );
     }
     // a comes back (a paused process): it no longer holds the lease and fires nothing.
     let pass = a.pass().await.unwrap_or_else(|e| panic!("{e}"));
