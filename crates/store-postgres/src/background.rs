@@ -298,7 +298,9 @@ impl PlanScanStore for PgStore {
         until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<PlannedShift>> {
+        // Planned with these bounds each time, as `plans_not_started` (see there).
         let rows: Vec<PlanRow> = sqlx::query_as(PLANS_TO_REMIND)
+            .persistent(false)
             .bind(now)
             .bind(until)
             .bind(i64::from(limit))
@@ -327,7 +329,12 @@ impl PlanScanStore for PgStore {
         started_by: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<PlannedShift>> {
+        // Planned with this boundary each time (an unnamed statement), never with a cached
+        // generic plan: not knowing the boundary, PostgreSQL walks `planned_shifts_by_start`
+        // from the oldest plan, filtering out every finished one (0.4 s over a million plans
+        // instead of 0.2 ms on the partial index).
         let rows: Vec<PlanRow> = sqlx::query_as(PLANS_NOT_STARTED)
+            .persistent(false)
             .bind(started_by)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
