@@ -13,21 +13,54 @@ use jobs::{JobQueue, RabbitConfig, RabbitQueue, Relay, RelayConfig, Scheduler, S
 use jobs::{Worker, WorkerConfig};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// The queue the configuration names.
+/// How long a starting worker waits for RabbitMQ before it gives up (and its supervisor
+/// restarts it); commands give up at once.
+const RABBITMQ_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The queue the configuration names; a serving process waits for RabbitMQ to come up.
 pub async fn queue(config: &Config, stores: &Stores) -> anyhow::Result<Arc<dyn JobQueue>> {
+    queue_within(config, stores, Duration::ZERO).await
+}
+
+/// [`queue`], trying RabbitMQ again for up to a minute.
+pub async fn queue_patiently(
+    config: &Config,
+    stores: &Stores,
+) -> anyhow::Result<Arc<dyn JobQueue>> {
+    queue_within(config, stores, RABBITMQ_PATIENCE).await
+}
+
+async fn queue_within(
+    config: &Config,
+    stores: &Stores,
+    patience: Duration,
+) -> anyhow::Result<Arc<dyn JobQueue>> {
     let j = &config.jobs;
     match &j.rabbitmq_url {
         Some(url) => {
-            let queue = RabbitQueue::connect(RabbitConfig {
+            let rabbit = RabbitConfig {
                 url: url.expose_secret().to_owned(),
                 prefix: j.rabbitmq_prefix.clone(),
                 max_attempts: j.max_attempts,
                 ..RabbitConfig::default()
-            })
-            .await
-            .context("cannot connect to RabbitMQ (RABBITMQ_URL)")?;
-            Ok(Arc::new(queue))
+            };
+            let deadline = tokio::time::Instant::now() + patience;
+            let mut pause = Duration::from_millis(500);
+            loop {
+                match RabbitQueue::connect(rabbit.clone()).await {
+                    Ok(queue) => return Ok(Arc::new(queue)),
+                    Err(e) if tokio::time::Instant::now() + pause < deadline => {
+                        tracing::warn!(error = %e, retry_in = ?pause, "RabbitMQ is not reachable yet");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(10));
+                    }
+                    Err(e) => {
+                        return Err(e).context("cannot connect to RabbitMQ (RABBITMQ_URL)");
+                    }
+                }
+            }
         }
         None => Ok(Arc::new(DbQueue::new(
             stores.job_table.clone(),

@@ -20,7 +20,10 @@ use domain::Language;
 /// CACHE_REDIS_PREFIX, CACHE_REDIS_TIMEOUT_MS, CACHE_L1_CAPACITY, CACHE_NEGATIVE_TTL_SECONDS,
 /// CACHE_TTL_PEOPLE_SECONDS, CACHE_TTL_SITES_SECONDS, CACHE_TTL_ACTIVE_SHIFTS_SECONDS,
 /// CACHE_TTL_ANALYTICS_SECONDS, CACHE_CODEC_PEOPLE, CACHE_CODEC_SITES, CACHE_CODEC_ACTIVE_SHIFTS,
-/// CACHE_CODEC_ANALYTICS.
+/// CACHE_CODEC_ANALYTICS, and background jobs: RABBITMQ_URL, RABBITMQ_PREFIX, JOBS_MAX_ATTEMPTS,
+/// WORKER_CONCURRENCY, REMINDER_SCAN_MINUTES, REMINDER_LEAD_MINUTES, NO_SHOW_SCAN_MINUTES,
+/// NO_SHOW_GRACE_MINUTES, AUTO_CLOSE_SCAN_MINUTES, CLEANUP_EVERY_HOURS, KEEP_JOB_RECORDS_DAYS,
+/// KEEP_IDLE_DIALOGUES_DAYS.
 #[derive(Debug, Parser)]
 #[command(name = "staffprobot", version, propagate_version = true)]
 pub struct Cli {
@@ -30,10 +33,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run everything in one process: migrations, the HTTP API and (with a token) the bot.
+    /// Run everything in one process: migrations, the HTTP API, the bot, the worker, the scheduler.
     ///
     /// Applies pending migrations, then serves the HTTP API and, with TELEGRAM_BOT_TOKEN, the
-    /// Telegram bot. With no configuration it uses a SQLite file in ./data. If the HTTP server or
+    /// Telegram bot, and runs background jobs and the schedule (on the embedded queue in the
+    /// database unless RABBITMQ_URL is set). With no configuration it uses a SQLite file in ./data. If the HTTP server or
     /// the bot stops on its own, the process says why and exits non-zero; SIGTERM or Ctrl-C
     /// finishes the work in flight (up to SHUTDOWN_TIMEOUT_SECONDS) and exits 0.
     #[command(

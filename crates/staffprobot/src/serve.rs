@@ -127,7 +127,7 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         }
     }
     if matches!(role, Role::Everything | Role::Worker) {
-        let queue = background::queue(&config, &stores).await?;
+        let queue = background::queue_patiently(&config, &stores).await?;
         if notices.is_none() {
             tracing::info!("no Telegram bot configured: jobs that only send notices are skipped");
         }

@@ -10,7 +10,7 @@ use tracing_subscriber::fmt::MakeWriter;
 
 /// What is logged when `RUST_LOG` is not set: our crates at info (the bot's included), libraries
 /// at warn.
-pub const DEFAULT_FILTER: &str = "warn,staffprobot=info,api=info,app=info,bot=info,demo=info,\
+pub const DEFAULT_FILTER: &str = "warn,staffprobot=info,api=info,app=info,bot=info,cache=info,demo=info,jobs=info,\
                                   store_postgres=info,store_sqlite=info,telemetry=info";
 
 /// How log lines are written.

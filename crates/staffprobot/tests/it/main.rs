@@ -6,6 +6,7 @@
 mod cache;
 mod commands;
 mod database;
+mod jobs;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};
@@ -110,8 +111,9 @@ pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         stderr,
         readers,
     };
+    let serves_http = !matches!(args.first(), Some(&"worker") | Some(&"scheduler"));
     assert!(
-        !running.base.is_empty(),
+        !serves_http || !running.base.is_empty(),
         "the start-up lines name the health URL: {:?}\n{}",
         running.lines,
         running.stderr()
