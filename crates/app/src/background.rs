@@ -229,14 +229,25 @@ pub trait CleanupStore: Send + Sync + 'static {
     async fn forget_idle_dialogues(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
+/// Whose reports the cache refresh keeps warm.
+#[async_trait]
+pub trait ReportScanStore: Send + Sync + 'static {
+    /// Owners of active sites where a shift started at or after `since`, by id, at most `limit`.
+    async fn owners_active_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>>;
+}
+
 /// Everything background work needs from the database.
 pub trait BackgroundStore:
-    OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore
+    OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore + ReportScanStore
 {
 }
 
 impl<T> BackgroundStore for T where
-    T: OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore
+    T: OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore + ReportScanStore
 {
 }
 

@@ -9,7 +9,7 @@ use crate::error::map;
 use crate::rows::{PlanRow, convert, plan_columns};
 use app::background::{
     Area, CleanupStore, EffectStore, OutboxEntry, OutboxJob, OutboxStore, PlanScanStore,
-    ScheduleStore,
+    ReportScanStore, ScheduleStore,
 };
 use app::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -359,6 +359,28 @@ impl PlanScanStore for PgStore {
         .await
         .map_err(map)?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl ReportScanStore for PgStore {
+    #[instrument(skip_all)]
+    async fn owners_active_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<domain::UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT s.owner_id FROM sites s WHERE s.active AND EXISTS \
+             (SELECT 1 FROM shifts sh WHERE sh.site_id = s.id AND sh.started_at >= $1) \
+             ORDER BY s.owner_id LIMIT $2",
+        )
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(ids.into_iter().map(domain::UserId).collect())
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{SqliteStore, WriteTx};
 use app::StoreResult;
 use app::background::{
     Area, CleanupStore, EffectStore, OutboxEntry, OutboxJob, OutboxStore, PlanScanStore,
-    ScheduleStore,
+    ReportScanStore, ScheduleStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -377,6 +377,28 @@ impl CleanupStore for SqliteStore {
     async fn forget_idle_dialogues(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         self.deleted(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?").bind(micros(before)))
             .await
+    }
+}
+
+#[async_trait]
+impl ReportScanStore for SqliteStore {
+    #[instrument(skip_all)]
+    async fn owners_active_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<domain::UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT s.owner_id FROM sites s WHERE s.active = 1 AND EXISTS \
+             (SELECT 1 FROM shifts sh WHERE sh.site_id = s.id AND sh.started_at >= ?) \
+             ORDER BY s.owner_id LIMIT ?",
+        )
+        .bind(micros(since))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        Ok(ids.into_iter().map(domain::UserId).collect())
     }
 }
 

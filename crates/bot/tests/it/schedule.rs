@@ -321,3 +321,40 @@ async fn a_job_done_again_after_a_crash_before_its_ack_messages_nobody_twice() {
     assert_eq!(count(&h.tg.texts(anna_tg.id), "открыл(а) смену"), 1);
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_cache_refresh_computes_the_month_report_ahead() {
+    let h = Harness::start_with(Backend::Sqlite, Jobs::Manual).await;
+    let anna_tg = FakeUser::ru(5500);
+    let anna = h.owner(&anna_tg, "Анна").await;
+    let site = h.site(&anna, "Кофейня").await;
+    let ivan = h.employee(&FakeUser::ru(5501), "Иван", &anna, &site).await;
+    h.app.open_shift(&ivan, site.id, here(&h)).await.unwrap();
+    h.set_now(at(&h, 90));
+    h.app.close_shift(&ivan, here(&h)).await.unwrap();
+
+    let analytics = |h: &Harness| *h.cache.stats().kind(cache::Kind::Analytics);
+    let before = analytics(&h);
+    let pass = h.run_schedule(&h.scheduler("a")).await;
+    assert!(pass.fired.iter().any(|(name, _)| *name == "cache-refresh"));
+    let warmed = analytics(&h);
+    assert!(
+        warmed.loads > before.loads,
+        "the month's totals were loaded"
+    );
+    // The owner's month report is then answered from memory.
+    let report = h
+        .app
+        .summary_for(
+            &anna,
+            domain::period::Period::ThisMonth,
+            app::reports::ReportFilter::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.worked_minutes, 90);
+    let after = analytics(&h);
+    assert_eq!(after.loads, warmed.loads, "no load");
+    assert!(after.l1.hits > warmed.l1.hits);
+    h.shutdown().await;
+}

@@ -67,6 +67,8 @@ pub struct Harness {
     /// The clock of the use-cases, the bot and the fake Telegram.
     pub clock: Arc<SetClock>,
     pub jobs: Jobs,
+    /// The cache the use-cases read through (its statistics show what was loaded).
+    pub cache: cache::Cache,
     /// The running bot's background work (its worker runs on its own with `Jobs::Running`).
     pub work: Option<Background>,
     /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
@@ -151,10 +153,8 @@ impl Harness {
             job_table,
         } = stores;
         // As the binary runs it: behind the cache (the in-process tier).
-        let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(
-            store,
-            cache::Cache::local(cache::CacheConfig::default()),
-        ));
+        let cache = cache::Cache::local(cache::CacheConfig::default());
+        let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(store, cache.clone()));
         let clock = Arc::new(SetClock::new(default_now()));
         let tg = FakeTelegram::builder()
             .clock(clock.clone())
@@ -172,6 +172,7 @@ impl Harness {
             job_table,
             clock,
             jobs,
+            cache,
             work: None,
             shutdown_deadline: Duration::from_secs(5),
             _bus: bus,

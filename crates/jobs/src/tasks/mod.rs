@@ -17,6 +17,7 @@ use crate::worker::{Handler, Handlers, Outcome};
 mod cleanup;
 mod notify;
 mod plans;
+mod reports;
 mod shifts;
 
 /// The kinds of the scheduled scans and of the per-item jobs they enqueue.
@@ -27,6 +28,7 @@ pub mod kinds {
     pub const NO_SHOW: &str = "notify.no_show";
     pub const AUTO_CLOSE: &str = "scan.auto_close";
     pub const CLEANUP: &str = "cleanup";
+    pub const CACHE_REFRESH: &str = "cache.refresh";
 }
 
 /// The rules the jobs follow; each one an environment variable in the binary.
@@ -66,6 +68,8 @@ pub struct Schedule {
     pub no_shows: Option<chrono::Duration>,
     pub auto_close: Option<chrono::Duration>,
     pub cleanup: Option<chrono::Duration>,
+    /// Warming the current month's reports (about the analytics cache's TTL).
+    pub cache_refresh: Option<chrono::Duration>,
 }
 
 impl Default for Schedule {
@@ -75,6 +79,7 @@ impl Default for Schedule {
             no_shows: Some(chrono::Duration::minutes(5)),
             auto_close: Some(chrono::Duration::hours(1)),
             cleanup: Some(chrono::Duration::days(1)),
+            cache_refresh: Some(chrono::Duration::hours(1)),
         }
     }
 }
@@ -102,6 +107,12 @@ impl Schedule {
                 kinds::AUTO_CLOSE,
             ),
             ("cleanup", self.cleanup, Area::Analytics, kinds::CLEANUP),
+            (
+                "cache-refresh",
+                self.cache_refresh,
+                Area::Analytics,
+                kinds::CACHE_REFRESH,
+            ),
         ];
         all.into_iter()
             .filter_map(|(name, every, area, kind)| {
@@ -188,6 +199,13 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::CLEANUP,
         Area::Analytics,
         cleanup::clean_up,
+    );
+    add(
+        &mut h,
+        &ctx,
+        kinds::CACHE_REFRESH,
+        Area::Analytics,
+        reports::refresh,
     );
     h
 }

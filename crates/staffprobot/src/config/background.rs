@@ -51,6 +51,7 @@ pub fn from_lookup(
     let no_shows = number("NO_SHOW_SCAN_MINUTES", 5, 0, 24 * 60);
     let auto_close = number("AUTO_CLOSE_SCAN_MINUTES", 60, 0, 24 * 60);
     let cleanup = number("CLEANUP_EVERY_HOURS", 24, 0, 24 * 7);
+    let cache_refresh = number("CACHE_REFRESH_MINUTES", 60, 0, 24 * 60);
     let keep_records = number("KEEP_JOB_RECORDS_DAYS", 30, 1, 3650);
     let keep_dialogues = number("KEEP_IDLE_DIALOGUES_DAYS", 30, 1, 3650);
     let rabbitmq_prefix = value("RABBITMQ_PREFIX")
@@ -95,6 +96,7 @@ pub fn from_lookup(
             no_shows: every(no_shows),
             auto_close: every(auto_close),
             cleanup: every(cleanup * 60),
+            cache_refresh: every(cache_refresh),
         },
         settings: Settings {
             reminder_lead: minutes(reminder_lead),

@@ -11,7 +11,13 @@ fn scheduler_once_fires_what_is_due_once_and_does_the_work_itself() {
         .args(["scheduler", "--once"])
         .output()
         .unwrap());
-    for entry in ["reminders", "no-shows", "auto-close", "cleanup"] {
+    for entry in [
+        "reminders",
+        "no-shows",
+        "auto-close",
+        "cleanup",
+        "cache-refresh",
+    ] {
         assert!(out.contains(entry), "{entry} fired:\n{out}");
     }
     assert!(out.contains("embedded"), "{out}");

@@ -711,3 +711,79 @@ pub async fn idle_dialogues_are_forgotten(store: Arc<dyn WholeStore>) {
     assert_eq!(store.load_dialogue(10).await.unwrap(), None);
     assert_eq!(store.load_dialogue(-20).await.unwrap(), None);
 }
+
+// ---- whose reports the cache refresh warms -------------------------------------------------------
+
+pub async fn owners_active_since_are_those_with_recent_shifts_at_active_sites(
+    store: Arc<dyn WholeStore>,
+) {
+    let plain: Arc<dyn Store> = store.clone();
+    let b = base(&plain).await;
+    let since = utc("2026-12-01 00:00");
+    assert!(
+        store
+            .owners_active_since(since, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Before `since`: not active. At `since`: active.
+    store
+        .insert_shift(&new_shift(b.e1.id, b.s3.id, since - Duration::minutes(1)))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .owners_active_since(since, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .insert_shift(&new_shift(b.e2.id, b.s1.id, since))
+        .await
+        .unwrap();
+    store
+        .insert_shift(&new_shift(b.owner.id, b.s2.id, since + Duration::hours(1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.owners_active_since(since, 10).await.unwrap(),
+        vec![b.owner.id],
+        "each owner once"
+    );
+    // An inactive site does not count; the limit holds.
+    store
+        .update_site(b.s1.id, &b.s1.settings, false, true)
+        .await
+        .unwrap();
+    store
+        .update_site(b.s2.id, &b.s2.settings, false, true)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .owners_active_since(since, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .update_site(b.s1.id, &b.s1.settings, true, true)
+        .await
+        .unwrap();
+    let e3 = person(&plain, 2003, "Третий").await;
+    store.grant_access(b.s3.id, e3.id).await.unwrap();
+    store
+        .insert_shift(&new_shift(e3.id, b.s3.id, since + Duration::hours(2)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.owners_active_since(since, 10).await.unwrap(),
+        vec![b.owner.id, b.other_owner.id]
+    );
+    assert_eq!(
+        store.owners_active_since(since, 1).await.unwrap(),
+        vec![b.owner.id]
+    );
+}
