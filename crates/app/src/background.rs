@@ -227,6 +227,10 @@ pub trait PlanScanStore: Send + Sync + 'static {
 pub trait CleanupStore: Send + Sync + 'static {
     /// Dialogues nobody touched since `before`.
     async fn forget_idle_dialogues(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Coarsens the start and end points of shifts that ended before `before` to 2 decimal
+    /// places (about 1 km), keeping their distances to the site; returns the shifts changed
+    /// (each changes once).
+    async fn coarsen_locations_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// Whose reports the cache refresh keeps warm.

@@ -26,6 +26,9 @@ pub struct Policy {
     pub plan_cancel_cutoff: Duration,
     /// A shift opened this long before a plan's start still fulfils the plan.
     pub plan_early_open: Duration,
+    /// Exact coordinates of a shift are kept this long after it ended; then only a point
+    /// coarsened to about 1 km and the distance to the site remain.
+    pub location_retention: Duration,
 }
 
 impl Default for Policy {
@@ -35,6 +38,7 @@ impl Default for Policy {
             auto_close: AutoClosePolicy::default(),
             plan_cancel_cutoff: Duration::hours(1),
             plan_early_open: Duration::hours(2),
+            location_retention: Duration::days(90),
         }
     }
 }

@@ -60,6 +60,9 @@ pub async fn menu(ctx: &Ctx<'_>) -> HandlerResult {
 
 pub async fn help(ctx: &Ctx<'_>) -> HandlerResult {
     let mut text = ctx.t("help");
+    text.push_str("\n\n");
+    let days = ctx.app().policy().location_retention.num_days();
+    text.push_str(&ctx.tf("help-privacy", crate::args!["days" => days]));
     if ctx.manages_sites().await? {
         text.push_str("\n\n");
         text.push_str(&ctx.t("help-owner"));

@@ -213,6 +213,7 @@ impl Config {
         policy.auto_close.max_length = Duration::hours(number("SHIFT_MAX_HOURS", 16, 1, 48));
         policy.plan_cancel_cutoff =
             Duration::minutes(number("PLAN_CANCEL_CUTOFF_MINUTES", 60, 0, 7 * 24 * 60));
+        policy.location_retention = Duration::days(number("LOCATION_RETENTION_DAYS", 90, 1, 3650));
         let url_of =
             |name: &'static str, bad: &mut dyn FnMut(&'static str, String)| -> Option<url::Url> {
                 let raw = value(name)?;

@@ -395,4 +395,26 @@ impl CleanupStore for PgStore {
             .map_err(map)?;
         Ok(done.rows_affected())
     }
+
+    #[instrument(skip_all)]
+    async fn coarsen_locations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        // Rounded in numeric (exact to 2 places), stored back as double precision.
+        let done = sqlx::query(
+            "UPDATE shifts SET \
+               start_latitude = round(start_latitude::numeric, 2)::float8, \
+               start_longitude = round(start_longitude::numeric, 2)::float8, \
+               end_latitude = round(end_latitude::numeric, 2)::float8, \
+               end_longitude = round(end_longitude::numeric, 2)::float8 \
+             WHERE ended_at < $1 AND ( \
+               start_latitude <> round(start_latitude::numeric, 2)::float8 \
+               OR start_longitude <> round(start_longitude::numeric, 2)::float8 \
+               OR end_latitude <> round(end_latitude::numeric, 2)::float8 \
+               OR end_longitude <> round(end_longitude::numeric, 2)::float8)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(done.rows_affected())
+    }
 }

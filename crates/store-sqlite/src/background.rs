@@ -378,6 +378,25 @@ impl CleanupStore for SqliteStore {
         self.deleted(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?").bind(micros(before)))
             .await
     }
+
+    #[instrument(skip_all)]
+    async fn coarsen_locations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.deleted(
+            sqlx::query(
+                "UPDATE shifts SET \
+                   start_latitude = round(start_latitude, 2), \
+                   start_longitude = round(start_longitude, 2), \
+                   end_latitude = round(end_latitude, 2), \
+                   end_longitude = round(end_longitude, 2) \
+                 WHERE ended_at < ?1 AND (start_latitude <> round(start_latitude, 2) \
+                   OR start_longitude <> round(start_longitude, 2) \
+                   OR end_latitude <> round(end_latitude, 2) \
+                   OR end_longitude <> round(end_longitude, 2))",
+            )
+            .bind(micros(before)),
+        )
+        .await
+    }
 }
 
 #[async_trait]

@@ -100,6 +100,7 @@ macro_rules! conformance_tests {
             plans_not_started_are_those_due_and_not_reported,
             idle_dialogues_are_forgotten,
             owners_active_since_are_those_with_recent_shifts_at_active_sites,
+            old_shift_locations_are_coarsened_keeping_distances,
         );
         #[test]
         fn every_conformance_case_runs_here() {

@@ -36,6 +36,11 @@ help =
     • Plan and My plans: shifts ahead.
     • Earnings: today, this week, this month or a period.
     Commands: /menu for the menu, /cancel to stop an action, /language to switch language.
+help-privacy =
+    🔒 Your location is used only to open and close shifts at the site. The exact point is kept for { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } after the shift; then only an approximate place (about 1 km) and the distance to the site remain.
 help-owner =
     For owners:
     • My sites: create and edit sites, the link and QR code for employees.

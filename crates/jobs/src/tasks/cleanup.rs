@@ -1,5 +1,6 @@
 //! Daily clean-up: Telegram update ids past their de-duplication window, records of finished
-//! jobs (done keys, fired ticks) and dialogues nobody touched for long.
+//! jobs (done keys, fired ticks), dialogues nobody touched for long, and the exact points of
+//! shifts past the location retention (coarsened to about 1 km; the distance to the site stays).
 
 use std::sync::Arc;
 
@@ -26,11 +27,22 @@ pub(super) async fn clean_up(ctx: Arc<Context>, _job: Job) -> Outcome {
         .store
         .forget_idle_dialogues(now - s.keep_idle_dialogues)
         .await;
-    match (updates, effects, ticks, dialogues) {
-        (Ok(updates), Ok(effects), Ok(ticks), Ok(dialogues)) => {
-            tracing::info!(updates, effects, ticks, dialogues, "clean-up done");
-            Outcome::Done
-        }
-        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => retry(e),
+    let locations = ctx
+        .store
+        .coarsen_locations_before(now - ctx.app.policy().location_retention)
+        .await;
+    let counts = [updates, effects, ticks, dialogues, locations];
+    if let Some(Err(e)) = counts.iter().find(|r| r.is_err()) {
+        return retry(e);
     }
+    let [updates, effects, ticks, dialogues, locations] = counts.map(|r| r.unwrap_or(0));
+    tracing::info!(
+        updates,
+        effects,
+        ticks,
+        dialogues,
+        locations,
+        "clean-up done"
+    );
+    Outcome::Done
 }

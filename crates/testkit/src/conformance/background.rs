@@ -787,3 +787,78 @@ pub async fn owners_active_since_are_those_with_recent_shifts_at_active_sites(
         vec![b.owner.id]
     );
 }
+
+// ---- location retention ----------------------------------------------------------------------------
+
+pub async fn old_shift_locations_are_coarsened_keeping_distances(store: Arc<dyn WholeStore>) {
+    let plain: Arc<dyn Store> = store.clone();
+    let b = base(&plain).await;
+    let t = utc("2026-06-01 08:00");
+    store
+        .import_finished_shifts(&[
+            finished(b.e1.id, b.s1.id, t, 60, ShiftStatus::Closed),
+            finished(b.e2.id, b.s1.id, t, 60, ShiftStatus::AutoClosed),
+            finished(
+                b.e1.id,
+                b.s1.id,
+                t + Duration::days(10),
+                60,
+                ShiftStatus::Closed,
+            ),
+        ])
+        .await
+        .unwrap();
+    let running = store
+        .insert_shift(&new_shift(b.e2.id, b.s2.id, t + Duration::days(20)))
+        .await
+        .unwrap();
+    let all = |store: Arc<dyn WholeStore>| async move {
+        let mut shifts = store
+            .list_shifts(&ShiftFilter {
+                site_ids: vec![b.s1.id, b.s2.id],
+                limit: 100,
+                ..ShiftFilter::default()
+            })
+            .await
+            .unwrap();
+        shifts.sort_by_key(|s| s.id.0);
+        shifts
+    };
+    let before = all(store.clone()).await;
+    // Shifts that ended before the cut: the two of the first day.
+    let cut = t + Duration::days(5);
+    assert_eq!(store.coarsen_locations_before(cut).await.unwrap(), 2);
+    assert_eq!(
+        store.coarsen_locations_before(cut).await.unwrap(),
+        0,
+        "once"
+    );
+    let after = all(store.clone()).await;
+    for (old, new) in before.iter().zip(&after) {
+        let coarse = old.ended_at.is_some_and(|end| end < cut);
+        let start = new.start_location.coordinates;
+        if coarse {
+            assert_eq!(
+                (start.latitude(), start.longitude()),
+                (55.75, 37.62),
+                "{new:?}"
+            );
+            if let Some(end) = new.end_location {
+                assert_eq!(
+                    (end.coordinates.latitude(), end.coordinates.longitude()),
+                    (55.75, 37.62)
+                );
+                assert_eq!(end.distance_m, 11.0);
+            }
+            assert_eq!(new.start_location.distance_m, old.start_location.distance_m);
+            assert_eq!(new.start_location.accuracy_m, old.start_location.accuracy_m);
+        } else {
+            assert_eq!(new, old, "untouched");
+        }
+    }
+    assert!(
+        after
+            .iter()
+            .any(|s| s.id == running.id && s.start_location == running.start_location)
+    );
+}
