@@ -138,6 +138,17 @@ impl OutboxStore for SqliteStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        // Relays poll: look without the write lock first (see `lease_jobs`).
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE held_until IS NULL OR held_until <= ?)",
+        )
+        .bind(micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        if !waiting {
+            return Ok(Vec::new());
+        }
         let mut tx = self.write().await?;
         let found = sqlx::query(
             "UPDATE outbox SET held_until = ?1 WHERE seq IN ( \

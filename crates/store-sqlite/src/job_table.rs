@@ -135,6 +135,20 @@ impl JobTable for SqliteStore {
         if limit == 0 {
             return Ok(LeaseBatch::default());
         }
+        // Idle consumers poll: look without the write lock first, so polling never queues
+        // behind (or delays) the writes people wait for.
+        let ready: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM job_queue \
+             WHERE area = ?1 AND dead_at IS NULL AND available_at <= ?2)",
+        )
+        .bind(area.as_str())
+        .bind(micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        if !ready {
+            return Ok(LeaseBatch::default());
+        }
         let mut tx = self.write().await?;
         let rows = sqlx::query(LEASE)
             .bind(i64::from(max_deliveries))
