@@ -81,6 +81,14 @@ pub struct ShiftRevision {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A running shift's start, for the auto-close scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftStart {
+    pub id: ShiftId,
+    pub site_id: SiteId,
+    pub started_at: DateTime<Utc>,
+}
+
 /// A finished shift loaded in bulk (demo data, imports).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedShift {
@@ -240,8 +248,11 @@ pub trait ShiftStore: Send + Sync + 'static {
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift>;
     async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>>;
     async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>>;
-    /// Every active shift (for the auto-close run), oldest first.
+    /// Every active shift, oldest first.
     async fn active_shifts(&self) -> StoreResult<Vec<Shift>>;
+    /// Where and when every active shift started, oldest first: what the auto-close scan needs
+    /// to find the due ones, without reading whole rows.
+    async fn running_shift_starts(&self) -> StoreResult<Vec<ShiftStart>>;
     /// Ends an active shift; `NotFound` if it is not active any more (closed meanwhile). An end
     /// with `needs_review` is flagged `ReviewReason::AutoClosed` (the only such end).
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift>;

@@ -659,21 +659,27 @@ impl StaffPro {
         let now = self.now();
         let mut sites: BTreeMap<SiteId, Option<Site>> = BTreeMap::new();
         let mut closed = Vec::new();
-        for shift in self.store.active_shifts().await? {
-            if let std::collections::btree_map::Entry::Vacant(slot) = sites.entry(shift.site_id) {
-                slot.insert(self.store.site(shift.site_id).await?);
+        // Only where and when each running shift started is read; a due one is read whole.
+        for start in self.store.running_shift_starts().await? {
+            if let std::collections::btree_map::Entry::Vacant(slot) = sites.entry(start.site_id) {
+                slot.insert(self.store.site(start.site_id).await?);
             }
-            let close_at = match sites.get(&shift.site_id) {
+            let close_at = match sites.get(&start.site_id) {
                 Some(Some(site)) => self.policy.auto_close.close_at(
-                    shift.started_at,
+                    start.started_at,
                     &site.settings.hours,
                     &site.settings.time_zone,
                 ),
-                _ => shift.started_at + self.policy.auto_close.max_length,
+                _ => start.started_at + self.policy.auto_close.max_length,
             };
             if close_at > now {
                 continue;
             }
+            let shift = match self.store.shift(start.id).await? {
+                Some(s) if s.status == ShiftStatus::Active => s,
+                // Closed by its employee meanwhile: nothing to do.
+                _ => continue,
+            };
             let minutes = worked_minutes(shift.started_at, close_at);
             let end = ShiftEnd {
                 status: ShiftStatus::AutoClosed,

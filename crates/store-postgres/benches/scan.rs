@@ -1,6 +1,6 @@
 //! One scheduler scan on PostgreSQL over 1,000,000 planned shifts and 1,000,000 shifts spread
 //! over a year (see BENCHMARKS.md, "Scheduler scan"): the reminder scan (`plans_to_remind`, a 2 h
-//! window), the no-show scan (`plans_not_started`) and the auto-close query (`active_shifts`),
+//! window), the no-show scan (`plans_not_started`) and the auto-close query (`running_shift_starts`),
 //! each timed through the store port. The data are seeded once with SQL into a database of
 //! their own (`staffprobot_bench_scan`, kept between runs); the instants are fixed, so every run
 //! scans the same rows.
@@ -253,8 +253,8 @@ fn main() {
                 .len()
         })
         .await;
-        time("active_shifts (auto-close)", runs, || async {
-            store.active_shifts().await.unwrap().len()
+        time("running_shift_starts (auto-close)", runs, || async {
+            store.running_shift_starts().await.unwrap().len()
         })
         .await;
         if std::env::var_os("SCAN_EXPLAIN").is_some() {

@@ -1,6 +1,6 @@
 //! One scheduler scan on SQLite over 1,000,000 planned shifts and 1,000,000 shifts spread over a
 //! year (see BENCHMARKS.md, "Scheduler scan"): the reminder scan (`plans_to_remind`, a 2 h
-//! window), the no-show scan (`plans_not_started`) and the auto-close query (`active_shifts`),
+//! window), the no-show scan (`plans_not_started`) and the auto-close query (`running_shift_starts`),
 //! each timed through the store port. The same data as store-postgres's `scan` bench, seeded
 //! once with SQL into a file kept between runs; the instants are fixed.
 //!
@@ -186,8 +186,8 @@ fn main() {
                 .len()
         })
         .await;
-        time("active_shifts (auto-close)", runs, || async {
-            store.active_shifts().await.unwrap().len()
+        time("running_shift_starts (auto-close)", runs, || async {
+            store.running_shift_starts().await.unwrap().len()
         })
         .await;
     });

@@ -87,7 +87,7 @@ pub(crate) fn now_micros() -> i64 {
     micros(Utc::now())
 }
 
-fn instant(table: &str, column: &str, v: i64) -> StoreResult<DateTime<Utc>> {
+pub(crate) fn instant(table: &str, column: &str, v: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v)
         .ok_or_else(|| bad_row(table, format!("{column} = {v} is not an instant")))
 }

@@ -725,6 +725,25 @@ impl ShiftStore for SqliteStore {
         all(found, rows::shift)
     }
 
+    async fn running_shift_starts(&self) -> StoreResult<Vec<app::ShiftStart>> {
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, site_id, started_at FROM shifts WHERE status = 'active' \
+             ORDER BY started_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        rows.into_iter()
+            .map(|(id, site, started_at)| {
+                Ok(app::ShiftStart {
+                    id: ShiftId(id),
+                    site_id: SiteId(site),
+                    started_at: rows::instant("shifts", "started_at", started_at)?,
+                })
+            })
+            .collect()
+    }
+
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift> {
         if end.status == ShiftStatus::Active {
             return Err(StoreError::Other(

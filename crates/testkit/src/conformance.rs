@@ -1118,10 +1118,19 @@ pub async fn active_shifts_oldest_first(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    let starts: Vec<app::ShiftStart> = [&early, &middle, &late]
+        .iter()
+        .map(|s| app::ShiftStart {
+            id: s.id,
+            site_id: s.site_id,
+            started_at: s.started_at,
+        })
+        .collect();
     assert_eq!(
         store.active_shifts().await.unwrap(),
         vec![early, middle, late]
     );
+    assert_eq!(store.running_shift_starts().await.unwrap(), starts);
 }
 
 pub async fn insert_shift_links_plan(store: Arc<dyn Store>) {

@@ -469,6 +469,14 @@ async fn closing_someones_shift_is_cancelled_at_its_confirmation() {
     let ivan_tg = FakeUser::ru(5901);
     let ivan = h.employee(&ivan_tg, "Иван", &owner, &site).await;
     h.location(&ivan_tg, 0.0, 5.0).await;
+    // The owner's notice of the open arrives on its own; let it land before reading replies.
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(anna.id)
+            .iter()
+            .any(|t| t.contains("открыл(а) смену"))
+    })
+    .await
+    .unwrap();
     h.command(&anna, "start", None).await;
     let out = h.press(&anna, "👀 Сейчас на сменах").await;
     let out = h.tap(&anna, last(&out), "🔴 Закрыть: Иван").await;

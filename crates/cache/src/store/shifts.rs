@@ -198,6 +198,10 @@ impl ShiftStore for CachingStore {
         self.inner.active_shifts().await
     }
 
+    async fn running_shift_starts(&self) -> StoreResult<Vec<app::ShiftStart>> {
+        self.inner.running_shift_starts().await
+    }
+
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift> {
         let closed = self.inner.close_shift(id, end).await?;
         self.drop_keys(shift_keys(closed.employee_id, closed.site_id))
