@@ -55,7 +55,7 @@ impl BotNotices {
         let deps = Arc::new(Deps {
             finisher,
             labels: crate::ctx::menu_labels(&texts),
-            messenger: crate::messenger::Messenger::new(bot, app.clone()),
+            messenger: crate::messenger::Messenger::new(bot, app.clone(), config.limiter()?),
             app,
             bot_state,
             texts,
@@ -99,7 +99,8 @@ impl Once<'_> {
         if self.effects.effect_done(&key).await.map_err(transient)? {
             return Ok(());
         }
-        match self.deps.messenger.send(to.telegram_id, text, markup).await {
+        let messenger = self.deps.messenger.background();
+        match messenger.send(to.telegram_id, text, markup).await {
             Ok(_) => {
                 let now = self.deps.app.now();
                 if let Err(e) = self.effects.record_effect(&key, now).await {

@@ -143,6 +143,7 @@ pub async fn telegram_bot(
             url,
             secret: t.webhook_secret.expose_secret().to_owned(),
         }),
+        limits: config.telegram_limits.clone(),
     };
     let bot = bot::TelegramBot::connect(app.clone(), bot_state, bot_config)
         .await

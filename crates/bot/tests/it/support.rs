@@ -71,6 +71,9 @@ pub struct Harness {
     pub work: Option<Background>,
     /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
     pub shutdown_deadline: Duration,
+    /// The bot's flood limits: none, unless the test asked for them (`start_limited`), like the
+    /// fake Telegram's.
+    pub send_limits: bot::limits::SendLimits,
     _bus: Arc<EventBus>,
     running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     /// The worker and relay tasks of `Jobs::Running`, stopped with the bot.
@@ -134,6 +137,18 @@ impl Harness {
         Self::start_on_with(store, dir, jobs).await
     }
 
+    /// The bot keeping `send` limits, and the fake Telegram enforcing `fake` limits.
+    #[allow(dead_code)] // until the broadcast tests use it
+    pub async fn start_limited(
+        backend: Backend,
+        jobs: Jobs,
+        fake: testkit::telegram::RateLimits,
+        send: bot::limits::SendLimits,
+    ) -> Harness {
+        let (stores, dir) = store(backend).await;
+        Self::start_full(stores, dir, jobs, Some(fake), send).await
+    }
+
     /// The bot on a store the test made itself.
     pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
         Self::start_on_with(stores, dir, Jobs::Running).await
@@ -143,6 +158,16 @@ impl Harness {
         stores: TestStores,
         dir: Option<tempfile::TempDir>,
         jobs: Jobs,
+    ) -> Harness {
+        Self::start_full(stores, dir, jobs, None, bot::limits::SendLimits::UNLIMITED).await
+    }
+
+    async fn start_full(
+        stores: TestStores,
+        dir: Option<tempfile::TempDir>,
+        jobs: Jobs,
+        fake_limits: Option<testkit::telegram::RateLimits>,
+        send_limits: bot::limits::SendLimits,
     ) -> Harness {
         let TestStores {
             store,
@@ -156,11 +181,11 @@ impl Harness {
             cache::Cache::local(cache::CacheConfig::default()),
         ));
         let clock = Arc::new(SetClock::new(default_now()));
-        let tg = FakeTelegram::builder()
-            .clock(clock.clone())
-            .start()
-            .await
-            .unwrap();
+        let mut builder = FakeTelegram::builder().clock(clock.clone());
+        if let Some(limits) = fake_limits {
+            builder = builder.telegram_limits(limits);
+        }
+        let tg = builder.start().await.unwrap();
         let bus = Arc::new(EventBus::new());
         let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default());
         let mut h = Harness {
@@ -174,6 +199,7 @@ impl Harness {
             jobs,
             work: None,
             shutdown_deadline: Duration::from_secs(5),
+            send_limits,
             _bus: bus,
             running: None,
             working: Vec::new(),
@@ -199,6 +225,7 @@ impl Harness {
             token: self.tg.token().to_owned(),
             api_url: Some(self.tg.api_url().parse().unwrap()),
             webhook: None,
+            limits: self.send_limits.clone(),
         };
         let polls = self.tg.request_count("getUpdates");
         let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), config)

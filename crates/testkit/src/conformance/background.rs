@@ -35,7 +35,7 @@ where
 fn job(n: u32) -> OutboxJob {
     OutboxJob {
         id: format!("test:{n}"),
-        area: if n % 2 == 0 {
+        area: if n.is_multiple_of(2) {
             Area::Analytics
         } else {
             Area::Shifts
