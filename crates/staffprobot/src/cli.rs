@@ -282,7 +282,7 @@ async fn with_app<T>(
     work: impl AsyncFnOnce(&app::StaffPro) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let stores = wiring::open_stores(config, Migrations::Apply).await?;
-    let (app, _) = wiring::service(config, stores.store.clone());
+    let (app, _) = wiring::service(config, &stores);
     let result = work(&app).await;
     stores.close().await;
     result

@@ -14,6 +14,7 @@ use crate::queue::Job;
 use crate::scheduler::Entry;
 use crate::worker::{Handler, Handlers, Outcome};
 
+mod broadcast;
 mod cleanup;
 mod notify;
 mod plans;
@@ -188,6 +189,13 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::CLEANUP,
         Area::Analytics,
         cleanup::clean_up,
+    );
+    add(
+        &mut h,
+        &ctx,
+        app::broadcasts::SEND_KIND,
+        Area::Notifications,
+        broadcast::send,
     );
     h
 }
