@@ -10,6 +10,7 @@
 //! standing at [`DEFAULT_NOW`] unless a test moves it, so no test depends on the day it runs.
 
 use app::background::BackgroundStore;
+use app::broadcasts::BroadcastStore;
 use app::job_table::JobTable;
 use app::{BotStateStore, Clock, EventBus, Policy, SetClock, StaffPro, Store};
 use bot::{BotConfig, TelegramBot};
@@ -89,15 +90,19 @@ pub struct TestStores {
     pub bot_state: Arc<dyn BotStateStore>,
     pub background: Arc<dyn BackgroundStore>,
     pub job_table: Arc<dyn JobTable>,
+    pub broadcasts: Arc<dyn BroadcastStore>,
 }
 
 impl TestStores {
-    pub fn of<S: Store + BotStateStore + BackgroundStore + JobTable>(store: S) -> TestStores {
+    pub fn of<S: Store + BotStateStore + BackgroundStore + JobTable + BroadcastStore>(
+        store: S,
+    ) -> TestStores {
         let store = Arc::new(store);
         TestStores {
             store: store.clone(),
             bot_state: store.clone(),
             background: store.clone(),
+            broadcasts: store.clone(),
             job_table: store,
         }
     }
@@ -138,7 +143,6 @@ impl Harness {
     }
 
     /// The bot keeping `send` limits, and the fake Telegram enforcing `fake` limits.
-    #[allow(dead_code)] // until the broadcast tests use it
     pub async fn start_limited(
         backend: Backend,
         jobs: Jobs,
@@ -174,6 +178,7 @@ impl Harness {
             bot_state,
             background,
             job_table,
+            broadcasts,
         } = stores;
         // As the binary runs it: behind the cache (the in-process tier).
         let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(
@@ -187,7 +192,8 @@ impl Harness {
         }
         let tg = builder.start().await.unwrap();
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default());
+        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default())
+            .with_broadcasts(broadcasts);
         let mut h = Harness {
             tg,
             app,
