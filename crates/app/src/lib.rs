@@ -2,6 +2,7 @@
 //! these; no business rule is written in an adapter.
 
 pub mod background;
+pub mod broadcasts;
 pub mod clock;
 pub mod error;
 pub mod events;

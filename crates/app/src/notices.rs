@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use domain::{PlanStatus, PlannedShift, PlannedShiftId, ShiftChangeKind, ShiftId, Site, SiteId};
 use domain::{User, UserId};
 
+use crate::broadcasts::{Broadcast, Outcome};
 use crate::{AppError, StaffPro};
 
 /// Why a notice was not sent.
@@ -49,6 +50,29 @@ pub trait Notices: Send + Sync + 'static {
     async fn plan_reminder(&self, key: &str, notice: &PlanNotice) -> Result<(), NoticeError>;
     /// Nobody opened the planned shift.
     async fn no_show(&self, key: &str, notice: &PlanNotice) -> Result<(), NoticeError>;
+    /// Sends a broadcast's text from `author` to one recipient, once under `key`; what became
+    /// of it. (A sender that cannot send broadcasts refuses them for good.)
+    async fn broadcast_to(
+        &self,
+        key: &str,
+        broadcast: &Broadcast,
+        author: &User,
+        to: &User,
+    ) -> Result<Outcome, NoticeError> {
+        let _ = (key, broadcast, author, to);
+        Err(NoticeError::Permanent(
+            "this sender cannot send broadcasts".into(),
+        ))
+    }
+    /// Shows the author how far the broadcast got (its final summary once it is done).
+    async fn broadcast_progress(
+        &self,
+        broadcast: &Broadcast,
+        author: &User,
+    ) -> Result<(), NoticeError> {
+        let _ = (broadcast, author);
+        Ok(())
+    }
 }
 
 /// A planned shift with its site and the people concerned.

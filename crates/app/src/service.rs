@@ -92,6 +92,7 @@ pub struct StaffPro {
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
     policy: Policy,
+    broadcasts: Option<Arc<dyn crate::broadcasts::BroadcastStore>>,
 }
 
 impl StaffPro {
@@ -106,7 +107,19 @@ impl StaffPro {
             clock,
             events,
             policy,
+            broadcasts: None,
         }
+    }
+
+    /// Where broadcasts are kept (not part of `Store`: the cache has nothing to do with them).
+    #[must_use]
+    pub fn with_broadcasts(mut self, store: Arc<dyn crate::broadcasts::BroadcastStore>) -> Self {
+        self.broadcasts = Some(store);
+        self
+    }
+
+    pub(crate) fn broadcast_store(&self) -> Option<&dyn crate::broadcasts::BroadcastStore> {
+        self.broadcasts.as_deref()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -4,7 +4,10 @@
 //! from an open-shift location update to the reply. See BENCHMARKS.md.
 //!
 //! `cargo bench -p bot --bench throughput` (BENCH_CACHE=off: straight to PostgreSQL;
-//! BENCH_NOTIFY=off: sites without owner notifications). Owner notices go as `run` sends them
+//! BENCH_NOTIFY=off: sites without owner notifications; BENCH_LIMITS=telegram: the bot keeps
+//! Telegram's flood limits, which the fake here does not enforce — the replies take their slots
+//! without waiting, but the owner's 2,000 notices would go at one a second, so use it with
+//! BENCH_NOTIFY=off). Owner notices go as `run` sends them
 //! on PostgreSQL without RabbitMQ: written to the outbox with each open and close, relayed to
 //! the embedded queue in the same database and sent by a worker in this process.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +24,14 @@ const EMPLOYEES: i64 = 250;
 const ROUNDS: usize = 4;
 const LAT: f64 = 55.7539;
 const LON: f64 = 37.6208;
+
+/// The bot's limiter: none unless BENCH_LIMITS=telegram (see the top of the file).
+fn send_limits() -> bot::limits::SendLimits {
+    match std::env::var("BENCH_LIMITS").as_deref() {
+        Ok("telegram") => bot::limits::SendLimits::TELEGRAM,
+        _ => bot::limits::SendLimits::UNLIMITED,
+    }
+}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -92,6 +103,7 @@ async fn main() {
         token: tg.token().to_owned(),
         api_url: Some(tg.api_url().parse().unwrap()),
         webhook: None,
+        limits: send_limits(),
     };
     let bot = TelegramBot::connect(app.clone(), bot_state.clone(), config)
         .await
@@ -169,7 +181,7 @@ async fn main() {
         .unwrap();
     let elapsed = started.elapsed();
     println!(
-        "throughput: {sent} updates in {:.2} s = {:.0} updates/s ({EMPLOYEES} chats, mix of /start, Status, open and close shift; cache {}; owner notices {})",
+        "throughput: {sent} updates in {:.2} s = {:.0} updates/s ({EMPLOYEES} chats, mix of /start, Status, open and close shift; cache {}; owner notices {}; limits {})",
         elapsed.as_secs_f64(),
         sent as f64 / elapsed.as_secs_f64(),
         if std::env::var("BENCH_CACHE").as_deref() == Ok("off") {
@@ -178,6 +190,11 @@ async fn main() {
             "on (in-process)"
         },
         if notify { "on" } else { "off" },
+        if send_limits().per_second > 0 {
+            "Telegram's"
+        } else {
+            "off"
+        },
     );
 
     // Latency: one employee at a time, the location that opens a shift → the reply.

@@ -11,6 +11,7 @@ pub mod finisher;
 pub mod format;
 pub mod handler;
 pub mod keyboards;
+pub mod limits;
 pub mod messenger;
 pub mod notices;
 pub mod owner;
@@ -46,6 +47,8 @@ pub struct BotConfig {
     /// Another Bot API server (self-hosted, or a fake in tests).
     pub api_url: Option<url::Url>,
     pub webhook: Option<WebhookConfig>,
+    /// Telegram's flood limits for every message sent (shared through Redis when configured).
+    pub limits: limits::SendLimits,
 }
 
 #[derive(Clone)]
@@ -62,6 +65,7 @@ impl std::fmt::Debug for BotConfig {
             .field("token", &"[redacted]")
             .field("api_url", &self.api_url)
             .field("webhook", &self.webhook)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -72,6 +76,14 @@ impl std::fmt::Debug for WebhookConfig {
             .field("url", &self.url.as_str())
             .field("secret", &"[redacted]")
             .finish()
+    }
+}
+
+impl BotConfig {
+    /// The limiter for `limits`.
+    pub(crate) fn limiter(&self) -> Result<limits::Limiter, BotError> {
+        limits::Limiter::new(self.limits.clone())
+            .map_err(|e| BotError::Other(format!("bad Redis URL for the Telegram limits: {e}")))
     }
 }
 
@@ -140,7 +152,7 @@ impl TelegramBot {
         let deps = Arc::new(Deps {
             finisher,
             labels: ctx::menu_labels(&texts),
-            messenger: messenger::Messenger::new(bot, app.clone()),
+            messenger: messenger::Messenger::new(bot, app.clone(), config.limiter()?),
             app,
             bot_state,
             texts,
@@ -336,6 +348,7 @@ mod config_tests {
                 url: url::Url::parse("https://example.org/hook").unwrap(),
                 secret: "hook-secret-value".into(),
             }),
+            limits: limits::SendLimits::default(),
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("SECRET-TOKEN"), "{shown}");

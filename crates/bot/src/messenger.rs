@@ -1,7 +1,9 @@
-//! Every request to Telegram goes through here: 429 waits `retry_after` and retries, network
-//! errors retry with backoff, and "blocked by the user" marks the person unreachable so nothing
-//! more is sent to them until they write again.
+//! Every request to Telegram goes through here: each message waits for its slot under
+//! Telegram's flood limits (`limits`), 429 pauses every send for `retry_after` and retries,
+//! network errors retry with backoff, and "blocked by the user" marks the person unreachable so
+//! nothing more is sent to them until they write again.
 
+use crate::limits::{Limiter, Priority};
 use app::StaffPro;
 use std::time::Duration;
 use teloxide::prelude::*;
@@ -24,24 +26,61 @@ pub enum SendError {
     Telegram(#[from] RequestError),
 }
 
+/// Whether a request sends a message (what Telegram's flood limits count; edits and answers to
+/// button taps are not counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    Message,
+    Other,
+}
+
+/// Sends as the bot. Clones share the limiter; `background()` gives a clone whose messages wait
+/// for their slot instead of taking it at once.
 #[derive(Clone)]
 pub struct Messenger {
     bot: Bot,
     app: StaffPro,
+    limiter: Limiter,
+    priority: Priority,
 }
 
 impl Messenger {
-    pub fn new(bot: Bot, app: StaffPro) -> Self {
-        Self { bot, app }
+    /// A messenger for interactive replies.
+    pub fn new(bot: Bot, app: StaffPro, limiter: Limiter) -> Self {
+        Self {
+            bot,
+            app,
+            limiter,
+            priority: Priority::Interactive,
+        }
+    }
+
+    /// The same messenger for background work (notices, broadcasts): each message waits for its
+    /// slot, so replies to people go first.
+    #[must_use]
+    pub fn background(&self) -> Self {
+        Self {
+            priority: Priority::Background,
+            ..self.clone()
+        }
     }
 
     pub fn bot(&self) -> &Bot {
         &self.bot
     }
 
-    /// Runs a request with the retry rules. `chat` is the private chat (= the person's Telegram
-    /// id) the request is about, used to mark them unreachable.
-    async fn call<T, F, Fut>(&self, chat: i64, mut request: F) -> Result<T, SendError>
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
+    /// Runs a request with the limits and the retry rules. `chat` is the chat (for a person, their
+    /// Telegram id) the request is about: its limit, and whom to mark unreachable.
+    async fn call<T, F, Fut>(
+        &self,
+        chat: i64,
+        counted: Counted,
+        mut request: F,
+    ) -> Result<T, SendError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, RequestError>>,
@@ -49,6 +88,9 @@ impl Messenger {
         let mut backoff = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
+            if counted == Counted::Message {
+                self.limiter.acquire(chat, self.priority).await;
+            }
             match request().await {
                 Ok(v) => return Ok(v),
                 Err(RequestError::RetryAfter(s))
@@ -59,7 +101,11 @@ impl Messenger {
                         retry_after = s.seconds(),
                         "telegram asked to slow down"
                     );
-                    tokio::time::sleep(s.duration()).await;
+                    // Every send holds, not only this one: Telegram counts them all.
+                    self.limiter.pause(s.duration()).await;
+                    if counted == Counted::Other {
+                        tokio::time::sleep(s.duration()).await;
+                    }
                 }
                 Err(RequestError::Network(e)) if attempt < ATTEMPTS => {
                     tracing::warn!(chat, error = %e, "telegram network error, retrying");
@@ -103,7 +149,7 @@ impl Messenger {
         text: &str,
         markup: Option<ReplyMarkup>,
     ) -> Result<Message, SendError> {
-        self.call(chat, || {
+        self.call(chat, Counted::Message, || {
             let mut req = self
                 .bot
                 .send_message(ChatId(chat), text)
@@ -125,7 +171,7 @@ impl Messenger {
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), SendError> {
         let result = self
-            .call(chat, || {
+            .call(chat, Counted::Other, || {
                 let mut req = self
                     .bot
                     .edit_message_text(ChatId(chat), message, text)
@@ -147,7 +193,7 @@ impl Messenger {
     /// Takes the inline keyboard off a message; "not modified" (it has none) counts as done.
     pub async fn remove_buttons(&self, chat: i64, message: MessageId) -> Result<(), SendError> {
         let result = self
-            .call(chat, || {
+            .call(chat, Counted::Other, || {
                 let req = self.bot.edit_message_reply_markup(ChatId(chat), message);
                 async move { req.await }
             })
@@ -168,7 +214,7 @@ impl Messenger {
         text: Option<&str>,
         alert: bool,
     ) -> Result<(), SendError> {
-        self.call(chat, || {
+        self.call(chat, Counted::Other, || {
             let mut req = self.bot.answer_callback_query(id.clone());
             if let Some(t) = text {
                 req = req.text(t).show_alert(alert);
@@ -187,7 +233,7 @@ impl Messenger {
         file_name: &str,
         caption: &str,
     ) -> Result<Message, SendError> {
-        self.call(chat, || {
+        self.call(chat, Counted::Message, || {
             let req = self
                 .bot
                 .send_photo(

@@ -2,7 +2,7 @@
 //! calls [`BotNotices`] through `app::notices::Notices`): the owner when an employee opens or
 //! closes a shift (if the site wants it), both sides when a forgotten shift was closed
 //! automatically, stated ends and their review (`stated`), reminders of planned shifts and
-//! no-shows (`plans`). Each message is sent once per job key and recipient: a job done again
+//! no-shows (`plans`), broadcasts and their progress (`broadcast`). Each message is sent once per job key and recipient: a job done again
 //! after a crash skips the people it already reached.
 
 use crate::args;
@@ -10,6 +10,7 @@ use crate::ctx::{BotError, Deps};
 use crate::format::{duration, html, local_time, money};
 use crate::messenger::SendError;
 use app::background::EffectStore;
+use app::broadcasts::{Broadcast, Outcome as BroadcastOutcome};
 use app::notices::{NoticeError, Notices, PlanNotice};
 use app::{BotStateStore, StaffPro};
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
 use tokio_util::task::TaskTracker;
 
+pub mod broadcast;
 mod plans;
 mod stated;
 
@@ -55,7 +57,7 @@ impl BotNotices {
         let deps = Arc::new(Deps {
             finisher,
             labels: crate::ctx::menu_labels(&texts),
-            messenger: crate::messenger::Messenger::new(bot, app.clone()),
+            messenger: crate::messenger::Messenger::new(bot, app.clone(), config.limiter()?),
             app,
             bot_state,
             texts,
@@ -81,8 +83,8 @@ impl BotNotices {
 /// Sends one job's messages, each recipient at most once under the job's key.
 pub(crate) struct Once<'a> {
     pub deps: &'a Deps,
-    effects: &'a dyn EffectStore,
-    key: &'a str,
+    pub(crate) effects: &'a dyn EffectStore,
+    pub(crate) key: &'a str,
 }
 
 impl Once<'_> {
@@ -99,7 +101,8 @@ impl Once<'_> {
         if self.effects.effect_done(&key).await.map_err(transient)? {
             return Ok(());
         }
-        match self.deps.messenger.send(to.telegram_id, text, markup).await {
+        let messenger = self.deps.messenger.background();
+        match messenger.send(to.telegram_id, text, markup).await {
             Ok(_) => {
                 let now = self.deps.app.now();
                 if let Err(e) = self.effects.record_effect(&key, now).await {
@@ -147,6 +150,24 @@ impl Notices for BotNotices {
 
     async fn no_show(&self, key: &str, notice: &PlanNotice) -> Result<(), NoticeError> {
         plans::no_show(&self.once(key), notice).await
+    }
+
+    async fn broadcast_to(
+        &self,
+        key: &str,
+        broadcast: &Broadcast,
+        author: &User,
+        to: &User,
+    ) -> Result<BroadcastOutcome, NoticeError> {
+        broadcast::send(&self.once(key), broadcast, author, to).await
+    }
+
+    async fn broadcast_progress(
+        &self,
+        broadcast: &Broadcast,
+        author: &User,
+    ) -> Result<(), NoticeError> {
+        broadcast::progress(&self.once(""), broadcast, author).await
     }
 }
 

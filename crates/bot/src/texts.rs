@@ -7,7 +7,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::borrow::Cow;
 
 /// The Fluent sources: one file per area, so flows can grow without touching each other.
-const SOURCES: [(&str, &str, &str); 8] = [
+const SOURCES: [(&str, &str, &str); 10] = [
     ("ru", "common", include_str!("../locales/ru/common.ftl")),
     ("ru", "employee", include_str!("../locales/ru/employee.ftl")),
     ("ru", "owner", include_str!("../locales/ru/owner.ftl")),
@@ -16,6 +16,11 @@ const SOURCES: [(&str, &str, &str); 8] = [
         "forgotten",
         include_str!("../locales/ru/forgotten.ftl"),
     ),
+    (
+        "ru",
+        "broadcast",
+        include_str!("../locales/ru/broadcast.ftl"),
+    ),
     ("en", "common", include_str!("../locales/en/common.ftl")),
     ("en", "employee", include_str!("../locales/en/employee.ftl")),
     ("en", "owner", include_str!("../locales/en/owner.ftl")),
@@ -23,6 +28,11 @@ const SOURCES: [(&str, &str, &str); 8] = [
         "en",
         "forgotten",
         include_str!("../locales/en/forgotten.ftl"),
+    ),
+    (
+        "en",
+        "broadcast",
+        include_str!("../locales/en/broadcast.ftl"),
     ),
 ];
 

@@ -103,6 +103,7 @@ pub async fn notices(
         token: t.token.expose_secret().to_owned(),
         api_url: t.api_url.clone(),
         webhook: None,
+        limits: config.telegram_limits.clone(),
     };
     let notices = bot::notices::BotNotices::connect(
         app.clone(),

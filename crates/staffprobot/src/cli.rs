@@ -14,7 +14,9 @@ use domain::Language;
 /// DATABASE_URL (postgres://… or sqlite://…; default sqlite://./data/staffprobot.db),
 /// DATABASE_MAX_CONNECTIONS, DATABASE_STATEMENT_TIMEOUT_MS, HTTP_ADDR (default 127.0.0.1:8000),
 /// LOG_FORMAT (text|json; level via RUST_LOG), SHUTDOWN_TIMEOUT_SECONDS, TELEGRAM_BOT_TOKEN,
-/// TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET and the shift rules
+/// TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, Telegram's flood limits
+/// (TELEGRAM_RATE_PER_SECOND, TELEGRAM_CHAT_RATE_PER_SECOND, TELEGRAM_GROUP_RATE_PER_MINUTE;
+/// 0 = unlimited; shared through Redis with REDIS_URL) and the shift rules
 /// (LOCATION_MAX_ACCURACY_M, LOCATION_MAX_AGE_SECONDS, AUTO_CLOSE_GRACE_MINUTES, SHIFT_MAX_HOURS,
 /// PLAN_CANCEL_CUTOFF_MINUTES, LOCATION_RETENTION_DAYS), and the cache: CACHE_ENABLED, REDIS_URL, REDIS_DB,
 /// CACHE_REDIS_PREFIX, CACHE_REDIS_TIMEOUT_MS, CACHE_L1_CAPACITY, CACHE_NEGATIVE_TTL_SECONDS,
@@ -285,7 +287,7 @@ async fn with_app<T>(
     work: impl AsyncFnOnce(&app::StaffPro) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let stores = wiring::open_stores(config, Migrations::Apply).await?;
-    let (app, _) = wiring::service(config, stores.store.clone());
+    let (app, _) = wiring::service(config, &stores);
     let result = work(&app).await;
     stores.close().await;
     result

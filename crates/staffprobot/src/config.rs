@@ -3,6 +3,7 @@
 
 mod background;
 mod caching;
+mod telegram_limits;
 
 use app::Policy;
 pub use background::JobsSettings;
@@ -110,6 +111,8 @@ pub struct Config {
     pub cache: CacheSettings,
     /// Background jobs: the queue, the worker and the schedule.
     pub jobs: JobsSettings,
+    /// `TELEGRAM_*_RATE_*`: Telegram's flood limits for every message sent.
+    pub telegram_limits: bot::limits::SendLimits,
 }
 
 /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
@@ -285,6 +288,7 @@ impl Config {
         };
         let cache = caching::from_lookup(&value, &mut bad);
         let jobs = background::from_lookup(&value, &mut bad);
+        let telegram_limits = telegram_limits::from_lookup(&value, &mut bad);
 
         if errors.is_empty() {
             Ok(Config {
@@ -298,6 +302,7 @@ impl Config {
                 shutdown_timeout,
                 cache,
                 jobs,
+                telegram_limits,
             })
         } else {
             Err(errors)

@@ -113,7 +113,7 @@ pub async fn execute(config: &Config, command: JobsCommand) -> anyhow::Result<()
 /// `scheduler --once`.
 pub async fn scheduler_once(config: &Config) -> anyhow::Result<()> {
     let stores = wiring::open_stores(config, Migrations::Apply).await?;
-    let (app, _) = wiring::service(config, stores.store.clone());
+    let (app, _) = wiring::service(config, &stores);
     let result = async {
         let queue = background::queue(config, &stores).await?;
         let scheduler = background::scheduler(&config.jobs.schedule, &stores);

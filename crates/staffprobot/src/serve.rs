@@ -40,7 +40,7 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     let stores = wiring::open_stores(&config, migrations).await?;
     let bot_state = stores.bot_state.clone();
     let schema = stores.schema.clone();
-    let (app, _bus) = wiring::service(&config, stores.store.clone());
+    let (app, _bus) = wiring::service(&config, &stores);
     let telegram = match role {
         Role::Api | Role::Worker | Role::Scheduler => None,
         Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone()).await?,

@@ -3,6 +3,7 @@
 use crate::config::{Config, DatabaseUrl};
 use anyhow::Context;
 use app::background::BackgroundStore;
+use app::broadcasts::BroadcastStore;
 use app::job_table::JobTable;
 use app::{BotStateStore, EventBus, InvalidationLog, SchemaStatus, StaffPro, Store, SystemClock};
 use axum::Extension;
@@ -30,13 +31,20 @@ pub struct Stores {
     pub schema: Arc<dyn SchemaStatus>,
     pub background: Arc<dyn BackgroundStore>,
     pub job_table: Arc<dyn JobTable>,
+    pub broadcasts: Arc<dyn BroadcastStore>,
     pub cache: Option<Cache>,
 }
 
 impl Stores {
     async fn of<S>(store: S, config: &Config) -> Stores
     where
-        S: Store + BotStateStore + SchemaStatus + InvalidationLog + BackgroundStore + JobTable,
+        S: Store
+            + BotStateStore
+            + SchemaStatus
+            + InvalidationLog
+            + BackgroundStore
+            + JobTable
+            + BroadcastStore,
     {
         let store = Arc::new(store);
         let (domain, cache): (Arc<dyn Store>, _) = match &config.cache {
@@ -63,6 +71,7 @@ impl Stores {
             bot_state: store.clone(),
             schema: store.clone(),
             background: store.clone(),
+            broadcasts: store.clone(),
             job_table: store,
             cache,
         }
@@ -116,9 +125,15 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
 
 /// The use-cases over a store, with the configured policy, and the bus adapters subscribe to
 /// for their events.
-pub fn service(config: &Config, store: Arc<dyn Store>) -> (StaffPro, Arc<EventBus>) {
+pub fn service(config: &Config, stores: &Stores) -> (StaffPro, Arc<EventBus>) {
     let bus = Arc::new(EventBus::new());
-    let app = StaffPro::new(store, Arc::new(SystemClock), bus.clone(), config.policy);
+    let app = StaffPro::new(
+        stores.store.clone(),
+        Arc::new(SystemClock),
+        bus.clone(),
+        config.policy,
+    )
+    .with_broadcasts(stores.broadcasts.clone());
     (app, bus)
 }
 
@@ -143,6 +158,7 @@ pub async fn telegram_bot(
             url,
             secret: t.webhook_secret.expose_secret().to_owned(),
         }),
+        limits: config.telegram_limits.clone(),
     };
     let bot = bot::TelegramBot::connect(app.clone(), bot_state, bot_config)
         .await

@@ -4,6 +4,7 @@
 
 mod background;
 mod bot_state;
+mod broadcasts;
 mod error;
 mod invalidations;
 mod job_table;

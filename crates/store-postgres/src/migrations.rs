@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "background",
         include_str!("../migrations/20261202000002_background.sql"),
     ),
+    (
+        20261202000003,
+        "broadcasts",
+        include_str!("../migrations/20261202000003_broadcasts.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -51,6 +51,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "background",
         include_str!("../migrations/0008_background.sql"),
     ),
+    (
+        9,
+        "broadcasts",
+        include_str!("../migrations/0009_broadcasts.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

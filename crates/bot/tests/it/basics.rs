@@ -315,6 +315,7 @@ async fn webhook_mode_checks_the_secret_and_handles_a_redelivery_once() {
             url: format!("http://{addr}/telegram/webhook").parse().unwrap(),
             secret: "s3cret".into(),
         }),
+        limits: bot::limits::SendLimits::UNLIMITED,
     };
     let bot = TelegramBot::connect(app, stores.bot_state.clone(), config)
         .await

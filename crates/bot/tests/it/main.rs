@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod basics;
+mod broadcast;
 mod dialogue;
 mod employee;
 mod forgotten;

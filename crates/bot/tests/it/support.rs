@@ -10,6 +10,7 @@
 //! standing at [`DEFAULT_NOW`] unless a test moves it, so no test depends on the day it runs.
 
 use app::background::BackgroundStore;
+use app::broadcasts::BroadcastStore;
 use app::job_table::JobTable;
 use app::{BotStateStore, Clock, EventBus, Policy, SetClock, StaffPro, Store};
 use bot::{BotConfig, TelegramBot};
@@ -73,6 +74,9 @@ pub struct Harness {
     pub work: Option<Background>,
     /// How long a stopping bot drains (below `WAIT`, which `stop_bot` allows it).
     pub shutdown_deadline: Duration,
+    /// The bot's flood limits: none, unless the test asked for them (`start_limited`), like the
+    /// fake Telegram's.
+    pub send_limits: bot::limits::SendLimits,
     _bus: Arc<EventBus>,
     running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     /// The worker and relay tasks of `Jobs::Running`, stopped with the bot.
@@ -88,15 +92,19 @@ pub struct TestStores {
     pub bot_state: Arc<dyn BotStateStore>,
     pub background: Arc<dyn BackgroundStore>,
     pub job_table: Arc<dyn JobTable>,
+    pub broadcasts: Arc<dyn BroadcastStore>,
 }
 
 impl TestStores {
-    pub fn of<S: Store + BotStateStore + BackgroundStore + JobTable>(store: S) -> TestStores {
+    pub fn of<S: Store + BotStateStore + BackgroundStore + JobTable + BroadcastStore>(
+        store: S,
+    ) -> TestStores {
         let store = Arc::new(store);
         TestStores {
             store: store.clone(),
             bot_state: store.clone(),
             background: store.clone(),
+            broadcasts: store.clone(),
             job_table: store,
         }
     }
@@ -136,6 +144,17 @@ impl Harness {
         Self::start_on_with(store, dir, jobs).await
     }
 
+    /// The bot keeping `send` limits, and the fake Telegram enforcing `fake` limits.
+    pub async fn start_limited(
+        backend: Backend,
+        jobs: Jobs,
+        fake: testkit::telegram::RateLimits,
+        send: bot::limits::SendLimits,
+    ) -> Harness {
+        let (stores, dir) = store(backend).await;
+        Self::start_full(stores, dir, jobs, Some(fake), send).await
+    }
+
     /// The bot on a store the test made itself.
     pub async fn start_on(stores: TestStores, dir: Option<tempfile::TempDir>) -> Harness {
         Self::start_on_with(stores, dir, Jobs::Running).await
@@ -146,23 +165,35 @@ impl Harness {
         dir: Option<tempfile::TempDir>,
         jobs: Jobs,
     ) -> Harness {
+        Self::start_full(stores, dir, jobs, None, bot::limits::SendLimits::UNLIMITED).await
+    }
+
+    async fn start_full(
+        stores: TestStores,
+        dir: Option<tempfile::TempDir>,
+        jobs: Jobs,
+        fake_limits: Option<testkit::telegram::RateLimits>,
+        send_limits: bot::limits::SendLimits,
+    ) -> Harness {
         let TestStores {
             store,
             bot_state,
             background,
             job_table,
+            broadcasts,
         } = stores;
         // As the binary runs it: behind the cache (the in-process tier).
         let cache = cache::Cache::local(cache::CacheConfig::default());
         let store: Arc<dyn Store> = Arc::new(cache::CachingStore::new(store, cache.clone()));
         let clock = Arc::new(SetClock::new(default_now()));
-        let tg = FakeTelegram::builder()
-            .clock(clock.clone())
-            .start()
-            .await
-            .unwrap();
+        let mut builder = FakeTelegram::builder().clock(clock.clone());
+        if let Some(limits) = fake_limits {
+            builder = builder.telegram_limits(limits);
+        }
+        let tg = builder.start().await.unwrap();
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default());
+        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default())
+            .with_broadcasts(broadcasts);
         let mut h = Harness {
             tg,
             app,
@@ -175,6 +206,7 @@ impl Harness {
             cache,
             work: None,
             shutdown_deadline: Duration::from_secs(5),
+            send_limits,
             _bus: bus,
             running: None,
             working: Vec::new(),
@@ -200,6 +232,7 @@ impl Harness {
             token: self.tg.token().to_owned(),
             api_url: Some(self.tg.api_url().parse().unwrap()),
             webhook: None,
+            limits: self.send_limits.clone(),
         };
         let polls = self.tg.request_count("getUpdates");
         let bot = TelegramBot::connect(self.app.clone(), self.bot_state.clone(), config)

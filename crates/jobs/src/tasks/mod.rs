@@ -14,6 +14,7 @@ use crate::queue::Job;
 use crate::scheduler::Entry;
 use crate::worker::{Handler, Handlers, Outcome};
 
+mod broadcast;
 mod cleanup;
 mod notify;
 mod plans;
@@ -206,6 +207,13 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::CACHE_REFRESH,
         Area::Analytics,
         reports::refresh,
+    );
+    add(
+        &mut h,
+        &ctx,
+        app::broadcasts::SEND_KIND,
+        Area::Notifications,
+        broadcast::send,
     );
     h
 }

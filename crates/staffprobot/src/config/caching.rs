@@ -129,7 +129,7 @@ pub fn from_lookup(
 }
 
 /// `REDIS_URL` with `REDIS_DB` applied as its path (`redis://host:6379/2`).
-fn redis_url(raw: &str, db: Option<u8>) -> Result<String, String> {
+pub(super) fn redis_url(raw: &str, db: Option<u8>) -> Result<String, String> {
     let mut url = url::Url::parse(raw)
         .ok()
         .filter(|u| u.scheme() == "redis" && u.host_str().is_some())

@@ -1,0 +1,35 @@
+-- Mass notifications: a broadcast (its author, site or all sites, text, progress counts and the
+-- author's progress message) and its recipients, fixed when it starts, each with the outcome of
+-- its one delivery (NULL until tried). Same tables and columns as the PostgreSQL store's
+-- migration 20261202000003. Instants are Unix microseconds.
+CREATE TABLE broadcasts (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    author_id        INTEGER NOT NULL REFERENCES users (id),
+    site_id          INTEGER REFERENCES sites (id),
+    text             TEXT    NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'sending',
+    total            INTEGER NOT NULL,
+    sent             INTEGER NOT NULL DEFAULT 0,
+    unreachable      INTEGER NOT NULL DEFAULT 0,
+    failed           INTEGER NOT NULL DEFAULT 0,
+    progress_chat    INTEGER,
+    progress_message INTEGER,
+    created_at       INTEGER NOT NULL,
+    finished_at      INTEGER,
+    CONSTRAINT broadcasts_status_known CHECK (status IN ('sending', 'done'))
+) STRICT;
+
+CREATE INDEX broadcasts_by_author ON broadcasts (author_id, id);
+
+CREATE TABLE broadcast_recipients (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL,
+    outcome      TEXT,
+    PRIMARY KEY (broadcast_id, user_id),
+    CONSTRAINT broadcast_recipients_outcome_known
+        CHECK (outcome IS NULL OR outcome IN ('sent', 'unreachable', 'failed'))
+) STRICT, WITHOUT ROWID;
+
+-- The recipients still to try, in id order: the sending job's page after page.
+CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (broadcast_id, user_id)
+    WHERE outcome IS NULL;
