@@ -46,7 +46,8 @@ async fn running_shift(
     site: &Site,
     started_at: DateTime<Utc>,
 ) -> Shift {
-    h.store
+    let shift = h
+        .store
         .insert_shift(&NewShift {
             employee_id: employee.id,
             site_id: site.id,
@@ -60,7 +61,10 @@ async fn running_shift(
             planned_shift_id: None,
         })
         .await
-        .unwrap()
+        .unwrap();
+    // The owner's notice of it is sent in the background: let it land first.
+    h.job_done(&format!("shift:{}:opened", shift.id.0)).await;
+    shift
 }
 
 /// Waits until `user` got a message containing `part` and returns the last such message.

@@ -358,3 +358,31 @@ async fn the_cache_refresh_computes_the_month_report_ahead() {
     assert!(after.l1.hits > warmed.l1.hits);
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_notice_to_someone_who_never_opened_the_bot_is_skipped_not_retried() {
+    let h = Harness::start_with(Backend::Sqlite, Jobs::Manual).await;
+    // Registered by an operator (`staffprobot owner add`), never wrote to the bot.
+    let anna = h
+        .app
+        .add_owner(5600, "Анна", domain::Language::Ru)
+        .await
+        .unwrap();
+    let site = h.site(&anna, "Кофейня").await;
+    let ivan = h.employee(&FakeUser::ru(5601), "Иван", &anna, &site).await;
+    let shift = h.app.open_shift(&ivan, site.id, here(&h)).await.unwrap();
+    assert_eq!(h.work_off_jobs().await, 1);
+    assert!(
+        h.background
+            .effect_done(&format!("shift:{}:opened", shift.id.0))
+            .await
+            .unwrap(),
+        "done, not waiting for a retry"
+    );
+    let depths = h.work.as_ref().unwrap().queue.depths().await.unwrap();
+    assert!(
+        depths.iter().all(|d| d.delayed == 0 && d.dead == 0),
+        "{depths:?}"
+    );
+    h.shutdown().await;
+}

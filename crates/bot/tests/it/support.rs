@@ -324,6 +324,19 @@ impl Harness {
         pass
     }
 
+    /// Waits until the background job with this key is done (with `Jobs::Running`), so what it
+    /// sends does not land in the middle of what a test reads next.
+    pub async fn job_done(&self, key: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.background.effect_done(key).await.unwrap() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {key} was not done in time"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// With `Jobs::Manual`: relays the outbox and does every ready job, until none is left.
     pub async fn work_off_jobs(&self) -> u64 {
         let work = self.work.as_ref().expect("the bot is running");
