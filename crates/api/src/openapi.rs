@@ -35,6 +35,8 @@ pub const BEARER: &str = "bearer";
         (name = "shifts", description = "Worked and running shifts"),
         (name = "planned shifts", description = "Shifts planned in advance"),
         (name = "reports", description = "Summaries of time and pay"),
+        (name = "broadcasts", description = "Messages to the employees of one or all sites, sent \
+                                             in the background at Telegram's pace"),
     )
 )]
 struct ApiDoc;

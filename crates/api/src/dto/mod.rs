@@ -2,6 +2,7 @@
 //! and the resources answered, each built from the domain value it shows. Each resource has its
 //! module; everything is re-exported here, so `dto::Site` names a shape whatever its module.
 
+mod broadcasts;
 mod people;
 mod plans;
 mod reports;
@@ -9,6 +10,7 @@ pub mod review;
 mod shifts;
 mod sites;
 
+pub use broadcasts::*;
 pub use people::*;
 pub use plans::*;
 pub use reports::*;

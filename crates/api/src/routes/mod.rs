@@ -1,6 +1,7 @@
 //! The handlers, one module per resource, and the table that registers each of them both with
 //! axum and in the OpenAPI document (so the two cannot drift apart).
 
+pub mod broadcasts;
 pub mod ops;
 pub mod people;
 pub mod plans;
@@ -32,4 +33,6 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::list_plans, plans::create_plan))
         .routes(routes!(plans::cancel_plan))
         .routes(routes!(reports::summary))
+        .routes(routes!(broadcasts::create_broadcast))
+        .routes(routes!(broadcasts::get_broadcast))
 }

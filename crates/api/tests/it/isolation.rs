@@ -50,6 +50,15 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let plan_id = r.json["id"].as_i64().unwrap();
     let shift_id = s.open_shift_at(&worker, &site).await.id.0;
+    let r = s
+        .post(
+            "/api/v1/broadcasts",
+            &alice,
+            &json!({"site_id": id, "text": "Секрет Алисы для сотрудников"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let broadcast_id = r.json["id"].as_i64().unwrap();
 
     let before = snapshot(&s, &alice, id).await;
 
@@ -109,6 +118,16 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
             Method::POST,
             format!("/api/v1/shifts/{shift_id}/close"),
             Some(json!({"ended_at": "2026-11-01T00:00:00Z"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/broadcasts/{broadcast_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/broadcasts".to_owned(),
+            Some(json!({"site_id": id, "text": "Bob's"})),
         ),
     ];
     for (method, path, body) in &not_found {
@@ -231,6 +250,7 @@ fn template(path: &str, site: i64, manager: i64, worker: i64, plan: i64, shift: 
                 ("sites", Ok(v)) if v == site => "{id}".to_owned(),
                 ("planned-shifts", Ok(v)) if v == plan => "{id}".to_owned(),
                 ("shifts", Ok(v)) if v == shift => "{id}".to_owned(),
+                ("broadcasts", Ok(_)) => "{id}".to_owned(),
                 ("managers", Ok(v)) if v == manager => "{user_id}".to_owned(),
                 ("employees", Ok(v)) if v == worker => "{user_id}".to_owned(),
                 _ => seg.to_owned(),

@@ -2,6 +2,7 @@
 //! The HTTP API end to end: the real server on 127.0.0.1:0, spoken to over HTTP with reqwest,
 //! on a fresh SQLite file or a fresh PostgreSQL database per test.
 
+use app::broadcasts::BroadcastStore;
 use app::clock::SetClock;
 use app::{Clock, NoEvents, Policy, StaffPro, Store};
 use chrono::{Duration, TimeZone, Utc};
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod broadcasts;
 mod edge;
 mod errors;
 mod isolation;
@@ -66,19 +68,27 @@ impl TestServer {
 
     /// A server with the given limits on connections and requests.
     pub async fn start_with(backend: Backend, limits: api::Limits) -> TestServer {
-        let (store, dir) = fresh_store(backend).await;
-        Self::serve(store, dir, Arc::new(SetClock::new(test_now())), limits).await
+        let (store, broadcasts, dir) = fresh_store(backend).await;
+        Self::serve(
+            store,
+            Some(broadcasts),
+            dir,
+            Arc::new(SetClock::new(test_now())),
+            limits,
+        )
+        .await
     }
 
     /// A server whose use-cases read `clock` (tests about time).
     pub async fn start_at(backend: Backend, clock: Arc<dyn Clock>) -> TestServer {
-        let (store, dir) = fresh_store(backend).await;
-        Self::serve(store, dir, clock, api::Limits::default()).await
+        let (store, broadcasts, dir) = fresh_store(backend).await;
+        Self::serve(store, Some(broadcasts), dir, clock, api::Limits::default()).await
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestServer {
         Self::serve(
             store,
+            None,
             dir,
             Arc::new(SetClock::new(test_now())),
             api::Limits::default(),
@@ -88,6 +98,7 @@ impl TestServer {
 
     async fn serve(
         store: Arc<dyn Store>,
+        broadcasts: Option<Arc<dyn BroadcastStore>>,
         dir: Option<tempfile::TempDir>,
         clock: Arc<dyn Clock>,
         limits: api::Limits,
@@ -97,7 +108,10 @@ impl TestServer {
             store,
             cache::Cache::local(cache::CacheConfig::default()),
         ));
-        let app = StaffPro::new(store.clone(), clock, Arc::new(NoEvents), Policy::default());
+        let mut app = StaffPro::new(store.clone(), clock, Arc::new(NoEvents), Policy::default());
+        if let Some(broadcasts) = broadcasts {
+            app = app.with_broadcasts(broadcasts);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
@@ -247,14 +261,22 @@ impl TestServer {
 }
 
 /// A fresh, migrated store of the backend (and the folder a SQLite file lives in).
-async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+/// The store's broadcasts port too (not part of `Store`: the cache holds nothing of it).
+async fn fresh_store(
+    backend: Backend,
+) -> (
+    Arc<dyn Store>,
+    Arc<dyn BroadcastStore>,
+    Option<tempfile::TempDir>,
+) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/t.db", dir.path().display());
             let store = store_sqlite::SqliteStore::connect(&url).await.unwrap();
             store.migrate().await.unwrap();
-            (Arc::new(store), Some(dir))
+            let store = Arc::new(store);
+            (store.clone(), store, Some(dir))
         }
         Backend::Postgres => {
             let url = store_postgres::test_support::fresh_database()
@@ -262,7 +284,8 @@ async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::Temp
                 .unwrap();
             let store = store_postgres::PgStore::connect(&url).await.unwrap();
             store.migrate().await.unwrap();
-            (Arc::new(store), None)
+            let store = Arc::new(store);
+            (store.clone(), store, None)
         }
     }
 }

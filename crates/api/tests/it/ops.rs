@@ -84,6 +84,8 @@ async fn openapi_lists_every_path_with_bearer_security() {
         "/api/v1/reports/summary",
         "/api/v1/shifts/{id}",
         "/api/v1/shifts/{id}/close",
+        "/api/v1/broadcasts",
+        "/api/v1/broadcasts/{id}",
     ]);
     assert_eq!(paths, expected);
 
