@@ -1,6 +1,7 @@
 //! StaffProBot use-cases and the ports they need. Every entry point (HTTP API, bot, jobs) calls
 //! these; no business rule is written in an adapter.
 
+pub mod audit;
 pub mod background;
 pub mod broadcasts;
 pub mod clock;

@@ -73,6 +73,12 @@ pub trait Notices: Send + Sync + 'static {
         let _ = (broadcast, author);
         Ok(())
     }
+    /// The geolocation audit flagged a shift: its owner and managers are asked to review it.
+    async fn shift_audit(
+        &self,
+        key: &str,
+        notice: &crate::audit::AuditNotice,
+    ) -> Result<(), NoticeError>;
 }
 
 /// A planned shift with its site and the people concerned.

@@ -20,6 +20,7 @@ use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
 use tokio_util::task::TaskTracker;
 
+mod audit;
 pub mod broadcast;
 mod plans;
 mod stated;
@@ -168,6 +169,14 @@ impl Notices for BotNotices {
         author: &User,
     ) -> Result<(), NoticeError> {
         broadcast::progress(&self.once(""), broadcast, author).await
+    }
+
+    async fn shift_audit(
+        &self,
+        key: &str,
+        notice: &app::audit::AuditNotice,
+    ) -> Result<(), NoticeError> {
+        audit::notify(&self.once(key), notice).await
     }
 }
 

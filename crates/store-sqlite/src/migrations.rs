@@ -56,6 +56,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "broadcasts",
         include_str!("../migrations/0009_broadcasts.sql"),
     ),
+    (
+        11,
+        "shift audit",
+        include_str!("../migrations/0011_shift_audit.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -40,6 +40,7 @@ use domain::{
 use std::future::Future;
 use std::sync::Arc;
 
+mod audit;
 mod background;
 mod bot_state;
 mod events;
@@ -49,6 +50,7 @@ mod money;
 mod paging;
 mod review;
 mod workplaces;
+pub use audit::*;
 pub use background::*;
 pub use bot_state::*;
 pub use events::*;
@@ -101,6 +103,10 @@ macro_rules! conformance_tests {
             idle_dialogues_are_forgotten,
             owners_active_since_are_those_with_recent_shifts_at_active_sites,
             old_shift_locations_are_coarsened_keeping_distances,
+            // The geolocation audit's queries (conformance/audit.rs).
+            the_previous_shift_is_the_persons_last_one_before,
+            earlier_shifts_at_a_point_are_counted_to_six_decimals,
+            a_flag_for_review_never_replaces_another_nor_touches_a_reviewed_shift,
         );
         #[test]
         fn every_conformance_case_runs_here() {

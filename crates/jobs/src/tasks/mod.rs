@@ -14,6 +14,7 @@ use crate::queue::Job;
 use crate::scheduler::Entry;
 use crate::worker::{Handler, Handlers, Outcome};
 
+mod audit;
 mod broadcast;
 mod cleanup;
 mod notify;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub keep_update_ids: chrono::Duration,
     /// A dialogue nobody touched for this long is forgotten.
     pub keep_idle_dialogues: chrono::Duration,
+    /// The geolocation audit's thresholds.
+    pub audit: domain::audit::AuditRules,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             keep_job_records: chrono::Duration::days(30),
             keep_update_ids: chrono::Duration::hours(48),
             keep_idle_dialogues: chrono::Duration::days(30),
+            audit: domain::audit::AuditRules::default(),
         }
     }
 }
@@ -193,6 +197,13 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::AUTO_CLOSE,
         Area::Shifts,
         shifts::auto_close,
+    );
+    add(
+        &mut h,
+        &ctx,
+        change_kinds::SHIFT_AUDIT,
+        Area::Shifts,
+        audit::audit,
     );
     add(
         &mut h,
