@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::audit::AuditStore;
 use crate::ports::StoreResult;
+use crate::statements::StatementStore;
 
 /// Jobs are split by area so a flood of analytics work never delays a reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -266,6 +267,7 @@ pub trait BackgroundStore:
     + CleanupStore
     + ReportScanStore
     + AuditStore
+    + StatementStore
 {
 }
 
@@ -277,6 +279,7 @@ impl<T> BackgroundStore for T where
         + CleanupStore
         + ReportScanStore
         + AuditStore
+        + StatementStore
 {
 }
 

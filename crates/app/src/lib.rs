@@ -16,6 +16,7 @@ pub mod readiness;
 pub mod reports;
 pub mod review;
 pub mod service;
+pub mod statements;
 pub mod status;
 pub mod tokens;
 pub mod workplaces;

@@ -79,6 +79,18 @@ pub trait Notices: Send + Sync + 'static {
         key: &str,
         notice: &crate::audit::AuditNotice,
     ) -> Result<(), NoticeError>;
+    /// A pay statement (or its correction) for its employee.
+    async fn pay_statement(
+        &self,
+        key: &str,
+        notice: &crate::statements::StatementNotice,
+    ) -> Result<(), NoticeError>;
+    /// A site's payroll for a period, for its owner.
+    async fn payroll(
+        &self,
+        key: &str,
+        notice: &crate::statements::PayrollNotice,
+    ) -> Result<(), NoticeError>;
 }
 
 /// A planned shift with its site and the people concerned.

@@ -24,6 +24,7 @@ mod audit;
 pub mod broadcast;
 mod plans;
 mod stated;
+mod statements;
 
 pub use plans::late;
 
@@ -177,6 +178,22 @@ impl Notices for BotNotices {
         notice: &app::audit::AuditNotice,
     ) -> Result<(), NoticeError> {
         audit::notify(&self.once(key), notice).await
+    }
+
+    async fn pay_statement(
+        &self,
+        key: &str,
+        notice: &app::statements::StatementNotice,
+    ) -> Result<(), NoticeError> {
+        statements::statement(&self.once(key), notice).await
+    }
+
+    async fn payroll(
+        &self,
+        key: &str,
+        notice: &app::statements::PayrollNotice,
+    ) -> Result<(), NoticeError> {
+        statements::payroll(&self.once(key), notice).await
     }
 }
 

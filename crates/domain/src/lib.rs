@@ -13,6 +13,7 @@ pub mod plan;
 pub mod review;
 pub mod shift;
 pub mod site;
+pub mod statement;
 pub mod text;
 pub mod time;
 pub mod user;

@@ -12,6 +12,7 @@ mod job_table;
 mod migrations;
 mod review;
 mod rows;
+mod statements;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

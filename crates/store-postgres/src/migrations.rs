@@ -61,6 +61,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/20261202000003_broadcasts.sql"),
     ),
     (
+        20261202000004,
+        "pay statements",
+        include_str!("../migrations/20261202000004_pay_statements.sql"),
+    ),
+    (
         20261202000005,
         "shift audit",
         include_str!("../migrations/20261202000005_shift_audit.sql"),

@@ -18,6 +18,7 @@ mod job_table;
 mod migrations;
 mod review;
 mod rows;
+mod statements;
 mod store;
 
 use app::StoreError;

@@ -57,6 +57,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0009_broadcasts.sql"),
     ),
     (
+        10,
+        "pay statements",
+        include_str!("../migrations/0010_pay_statements.sql"),
+    ),
+    (
         11,
         "shift audit",
         include_str!("../migrations/0011_shift_audit.sql"),

@@ -10,3 +10,10 @@ audit-repeated-detail = 📍 The same point as on { $count ->
    *[other] { $count } earlier shifts
 }.
 audit-travel-detail = 🚀 { $km } km from where the previous shift ended { $minutes } min before: about { $speed } km/h.
+
+# Pay statements (to the employee) and the payroll (to the owner), at the end of each month.
+statement-text = 🧾 Your pay statement for { $from } – { $to } at “{ $site }”: { $shifts }, { $worked }, { $pay }.
+statement-correction = 🧾 Corrected pay statement (version { $version }) for { $from } – { $to } at “{ $site }”: { $shifts }, { $worked }, { $pay }. It replaces the one sent before.
+payroll-head = 📋 Payroll for { $from } – { $to } at “{ $site }”:
+payroll-row = • { $employee }: { $shifts }, { $worked }, { $pay }
+payroll-total = Total: { $worked }, { $pay }.

@@ -10,3 +10,10 @@ audit-repeated-detail = 📍 Та же точка, что и в { $count ->
    *[other] { $count } прошлых сменах
 }.
 audit-travel-detail = 🚀 { $km } км от места, где прошлая смена закончилась за { $minutes } мин до начала этой: около { $speed } км/ч.
+
+# Расчётные листы (сотруднику) и ведомость (владельцу), в конце каждого месяца.
+statement-text = 🧾 Ваш расчётный лист за { $from } – { $to }, объект «{ $site }»: { $shifts }, { $worked }, { $pay }.
+statement-correction = 🧾 Исправленный расчётный лист (версия { $version }) за { $from } – { $to }, объект «{ $site }»: { $shifts }, { $worked }, { $pay }. Он заменяет присланный раньше.
+payroll-head = 📋 Ведомость за { $from } – { $to }, объект «{ $site }»:
+payroll-row = • { $employee }: { $shifts }, { $worked }, { $pay }
+payroll-total = Итого: { $worked }, { $pay }.

@@ -13,4 +13,5 @@ mod money;
 mod owner;
 mod reliability;
 mod schedule;
+mod statements;
 mod support;
