@@ -91,3 +91,42 @@ impl AuditStore for PgStore {
         Ok(done.rows_affected() > 0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::test_support::fresh_database;
+
+    /// Both branches of the point count can look the point up in its index: the expressions in
+    /// the query are the indexes' own (a tiny table is read whole unless sequential scans are
+    /// off, so they are, on this one connection).
+    #[tokio::test]
+    async fn the_point_count_can_use_the_point_indexes() {
+        let store = PgStore::connect(&fresh_database().await.unwrap())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN (COSTS OFF) {SHIFTS_AT_POINT}"
+        )))
+        .bind(55.75_f64)
+        .bind(37.62_f64)
+        .bind(1_i64)
+        .bind(1_i64)
+        .bind(DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap())
+        .bind(0_i64)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("shifts_start_point"), "{plan}");
+        assert!(plan.contains("shifts_end_point"), "{plan}");
+    }
+}
