@@ -139,6 +139,8 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
         tables,
         [
             "api_tokens",
+            "broadcast_recipients",
+            "broadcasts",
             "cache_invalidations",
             "dialogues",
             "job_effects",
