@@ -9,7 +9,9 @@ use domain::{PlannedShift, PlannedShiftId, Shift, ShiftChangeKind, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::audit::AuditStore;
 use crate::ports::StoreResult;
+use crate::statements::StatementStore;
 
 /// Jobs are split by area so a flood of analytics work never delays a reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -70,6 +72,8 @@ pub mod kinds {
     /// Tell the people concerned about a stated end (`ShiftEndStated`). Payload: `{"shift_id",
     /// "site_id", "employee_id", "change", "by"}`.
     pub const STATED_END: &str = "notify.stated";
+    /// Audit a shift closed from the site (`crate::audit`). Payload: `{"shift_id"}`.
+    pub const SHIFT_AUDIT: &str = "shift.audit";
 }
 
 // Which change writes which jobs, so the outbox carries exactly the events the use-cases
@@ -95,10 +99,11 @@ pub fn after_shift_opened(shift: &Shift) -> Vec<OutboxJob> {
 }
 
 /// The jobs that follow a shift being closed from the site or automatically (`ShiftClosed`):
-/// the notices. A stated end is not a close here: see `after_shift_end_stated`.
+/// the notices, and the geolocation audit of a close with an end location. A stated end is not
+/// a close here: see `after_shift_end_stated`.
 pub fn after_shift_closed(shift: &Shift) -> Vec<OutboxJob> {
     let automatically = shift.status == domain::ShiftStatus::AutoClosed;
-    vec![OutboxJob {
+    let mut jobs = vec![OutboxJob {
         id: format!("shift:{}:closed", shift.id.0),
         area: Area::Notifications,
         kind: kinds::SHIFT_NEWS.into(),
@@ -108,7 +113,16 @@ pub fn after_shift_closed(shift: &Shift) -> Vec<OutboxJob> {
             "employee_id": shift.employee_id.0,
             "closed": automatically,
         }),
-    }]
+    }];
+    if shift.end_location.is_some() {
+        jobs.push(OutboxJob {
+            id: format!("shift:{}:audit", shift.id.0),
+            area: Area::Shifts,
+            kind: kinds::SHIFT_AUDIT.into(),
+            payload: serde_json::json!({ "shift_id": shift.id.0 }),
+        });
+    }
+    jobs
 }
 
 /// The jobs that follow someone stating a shift's end (or reviewing it) at `at`
@@ -246,12 +260,26 @@ pub trait ReportScanStore: Send + Sync + 'static {
 
 /// Everything background work needs from the database.
 pub trait BackgroundStore:
-    OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore + ReportScanStore
+    OutboxStore
+    + ScheduleStore
+    + EffectStore
+    + PlanScanStore
+    + CleanupStore
+    + ReportScanStore
+    + AuditStore
+    + StatementStore
 {
 }
 
 impl<T> BackgroundStore for T where
-    T: OutboxStore + ScheduleStore + EffectStore + PlanScanStore + CleanupStore + ReportScanStore
+    T: OutboxStore
+        + ScheduleStore
+        + EffectStore
+        + PlanScanStore
+        + CleanupStore
+        + ReportScanStore
+        + AuditStore
+        + StatementStore
 {
 }
 

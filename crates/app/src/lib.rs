@@ -1,6 +1,7 @@
 //! StaffProBot use-cases and the ports they need. Every entry point (HTTP API, bot, jobs) calls
 //! these; no business rule is written in an adapter.
 
+pub mod audit;
 pub mod background;
 pub mod broadcasts;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod readiness;
 pub mod reports;
 pub mod review;
 pub mod service;
+pub mod statements;
 pub mod status;
 pub mod tokens;
 pub mod workplaces;

@@ -73,6 +73,24 @@ pub trait Notices: Send + Sync + 'static {
         let _ = (broadcast, author);
         Ok(())
     }
+    /// The geolocation audit flagged a shift: its owner and managers are asked to review it.
+    async fn shift_audit(
+        &self,
+        key: &str,
+        notice: &crate::audit::AuditNotice,
+    ) -> Result<(), NoticeError>;
+    /// A pay statement (or its correction) for its employee.
+    async fn pay_statement(
+        &self,
+        key: &str,
+        notice: &crate::statements::StatementNotice,
+    ) -> Result<(), NoticeError>;
+    /// A site's payroll for a period, for its owner.
+    async fn payroll(
+        &self,
+        key: &str,
+        notice: &crate::statements::PayrollNotice,
+    ) -> Result<(), NoticeError>;
 }
 
 /// A planned shift with its site and the people concerned.

@@ -20,9 +20,11 @@ use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
 use tokio_util::task::TaskTracker;
 
+mod audit;
 pub mod broadcast;
 mod plans;
 mod stated;
+mod statements;
 
 pub use plans::late;
 
@@ -178,6 +180,30 @@ impl Notices for BotNotices {
         author: &User,
     ) -> Result<(), NoticeError> {
         broadcast::progress(&self.once(""), broadcast, author).await
+    }
+
+    async fn shift_audit(
+        &self,
+        key: &str,
+        notice: &app::audit::AuditNotice,
+    ) -> Result<(), NoticeError> {
+        audit::notify(&self.once(key), notice).await
+    }
+
+    async fn pay_statement(
+        &self,
+        key: &str,
+        notice: &app::statements::StatementNotice,
+    ) -> Result<(), NoticeError> {
+        statements::statement(&self.once(key), notice).await
+    }
+
+    async fn payroll(
+        &self,
+        key: &str,
+        notice: &app::statements::PayrollNotice,
+    ) -> Result<(), NoticeError> {
+        statements::payroll(&self.once(key), notice).await
     }
 }
 

@@ -7,7 +7,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::borrow::Cow;
 
 /// The Fluent sources: one file per area, so flows can grow without touching each other.
-const SOURCES: [(&str, &str, &str); 10] = [
+const SOURCES: [(&str, &str, &str); 12] = [
     ("ru", "common", include_str!("../locales/ru/common.ftl")),
     ("ru", "employee", include_str!("../locales/ru/employee.ftl")),
     ("ru", "owner", include_str!("../locales/ru/owner.ftl")),
@@ -21,6 +21,11 @@ const SOURCES: [(&str, &str, &str); 10] = [
         "broadcast",
         include_str!("../locales/ru/broadcast.ftl"),
     ),
+    (
+        "ru",
+        "background",
+        include_str!("../locales/ru/background.ftl"),
+    ),
     ("en", "common", include_str!("../locales/en/common.ftl")),
     ("en", "employee", include_str!("../locales/en/employee.ftl")),
     ("en", "owner", include_str!("../locales/en/owner.ftl")),
@@ -33,6 +38,11 @@ const SOURCES: [(&str, &str, &str); 10] = [
         "en",
         "broadcast",
         include_str!("../locales/en/broadcast.ftl"),
+    ),
+    (
+        "en",
+        "background",
+        include_str!("../locales/en/background.ftl"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! StaffProBot domain: value types that cannot hold invalid values, entities, and the pure rules
 //! (geofence, pay, auto-close, plan validation). No async and no I/O live here.
 
+pub mod audit;
 pub mod currency;
 pub mod error;
 pub mod geo;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod review;
 pub mod shift;
 pub mod site;
+pub mod statement;
 pub mod text;
 pub mod time;
 pub mod user;

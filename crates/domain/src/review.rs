@@ -13,22 +13,45 @@ pub enum ReviewReason {
     AutoClosed,
     /// Its employee said they forgot to close it, and when they left.
     ForgottenClose,
+    /// The audit after the close: the end location is outside the geofence.
+    OutsideGeofence,
+    /// The audit after the close: the same point to the last digits as many earlier shifts.
+    RepeatedLocation,
+    /// The audit after the close: too far from where the previous shift ended, too soon.
+    ImpossibleTravel,
 }
 
 impl ReviewReason {
+    pub const ALL: [ReviewReason; 5] = [
+        ReviewReason::AutoClosed,
+        ReviewReason::ForgottenClose,
+        ReviewReason::OutsideGeofence,
+        ReviewReason::RepeatedLocation,
+        ReviewReason::ImpossibleTravel,
+    ];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             ReviewReason::AutoClosed => "auto_closed",
             ReviewReason::ForgottenClose => "forgotten_close",
+            ReviewReason::OutsideGeofence => "outside_geofence",
+            ReviewReason::RepeatedLocation => "repeated_location",
+            ReviewReason::ImpossibleTravel => "impossible_travel",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "auto_closed" => Some(ReviewReason::AutoClosed),
-            "forgotten_close" => Some(ReviewReason::ForgottenClose),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the geolocation audit flagged the shift (rather than how it was closed).
+    pub fn is_audit(&self) -> bool {
+        matches!(
+            self,
+            ReviewReason::OutsideGeofence
+                | ReviewReason::RepeatedLocation
+                | ReviewReason::ImpossibleTravel
+        )
     }
 }
 
@@ -149,7 +172,7 @@ mod tests {
         for k in ShiftChangeKind::ALL {
             assert_eq!(ShiftChangeKind::parse(k.as_str()), Some(k));
         }
-        for r in [ReviewReason::AutoClosed, ReviewReason::ForgottenClose] {
+        for r in ReviewReason::ALL {
             assert_eq!(ReviewReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(ShiftChangeKind::parse("closed"), None);

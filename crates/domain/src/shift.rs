@@ -58,8 +58,8 @@ pub struct Shift {
     pub hourly_rate: Money,
     pub worked_minutes: Option<i64>,
     pub pay_minor: Option<i64>,
-    /// Set when the shift was closed automatically, or its employee reported a forgotten close,
-    /// so the owner reviews it.
+    /// Set when the shift was closed automatically, its employee reported a forgotten close, or
+    /// the geolocation audit found something, so the owner reviews it.
     pub needs_review: bool,
     pub planned_shift_id: Option<PlannedShiftId>,
     /// Who ended the shift by a stated time instead of a location at the site: the owner or

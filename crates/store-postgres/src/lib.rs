@@ -2,6 +2,7 @@
 //! queries), with its embedded migrations, the schema check `/ready` uses, and (feature
 //! `test-support`, for tests only) `test_support` for tests that need a fresh database.
 
+mod audit;
 mod background;
 mod bot_state;
 mod broadcasts;
@@ -11,6 +12,7 @@ mod job_table;
 mod migrations;
 mod review;
 mod rows;
+mod statements;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

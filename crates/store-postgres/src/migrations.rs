@@ -60,6 +60,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "broadcasts",
         include_str!("../migrations/20261202000003_broadcasts.sql"),
     ),
+    (
+        20261202000004,
+        "pay statements",
+        include_str!("../migrations/20261202000004_pay_statements.sql"),
+    ),
+    (
+        20261202000005,
+        "shift audit",
+        include_str!("../migrations/20261202000005_shift_audit.sql"),
+    ),
 ];
 
 /// A migrator holding every embedded migration.

@@ -8,6 +8,7 @@
 //! before it writes holds the write lock from its start, so it can never fail half-way with
 //! `SQLITE_BUSY` when it upgrades. Other processes on the same file still meet the busy timeout.
 
+mod audit;
 mod background;
 mod bot_state;
 mod broadcasts;
@@ -17,6 +18,7 @@ mod job_table;
 mod migrations;
 mod review;
 mod rows;
+mod statements;
 mod store;
 
 use app::StoreError;

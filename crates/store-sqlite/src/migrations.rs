@@ -56,6 +56,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "broadcasts",
         include_str!("../migrations/0009_broadcasts.sql"),
     ),
+    (
+        10,
+        "pay statements",
+        include_str!("../migrations/0010_pay_statements.sql"),
+    ),
+    (
+        11,
+        "shift audit",
+        include_str!("../migrations/0011_shift_audit.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

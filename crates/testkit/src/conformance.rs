@@ -40,6 +40,7 @@ use domain::{
 use std::future::Future;
 use std::sync::Arc;
 
+mod audit;
 mod background;
 mod bot_state;
 mod events;
@@ -48,7 +49,9 @@ mod listing;
 mod money;
 mod paging;
 mod review;
+mod statements;
 mod workplaces;
+pub use audit::*;
 pub use background::*;
 pub use bot_state::*;
 pub use events::*;
@@ -57,6 +60,7 @@ pub use listing::{assert_all_cases_run, assert_store_cases_run, written_cases};
 pub use money::*;
 pub use paging::*;
 pub use review::*;
+pub use statements::*;
 pub use workplaces::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
@@ -101,6 +105,12 @@ macro_rules! conformance_tests {
             idle_dialogues_are_forgotten,
             owners_active_since_are_those_with_recent_shifts_at_active_sites,
             old_shift_locations_are_coarsened_keeping_distances,
+            // The geolocation audit's queries (conformance/audit.rs).
+            the_previous_shift_is_the_persons_last_one_before,
+            earlier_shifts_at_a_point_are_counted_to_six_decimals,
+            a_flag_for_review_never_replaces_another_nor_touches_a_reviewed_shift,
+            // Pay statements (conformance/statements.rs).
+            statements_are_stored_once_per_version_and_never_edited,
         );
         #[test]
         fn every_conformance_case_runs_here() {

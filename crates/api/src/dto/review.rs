@@ -16,6 +16,12 @@ pub enum ReviewReason {
     AutoClosed,
     /// Its employee reported a forgotten close and when they left.
     ForgottenClose,
+    /// The geolocation audit: the end location is outside the geofence (beyond its accuracy).
+    OutsideGeofence,
+    /// The geolocation audit: the same point to the last digits as many earlier shifts.
+    RepeatedLocation,
+    /// The geolocation audit: too far from where the previous shift ended, too soon.
+    ImpossibleTravel,
 }
 
 impl From<domain::ReviewReason> for ReviewReason {
@@ -23,6 +29,9 @@ impl From<domain::ReviewReason> for ReviewReason {
         match r {
             domain::ReviewReason::AutoClosed => Self::AutoClosed,
             domain::ReviewReason::ForgottenClose => Self::ForgottenClose,
+            domain::ReviewReason::OutsideGeofence => Self::OutsideGeofence,
+            domain::ReviewReason::RepeatedLocation => Self::RepeatedLocation,
+            domain::ReviewReason::ImpossibleTravel => Self::ImpossibleTravel,
         }
     }
 }

@@ -37,7 +37,7 @@ help =
     • Earnings: today, this week, this month or a period.
     Commands: /menu for the menu, /cancel to stop an action, /language to switch language.
 help-privacy =
-    🔒 Your location is used only to open and close shifts at the site. The exact point is kept for { $days ->
+    🔒 Your location is used only to open and close shifts at the site, and to check afterwards that it was not faked (compared with the site's area and your earlier shifts; a doubtful shift goes to the owner for review). The exact point is kept for { $days ->
         [one] { $days } day
        *[other] { $days } days
     } after the shift; then only an approximate place (about 1 km) and the distance to the site remain.

@@ -314,7 +314,10 @@ pub(crate) fn review_request(
 ) -> (String, InlineKeyboardMarkup) {
     let text_id = match shift.review_reason {
         Some(ReviewReason::AutoClosed) => "review-auto-closed",
-        _ => "review-ask",
+        Some(ReviewReason::OutsideGeofence) => "review-audit-outside",
+        Some(ReviewReason::RepeatedLocation) => "review-audit-repeated",
+        Some(ReviewReason::ImpossibleTravel) => "review-audit-travel",
+        Some(ReviewReason::ForgottenClose) | None => "review-ask",
     };
     let args = EndView::of_shift(employee, site, shift).args(deps, lang);
     let text = deps.texts.format(lang, text_id, Some(&args));

@@ -129,6 +129,12 @@ async fn owner_closes_from_on_shift_now(backend: Backend, lang: Language) {
     let started = hours_ago(h, 5);
     let shift = running_shift(h, &p.worker, &p.site, started).await;
     let left = started + Duration::hours(4);
+    // The owner's notice of the open arrives on its own; let it land before reading replies.
+    h.tg.wait_until(WAIT, |tg| {
+        tg.texts(p.owner_tg.id).iter().any(|t| t.starts_with("🟢"))
+    })
+    .await
+    .unwrap();
 
     let out = h
         .press(

@@ -2,6 +2,7 @@
 //! real databases, asserting what people see and what is stored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod basics;
 mod broadcast;
 mod dialogue;
@@ -12,4 +13,5 @@ mod money;
 mod owner;
 mod reliability;
 mod schedule;
+mod statements;
 mod support;

@@ -944,9 +944,11 @@ async fn reports_for_periods(backend: Backend) {
         ),
     ];
     assert_eq!(h.store.import_finished_shifts(&shifts).await.unwrap(), 7);
-    // And one worked through the bot's use-cases: opened and closed at once (0 min, 0 ₽).
+    // And one worked through the bot's use-cases: opened and closed at once (0 min, 0 ₽), a few
+    // metres off the site's point (the imported shifts sit on it exactly, and a fourth shift at
+    // the very same point would be flagged by the geolocation audit).
     let fix = LocationFix {
-        coordinates: Coordinates::new(SITE_LAT, SITE_LON).unwrap(),
+        coordinates: Coordinates::new(SITE_LAT + 0.000_03, SITE_LON).unwrap(),
         accuracy_m: Some(5.0),
         taken_at: h.now(),
         forwarded: false,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use app::background::{BackgroundStore, kinds as change_kinds};
 use app::notices::Notices;
+use app::statements::kinds::{SEND_PAYROLL, SEND_STATEMENT};
 use app::{Area, BotStateStore, StaffPro};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -14,12 +15,14 @@ use crate::queue::Job;
 use crate::scheduler::Entry;
 use crate::worker::{Handler, Handlers, Outcome};
 
+mod audit;
 mod broadcast;
 mod cleanup;
 mod notify;
 mod plans;
 mod reports;
 mod shifts;
+mod statements;
 
 /// The kinds of the scheduled scans and of the per-item jobs they enqueue.
 pub mod kinds {
@@ -30,6 +33,7 @@ pub mod kinds {
     pub const AUTO_CLOSE: &str = "scan.auto_close";
     pub const CLEANUP: &str = "cleanup";
     pub const CACHE_REFRESH: &str = "cache.refresh";
+    pub const SCAN_PAY_STATEMENTS: &str = "scan.pay_statements";
 }
 
 /// The rules the jobs follow; each one an environment variable in the binary.
@@ -47,6 +51,11 @@ pub struct Settings {
     pub keep_update_ids: chrono::Duration,
     /// A dialogue nobody touched for this long is forgotten.
     pub keep_idle_dialogues: chrono::Duration,
+    /// The geolocation audit's thresholds.
+    pub audit: domain::audit::AuditRules,
+    /// Pay periods (months) the statement scan looks back at: later corrections within them
+    /// produce new versions.
+    pub statement_months: u32,
 }
 
 impl Default for Settings {
@@ -58,6 +67,8 @@ impl Default for Settings {
             keep_job_records: chrono::Duration::days(30),
             keep_update_ids: chrono::Duration::hours(48),
             keep_idle_dialogues: chrono::Duration::days(30),
+            audit: domain::audit::AuditRules::default(),
+            statement_months: 2,
         }
     }
 }
@@ -71,6 +82,7 @@ pub struct Schedule {
     pub cleanup: Option<chrono::Duration>,
     /// Warming the current month's reports (about the analytics cache's TTL).
     pub cache_refresh: Option<chrono::Duration>,
+    pub pay_statements: Option<chrono::Duration>,
 }
 
 impl Default for Schedule {
@@ -81,6 +93,7 @@ impl Default for Schedule {
             auto_close: Some(chrono::Duration::hours(1)),
             cleanup: Some(chrono::Duration::days(1)),
             cache_refresh: Some(chrono::Duration::hours(1)),
+            pay_statements: Some(chrono::Duration::days(1)),
         }
     }
 }
@@ -113,6 +126,12 @@ impl Schedule {
                 self.cache_refresh,
                 Area::Analytics,
                 kinds::CACHE_REFRESH,
+            ),
+            (
+                "pay-statements",
+                self.pay_statements,
+                Area::Analytics,
+                kinds::SCAN_PAY_STATEMENTS,
             ),
         ];
         all.into_iter()
@@ -193,6 +212,34 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::AUTO_CLOSE,
         Area::Shifts,
         shifts::auto_close,
+    );
+    add(
+        &mut h,
+        &ctx,
+        change_kinds::SHIFT_AUDIT,
+        Area::Shifts,
+        audit::audit,
+    );
+    add(
+        &mut h,
+        &ctx,
+        kinds::SCAN_PAY_STATEMENTS,
+        Area::Analytics,
+        statements::scan,
+    );
+    add(
+        &mut h,
+        &ctx,
+        SEND_STATEMENT,
+        Area::Notifications,
+        statements::send_statement,
+    );
+    add(
+        &mut h,
+        &ctx,
+        SEND_PAYROLL,
+        Area::Notifications,
+        statements::send_payroll,
     );
     add(
         &mut h,

@@ -97,6 +97,7 @@ pub fn from_lookup(
             auto_close: every(auto_close),
             cleanup: every(cleanup * 60),
             cache_refresh: every(cache_refresh),
+            pay_statements: Schedule::default().pay_statements,
         },
         settings: Settings {
             reminder_lead: minutes(reminder_lead),

@@ -147,6 +147,7 @@ async fn migrations_apply_from_scratch_concurrently_and_idempotently() {
             "job_queue",
             "join_requests",
             "outbox",
+            "pay_statements",
             "planned_shifts",
             "processed_updates",
             "scheduler_leases",

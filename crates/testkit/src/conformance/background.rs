@@ -192,7 +192,23 @@ pub async fn the_outbox_carries_the_events_of_shift_changes(store: Arc<dyn Whole
         })
         .collect();
     assert_eq!(published.len(), 10, "{published:?}");
-    let entries = claim_all(&store, local(MSK, "2026-12-02 14:00")).await;
+    let (audits, entries): (Vec<OutboxEntry>, Vec<OutboxEntry>) =
+        claim_all(&store, local(MSK, "2026-12-02 14:00"))
+            .await
+            .into_iter()
+            .partition(|e| e.job.kind == kinds::SHIFT_AUDIT);
+    // Only the close from the site has an end location to audit, dated by that close.
+    assert_eq!(
+        audits
+            .iter()
+            .map(|e| (e.job.id.clone(), e.job.area, e.created_at))
+            .collect::<Vec<_>>(),
+        [(
+            format!("shift:{}:audit", first.id.0),
+            Area::Shifts,
+            local(MSK, "2026-12-01 12:00")
+        )]
+    );
     assert_eq!(
         entries.iter().map(event_of).collect::<Vec<_>>(),
         published,
@@ -237,7 +253,8 @@ pub async fn failed_writes_and_imports_write_no_outbox_rows(store: Arc<dyn Whole
     assert_eq!(store.outbox_len().await.unwrap(), 1);
     let end = finished(b.e1.id, b.s1.id, t0, 120, ShiftStatus::Closed).end;
     let closed = store.close_shift(open.id, &end).await.unwrap();
-    assert_eq!(store.outbox_len().await.unwrap(), 2);
+    // The notice and, for a close with an end location, the audit.
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
     // Closing it again, or revising it as if it still ran, changes nothing.
     assert!(store.close_shift(open.id, &end).await.is_err());
     let stale = app::ShiftRevision {
@@ -257,7 +274,7 @@ pub async fn failed_writes_and_imports_write_no_outbox_rows(store: Arc<dyn Whole
         changed_at: t0 + Duration::minutes(130),
     };
     assert!(store.revise_shift(open.id, &stale).await.is_err());
-    assert_eq!(store.outbox_len().await.unwrap(), 2);
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
     // The bulk import (demo data) tells nobody.
     let history: Vec<FinishedShift> = (1..=3)
         .map(|d| {
@@ -271,7 +288,7 @@ pub async fn failed_writes_and_imports_write_no_outbox_rows(store: Arc<dyn Whole
         })
         .collect();
     assert_eq!(store.import_finished_shifts(&history).await.unwrap(), 3);
-    assert_eq!(store.outbox_len().await.unwrap(), 2);
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
     let entries = claim_all(&store, t0 + Duration::hours(3)).await;
     assert_eq!(
         entries.iter().map(|e| e.job.clone()).collect::<Vec<_>>(),
@@ -283,6 +300,7 @@ pub async fn failed_writes_and_imports_write_no_outbox_rows(store: Arc<dyn Whole
     );
     assert_eq!(entries[0].created_at, t0);
     assert_eq!(entries[1].created_at, end.ended_at);
+    assert_eq!(entries[2].created_at, end.ended_at);
 }
 
 // ---- relays --------------------------------------------------------------------------------------
