@@ -84,7 +84,13 @@ pub mod kinds {
 // bulk `import_finished_shifts` publishes nothing and writes nothing here.
 
 /// The jobs that follow a shift being opened (`ShiftOpened`): the owner's notice.
-pub fn after_shift_opened(shift: &Shift) -> Vec<OutboxJob> {
+///
+/// `site_notifies` is the site's "tell the owner" setting read in the same transaction: an open
+/// nobody is told about needs no job (`StaffPro::open_close_notice` decides the same way).
+pub fn after_shift_opened(shift: &Shift, site_notifies: bool) -> Vec<OutboxJob> {
+    if !site_notifies {
+        return Vec::new();
+    }
     vec![OutboxJob {
         id: format!("shift:{}:opened", shift.id.0),
         area: Area::Notifications,
@@ -101,19 +107,25 @@ pub fn after_shift_opened(shift: &Shift) -> Vec<OutboxJob> {
 /// The jobs that follow a shift being closed from the site or automatically (`ShiftClosed`):
 /// the notices, and the geolocation audit of a close with an end location. A stated end is not
 /// a close here: see `after_shift_end_stated`.
-pub fn after_shift_closed(shift: &Shift) -> Vec<OutboxJob> {
+///
+/// `site_notifies` as for `after_shift_opened`; an automatic close is told to both people
+/// whatever the setting.
+pub fn after_shift_closed(shift: &Shift, site_notifies: bool) -> Vec<OutboxJob> {
     let automatically = shift.status == domain::ShiftStatus::AutoClosed;
-    let mut jobs = vec![OutboxJob {
-        id: format!("shift:{}:closed", shift.id.0),
-        area: Area::Notifications,
-        kind: kinds::SHIFT_NEWS.into(),
-        payload: serde_json::json!({
-            "shift_id": shift.id.0,
-            "site_id": shift.site_id.0,
-            "employee_id": shift.employee_id.0,
-            "closed": automatically,
-        }),
-    }];
+    let mut jobs = Vec::new();
+    if site_notifies || automatically {
+        jobs.push(OutboxJob {
+            id: format!("shift:{}:closed", shift.id.0),
+            area: Area::Notifications,
+            kind: kinds::SHIFT_NEWS.into(),
+            payload: serde_json::json!({
+                "shift_id": shift.id.0,
+                "site_id": shift.site_id.0,
+                "employee_id": shift.employee_id.0,
+                "closed": automatically,
+            }),
+        });
+    }
     if shift.end_location.is_some() {
         jobs.push(OutboxJob {
             id: format!("shift:{}:audit", shift.id.0),

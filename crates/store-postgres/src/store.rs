@@ -479,7 +479,8 @@ impl ShiftStore for PgStore {
                 .map_err(map)?;
         }
         let stored = Shift::try_from(row)?;
-        let jobs = app::background::after_shift_opened(&stored);
+        let notifies = site_notifies(&mut tx, stored.site_id).await?;
+        let jobs = app::background::after_shift_opened(&stored, notifies);
         write_outbox(&mut tx, &jobs, stored.started_at).await?;
         tx.commit().await.map_err(map)?;
         Ok(stored)
@@ -571,7 +572,8 @@ impl ShiftStore for PgStore {
         .await
         .map_err(map)?;
         let closed = Shift::try_from(row.ok_or(StoreError::NotFound("active shift"))?)?;
-        let jobs = app::background::after_shift_closed(&closed);
+        let notifies = site_notifies(&mut tx, closed.site_id).await?;
+        let jobs = app::background::after_shift_closed(&closed, notifies);
         write_outbox(&mut tx, &jobs, end.ended_at).await?;
         tx.commit().await.map_err(map)?;
         Ok(closed)
@@ -1108,4 +1110,17 @@ fn bind_new_shift<'q>(
         .bind(s.hourly_rate.minor)
         .bind(s.hourly_rate.currency.code().to_owned())
         .bind(plan_id)
+}
+
+/// The site's "tell the owner" setting, read in the change's transaction (which jobs follow it).
+async fn site_notifies(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    site: SiteId,
+) -> StoreResult<bool> {
+    let notifies: Option<bool> = sqlx::query_scalar("SELECT notify_owner FROM sites WHERE id = $1")
+        .bind(site.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map)?;
+    Ok(notifies.unwrap_or(true))
 }

@@ -677,7 +677,8 @@ impl ShiftStore for SqliteStore {
         if let Some(plan) = plan {
             complete_plan(&mut tx, plan, stored.id.0).await?;
         }
-        let jobs = app::background::after_shift_opened(&stored);
+        let notifies = site_notifies(tx.conn(), stored.site_id).await?;
+        let jobs = app::background::after_shift_opened(&stored, notifies);
         write_outbox(tx.conn(), &jobs, stored.started_at).await?;
         tx.commit().await?;
         Ok(stored)
@@ -773,7 +774,8 @@ impl ShiftStore for SqliteStore {
         .map_err(from_sqlx)?
         .ok_or(StoreError::NotFound("active shift"))?;
         let closed = rows::shift(&row)?;
-        let jobs = app::background::after_shift_closed(&closed);
+        let notifies = site_notifies(tx.conn(), closed.site_id).await?;
+        let jobs = app::background::after_shift_closed(&closed, notifies);
         write_outbox(tx.conn(), &jobs, end.ended_at).await?;
         tx.commit().await?;
         Ok(closed)
@@ -1238,4 +1240,14 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// The site's "tell the owner" setting, read in the change's transaction (which jobs follow it).
+async fn site_notifies(conn: &mut sqlx::SqliteConnection, site: SiteId) -> StoreResult<bool> {
+    let notifies: Option<bool> = sqlx::query_scalar("SELECT notify_owner FROM sites WHERE id = ?")
+        .bind(site.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(from_sqlx)?;
+    Ok(notifies.unwrap_or(true))
 }

@@ -105,6 +105,7 @@ macro_rules! conformance_tests {
             idle_dialogues_are_forgotten,
             owners_active_since_are_those_with_recent_shifts_at_active_sites,
             old_shift_locations_are_coarsened_keeping_distances,
+            a_site_without_notices_writes_only_what_someone_needs,
             // The geolocation audit's queries (conformance/audit.rs).
             the_previous_shift_is_the_persons_last_one_before,
             earlier_shifts_at_a_point_are_counted_to_six_decimals,

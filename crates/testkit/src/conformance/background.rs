@@ -293,8 +293,8 @@ pub async fn failed_writes_and_imports_write_no_outbox_rows(store: Arc<dyn Whole
     assert_eq!(
         entries.iter().map(|e| e.job.clone()).collect::<Vec<_>>(),
         [
-            app::background::after_shift_opened(&open),
-            app::background::after_shift_closed(&closed),
+            app::background::after_shift_opened(&open, true),
+            app::background::after_shift_closed(&closed, true),
         ]
         .concat()
     );
@@ -879,4 +879,61 @@ pub async fn old_shift_locations_are_coarsened_keeping_distances(store: Arc<dyn 
             .iter()
             .any(|s| s.id == running.id && s.start_location == running.start_location)
     );
+}
+
+// ---- a site that does not notify ---------------------------------------------------------------
+
+pub async fn a_site_without_notices_writes_only_what_someone_needs(store: Arc<dyn WholeStore>) {
+    let plain: Arc<dyn Store> = store.clone();
+    let b = base(&plain).await;
+    store
+        .update_site(b.s1.id, &b.s1.settings, true, false)
+        .await
+        .unwrap();
+    let t0 = utc("2026-12-01 08:00");
+    let open = store
+        .insert_shift(&new_shift(b.e1.id, b.s1.id, t0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.outbox_len().await.unwrap(),
+        0,
+        "nobody is told of the open"
+    );
+    let end = ShiftEnd {
+        status: ShiftStatus::Closed,
+        ended_at: t0 + Duration::hours(2),
+        end_location: Some(location((55.7499, 37.6199), None, 11.0)),
+        worked_minutes: 120,
+        pay_minor: pay_minor(120, RATE),
+        needs_review: false,
+    };
+    let closed = store.close_shift(open.id, &end).await.unwrap();
+    let kinds_of = |entries: &[OutboxEntry]| -> Vec<String> {
+        entries.iter().map(|e| e.job.kind.clone()).collect()
+    };
+    let entries = claim_all(&store, t0 + Duration::hours(3)).await;
+    assert_eq!(kinds_of(&entries), [kinds::SHIFT_AUDIT], "only the audit");
+    assert_eq!(
+        entries[0].job,
+        app::background::after_shift_closed(&closed, false)[0]
+    );
+    store.remove_from_outbox(&[entries[0].seq]).await.unwrap();
+    // An automatic close is told to both people whatever the setting.
+    let second = store
+        .insert_shift(&new_shift(b.e2.id, b.s1.id, t0))
+        .await
+        .unwrap();
+    let auto = ShiftEnd {
+        status: ShiftStatus::AutoClosed,
+        ended_at: t0 + Duration::hours(16),
+        end_location: None,
+        worked_minutes: 960,
+        pay_minor: pay_minor(960, RATE),
+        needs_review: true,
+    };
+    store.close_shift(second.id, &auto).await.unwrap();
+    let entries = claim_all(&store, t0 + Duration::hours(17)).await;
+    assert_eq!(kinds_of(&entries), [kinds::SHIFT_NEWS]);
+    assert_eq!(entries[0].job.payload["closed"], true);
 }
