@@ -3,4 +3,5 @@
 //! here is linked into the `staffprobot` binary (the demo data generator is the `demo` crate).
 
 pub mod conformance;
+pub mod job_table;
 pub mod telegram;

@@ -29,9 +29,7 @@ mod conformance {
     testkit::conformance_tests!(super::make_store);
 }
 
-#[macro_use]
-mod job_table;
 
 mod job_queue {
-    job_table_tests!(super::make_store);
+    testkit::job_table_tests!(super::make_store);
 }

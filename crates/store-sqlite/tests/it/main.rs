@@ -35,11 +35,9 @@ mod conformance {
     testkit::conformance_tests!(super::make_store);
 }
 
-#[macro_use]
-mod job_table;
 
 mod job_queue {
-    job_table_tests!(super::make_store);
+    testkit::job_table_tests!(super::make_store);
 }
 
 /// A migrated store on a fresh file; the folder lives as long as the value.

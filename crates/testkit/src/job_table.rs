@@ -1,5 +1,7 @@
-//! The job queue table (`app::JobTable`): leases and their fencing tokens, the delivery
+//! Conformance cases of the job queue table (`app::JobTable`), run on both stores through
+//! [`job_table_tests!`](crate::job_table_tests): leases and their fencing tokens, the delivery
 //! limit, settling, counting and the dead letters. Fixed instants, no wall clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use app::background::Area;
 use app::job_table::{JobTable, LeasedJob, NewTableJob, TableCounts, TableSettlement};
@@ -265,11 +267,11 @@ pub async fn retries_wait_and_dead_letters_keep_their_story(table: &dyn JobTable
     assert!(table.dead_jobs(area, 10).await.unwrap().is_empty());
 }
 
-/// Every case above, as tests of the store `$make` gives (an `async fn() -> Arc<Store>`). This
-/// file is the same in both store crates.
+/// Every case above, as tests of the store `$make` gives (an `async fn() -> Arc<Store>`).
+#[macro_export]
 macro_rules! job_table_tests {
     ($make:path) => {
-        job_table_tests!(@cases $make;
+        $crate::job_table_tests!(@cases $make;
             a_late_settle_of_a_lease_taken_over_does_nothing,
             a_late_settle_before_anyone_took_over_still_counts,
             leases_take_the_earliest_ready_in_batches,
