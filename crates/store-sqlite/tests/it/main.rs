@@ -35,7 +35,6 @@ mod conformance {
     testkit::conformance_tests!(super::make_store);
 }
 
-
 mod job_queue {
     testkit::job_table_tests!(super::make_store);
 }
