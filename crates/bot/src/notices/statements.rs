@@ -5,22 +5,11 @@
 use super::Once;
 use crate::args;
 use crate::ctx::Deps;
-use crate::format::{date, duration, html, money};
+use crate::format::{date, duration, html, money_list};
 use app::notices::NoticeError;
 use app::statements::{PayrollNotice, StatementNotice};
 use domain::statement::PayStatement;
 use domain::{Language, Money};
-
-/// Amounts in several currencies side by side.
-fn amounts(lang: Language, pay: &[Money]) -> String {
-    if pay.is_empty() {
-        return money(lang, Money::new(0, domain::Currency::RUB));
-    }
-    pay.iter()
-        .map(|m| money(lang, *m))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
 
 fn statement_pay(s: &PayStatement) -> Vec<Money> {
     s.lines
@@ -53,7 +42,7 @@ pub(super) async fn statement(once: &Once<'_>, n: &StatementNotice) -> Result<()
             "version" => s.version,
             "shifts" => shifts(deps, lang, s.shifts()),
             "worked" => duration(&deps.texts, lang, s.worked_minutes()),
-            "pay" => amounts(lang, &statement_pay(s)),
+            "pay" => money_list(lang, &statement_pay(s)),
         ]),
     );
     once.send(&n.employee, &text, None).await
@@ -80,7 +69,7 @@ pub(super) async fn payroll(once: &Once<'_>, n: &PayrollNotice) -> Result<(), No
                 "employee" => html(person.name.as_str()),
                 "shifts" => shifts(deps, lang, s.shifts()),
                 "worked" => duration(&deps.texts, lang, s.worked_minutes()),
-                "pay" => amounts(lang, &statement_pay(s)),
+                "pay" => money_list(lang, &statement_pay(s)),
             ]),
         ));
     }
@@ -90,7 +79,7 @@ pub(super) async fn payroll(once: &Once<'_>, n: &PayrollNotice) -> Result<(), No
         "payroll-total",
         Some(&args![
             "worked" => duration(&deps.texts, lang, n.worked_minutes),
-            "pay" => amounts(lang, &n.pay),
+            "pay" => money_list(lang, &n.pay),
         ]),
     ));
     once.send(&n.owner, &text, None).await
