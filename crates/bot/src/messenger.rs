@@ -1,7 +1,8 @@
 //! Every request to Telegram goes through here: each message waits for its slot under
 //! Telegram's flood limits (`limits`), 429 pauses every send for `retry_after` and retries,
-//! network errors retry with backoff, and "blocked by the user" marks the person unreachable so
-//! nothing more is sent to them until they write again.
+//! network errors retry with backoff, and "blocked by the user" (or no chat with them at all: they
+//! never opened the bot) marks the person unreachable so nothing more is sent to them until they
+//! write again.
 
 use crate::limits::{Limiter, Priority};
 use app::StaffPro;
@@ -120,7 +121,9 @@ impl Messenger {
                 Err(RequestError::Api(
                     ApiError::BotBlocked
                     | ApiError::UserDeactivated
-                    | ApiError::CantInitiateConversation,
+                    | ApiError::CantInitiateConversation
+                    // A private chat that does not exist: they never opened the bot.
+                    | ApiError::ChatNotFound,
                 )) => {
                     self.mark_unreachable(chat).await;
                     return Err(SendError::Unreachable);

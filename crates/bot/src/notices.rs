@@ -114,16 +114,6 @@ impl Once<'_> {
             }
             // Marked unreachable by the messenger; nothing more to do for them.
             Err(SendError::Unreachable) => Ok(()),
-            // They never opened a chat with the bot: no retry will change that.
-            Err(SendError::Telegram(teloxide::RequestError::Api(
-                teloxide::ApiError::ChatNotFound,
-            ))) => {
-                tracing::info!(
-                    to = to.telegram_id,
-                    "no chat with this person: notice skipped"
-                );
-                Ok(())
-            }
             Err(e) => Err(NoticeError::Transient(e.to_string())),
         }
     }

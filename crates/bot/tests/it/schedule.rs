@@ -379,6 +379,8 @@ async fn a_notice_to_someone_who_never_opened_the_bot_is_skipped_not_retried() {
             .unwrap(),
         "done, not waiting for a retry"
     );
+    // Marked unreachable, like someone who blocked the bot, until they write to it.
+    assert!(!h.store.user(anna.id).await.unwrap().unwrap().reachable);
     let depths = h.work.as_ref().unwrap().queue.depths().await.unwrap();
     assert!(
         depths.iter().all(|d| d.delayed == 0 && d.dead == 0),
