@@ -58,10 +58,6 @@ impl Handlers {
         areas.dedup();
         areas
     }
-
-    pub fn kinds(&self) -> impl Iterator<Item = &str> {
-        self.by_kind.keys().map(String::as_str)
-    }
 }
 
 /// How the worker runs.
@@ -104,10 +100,6 @@ impl Worker {
             clock,
             config,
         }
-    }
-
-    pub fn queue(&self) -> &Arc<dyn JobQueue> {
-        &self.queue
     }
 
     /// Consumes every area until `shutdown`, then lets the jobs in hand finish (they are acked;

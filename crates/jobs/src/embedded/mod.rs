@@ -139,10 +139,6 @@ impl DbQueue {
             }),
         }
     }
-
-    pub fn config(&self) -> &DbConfig {
-        &self.inner.config
-    }
 }
 
 fn dead_letter(dead: DeadTableJob) -> DeadLetter {

@@ -3,6 +3,7 @@
 
 mod embedded_postgres;
 mod embedded_sqlite;
+mod handlers;
 mod outbox;
 mod rabbit;
 mod reconnect;
