@@ -9,11 +9,10 @@
 //! `postgres://postgres@127.0.0.1:5432`; `SCAN_RUNS`, default 300).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::ShiftStore;
-use app::background::PlanScanStore;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::time::Instant;
 use store_postgres::PgStore;
+use testkit::scan_bench::now;
 
 const BENCH_DB: &str = "staffprobot_bench_scan";
 const OWNERS: i64 = 1_000;
@@ -23,14 +22,6 @@ const PLANS: i64 = 1_000_000;
 const SHIFTS: i64 = 1_000_000;
 /// Each employee gets one plan (and one shift) every 5,256 minutes (3.65 days): 100 a year.
 const SLOT_MINUTES: i64 = 5_256;
-/// What the scheduler asks for per scan.
-const LIMIT: u32 = 500;
-
-/// The scan's "now": plans run from half a year before it to half a year after, shifts for the
-/// year before it.
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 15, 10, 0, 0).unwrap()
-}
 
 fn server_url() -> String {
     std::env::var("BENCH_PG_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
@@ -175,34 +166,6 @@ async fn seed() -> PgStore {
     store
 }
 
-/// Runs `scan` `runs` times after a warm-up and prints the median, p99 and max, and how many
-/// rows one scan returned.
-async fn time<F, Fut>(name: &str, runs: usize, mut scan: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = usize>,
-{
-    for _ in 0..20 {
-        scan().await;
-    }
-    let mut took = Vec::with_capacity(runs);
-    let mut rows = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        rows = scan().await;
-        took.push(t.elapsed());
-    }
-    took.sort();
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-    let p99 = took[(runs * 99 / 100).min(runs - 1)];
-    println!(
-        "{name:<34} rows {rows:>4}   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms",
-        ms(took[runs / 2]),
-        ms(p99),
-        ms(took[runs - 1])
-    );
-}
-
 async fn explain(store: &PgStore, sql: &str, binds: &[DateTime<Utc>]) {
     let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}"
@@ -216,10 +179,7 @@ async fn explain(store: &PgStore, sql: &str, binds: &[DateTime<Utc>]) {
 }
 
 fn main() {
-    let runs: usize = std::env::var("SCAN_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+    let runs = testkit::scan_bench::runs();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = seed().await;
@@ -236,28 +196,9 @@ fn main() {
             counts.1,
             now()
         );
-        let now = now();
-        time("plans_to_remind (2 h window)", runs, || async {
-            store
-                .plans_to_remind(now, now + Duration::hours(2), LIMIT)
-                .await
-                .unwrap()
-                .len()
-        })
-        .await;
-        time("plans_not_started (15 min late)", runs, || async {
-            store
-                .plans_not_started(now - Duration::minutes(15), LIMIT)
-                .await
-                .unwrap()
-                .len()
-        })
-        .await;
-        time("running_shift_starts (auto-close)", runs, || async {
-            store.running_shift_starts().await.unwrap().len()
-        })
-        .await;
+        testkit::scan_bench::time_scans(&store, runs).await;
         if std::env::var_os("SCAN_EXPLAIN").is_some() {
+            let now = now();
             explain(
                 &store,
                 "SELECT id FROM planned_shifts WHERE status = 'planned' AND reminded_at IS NULL \

@@ -8,11 +8,9 @@
 //! `/tmp/staffprobot_bench_scan.db`; `SCAN_RUNS`, default 300).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::ShiftStore;
-use app::background::PlanScanStore;
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::time::Instant;
 use store_sqlite::SqliteStore;
+use testkit::scan_bench::now;
 
 const OWNERS: i64 = 1_000;
 const SITES: i64 = 2_000;
@@ -23,11 +21,6 @@ const SHIFTS: i64 = 1_000_000;
 const SLOT_MINUTES: i64 = 5_256;
 const MINUTE: i64 = 60_000_000;
 const HOUR: i64 = 60 * MINUTE;
-const LIMIT: u32 = 500;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 15, 10, 0, 0).unwrap()
-}
 
 /// The same rows as the PostgreSQL bench (see there), instants in microseconds.
 async fn seed(store: &SqliteStore) {
@@ -114,39 +107,8 @@ async fn seed(store: &SqliteStore) {
     eprintln!("seeded in {:.0} s", started.elapsed().as_secs_f64());
 }
 
-/// Runs `scan` `runs` times after a warm-up and prints the median, p99 and max, and how many
-/// rows one scan returned.
-async fn time<F, Fut>(name: &str, runs: usize, mut scan: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = usize>,
-{
-    for _ in 0..20 {
-        scan().await;
-    }
-    let mut took = Vec::with_capacity(runs);
-    let mut rows = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        rows = scan().await;
-        took.push(t.elapsed());
-    }
-    took.sort();
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-    let p99 = took[(runs * 99 / 100).min(runs - 1)];
-    println!(
-        "{name:<34} rows {rows:>4}   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms",
-        ms(took[runs / 2]),
-        ms(p99),
-        ms(took[runs - 1])
-    );
-}
-
 fn main() {
-    let runs: usize = std::env::var("SCAN_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+    let runs = testkit::scan_bench::runs();
     let path =
         std::env::var("SCAN_SQLITE_DB").unwrap_or_else(|_| "/tmp/staffprobot_bench_scan.db".into());
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -169,26 +131,6 @@ fn main() {
             counts.1,
             now()
         );
-        let now = now();
-        time("plans_to_remind (2 h window)", runs, || async {
-            store
-                .plans_to_remind(now, now + Duration::hours(2), LIMIT)
-                .await
-                .unwrap()
-                .len()
-        })
-        .await;
-        time("plans_not_started (15 min late)", runs, || async {
-            store
-                .plans_not_started(now - Duration::minutes(15), LIMIT)
-                .await
-                .unwrap()
-                .len()
-        })
-        .await;
-        time("running_shift_starts (auto-close)", runs, || async {
-            store.running_shift_starts().await.unwrap().len()
-        })
-        .await;
+        testkit::scan_bench::time_scans(&store, runs).await;
     });
 }

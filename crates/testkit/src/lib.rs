@@ -4,4 +4,5 @@
 
 pub mod conformance;
 pub mod job_table;
+pub mod scan_bench;
 pub mod telegram;
