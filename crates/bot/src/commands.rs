@@ -13,7 +13,7 @@ const EMPLOYEE: [(&str, &str); 5] = [
     ("cancel", "cmd-cancel"),
     ("language", "cmd-language"),
 ];
-const OWNER_EXTRA: [(&str, &str); 1] = [("token", "cmd-token")];
+const OWNER_EXTRA: [(&str, &str); 2] = [("broadcast", "cmd-broadcast"), ("token", "cmd-token")];
 
 fn list(texts: &Texts, lang: Language, owner: bool) -> Vec<BotCommand> {
     let extra: &[(&str, &str)] = if owner { &OWNER_EXTRA } else { &[] };

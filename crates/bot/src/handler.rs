@@ -166,6 +166,7 @@ async fn route(ctx: &Ctx<'_>, state: State, input: &Input) -> HandlerResult {
                 "help" => common::help(ctx).await,
                 "language" => common::language(ctx).await,
                 "token" => owner::token(ctx).await,
+                "broadcast" => owner::start_broadcast(ctx).await,
                 _ => common::unknown(ctx).await,
             }
         }

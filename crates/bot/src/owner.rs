@@ -2,6 +2,7 @@
 //! requests, employees, who is on shift now, reports, API tokens. The handlers parse what the
 //! person sent, call the use-cases and render the answer; the rules live in `app` and `domain`.
 
+mod broadcast;
 mod buttons;
 mod create;
 mod fields;
@@ -43,6 +44,12 @@ pub enum OwnerState {
     CloseTime { shift: ShiftId },
     /// Waiting for the right end of a shift waiting for review.
     ReviewTime { shift: ShiftId },
+    /// A broadcast: waiting for the site (or all) to write to.
+    BroadcastWhom,
+    /// A broadcast: waiting for the text for the employees of `site` (None: all sites).
+    BroadcastText { site: Option<SiteId> },
+    /// A broadcast: the preview is shown, waiting for Send or Cancel.
+    BroadcastConfirm { site: Option<SiteId>, text: String },
 }
 
 impl OwnerState {
@@ -53,6 +60,9 @@ impl OwnerState {
             OwnerState::ReportRange { .. } => Dialogue::Report,
             OwnerState::CloseTime { .. } => Dialogue::CloseFor,
             OwnerState::ReviewTime { .. } => Dialogue::Review,
+            OwnerState::BroadcastWhom
+            | OwnerState::BroadcastText { .. }
+            | OwnerState::BroadcastConfirm { .. } => Dialogue::Broadcast,
         }
     }
 }
@@ -149,6 +159,8 @@ pub async fn on_callback(
             review::change_confirmed(ctx, shift, at, message).await
         }
         OwnerCb::ReviewList => review::list(ctx).await.map(|()| state),
+        OwnerCb::BroadcastTo(site) => broadcast::on_pick(ctx, site, state, message).await,
+        OwnerCb::BroadcastSend => broadcast::on_send(ctx, state, message).await,
     }
 }
 
@@ -160,6 +172,10 @@ pub async fn on_input(ctx: &Ctx<'_>, state: OwnerState, input: &Input) -> Handle
         OwnerState::CloseTime { .. } | OwnerState::ReviewTime { .. } => {
             review::on_time(ctx, state, input).await
         }
+        OwnerState::BroadcastWhom => broadcast::on_whom_input(ctx, input).await,
+        OwnerState::BroadcastText { site } => broadcast::on_text(ctx, site, input).await,
+        // The preview waits for a tap; anything typed is taken as a new text to preview.
+        OwnerState::BroadcastConfirm { site, .. } => broadcast::on_text(ctx, site, input).await,
     }
 }
 
@@ -246,6 +262,11 @@ fn value_error_in(texts: &crate::texts::Texts, lang: domain::Language, e: &Value
             args!["message" => html(&other.to_string())],
         ),
     }
+}
+
+/// `/broadcast`: write to the employees of one or all sites.
+pub async fn start_broadcast(ctx: &Ctx<'_>) -> HandlerResult {
+    broadcast::start(ctx).await
 }
 
 /// `/token`: a new HTTP API token, shown once.
@@ -408,6 +429,12 @@ mod tests {
             },
             OwnerState::CloseTime { shift: ShiftId(9) },
             OwnerState::ReviewTime { shift: ShiftId(9) },
+            OwnerState::BroadcastWhom,
+            OwnerState::BroadcastText { site: None },
+            OwnerState::BroadcastConfirm {
+                site: Some(SiteId(4)),
+                text: "Завтра <собрание>\nв 9:00".into(),
+            },
         ];
         for s in states {
             let state = State::Owner(s);

@@ -33,10 +33,12 @@ pub enum Dialogue {
     CloseFor,
     /// An owner or manager setting the end of a shift waiting for review.
     Review,
+    /// An owner or manager writing to their employees.
+    Broadcast,
 }
 
 impl Dialogue {
-    pub const ALL: [Dialogue; 10] = [
+    pub const ALL: [Dialogue; 11] = [
         Dialogue::OpenShift,
         Dialogue::CloseShift,
         Dialogue::Plan,
@@ -47,6 +49,7 @@ impl Dialogue {
         Dialogue::ForgotClose,
         Dialogue::CloseFor,
         Dialogue::Review,
+        Dialogue::Broadcast,
     ];
 
     /// One letter in callback data.
@@ -62,6 +65,7 @@ impl Dialogue {
             Dialogue::ForgotClose => 'f',
             Dialogue::CloseFor => 'k',
             Dialogue::Review => 'v',
+            Dialogue::Broadcast => 'b',
         }
     }
 
@@ -84,6 +88,7 @@ impl Dialogue {
             Dialogue::ForgotClose => "cancelled-forgot",
             Dialogue::CloseFor => "cancelled-close-for",
             Dialogue::Review => "cancelled-review",
+            Dialogue::Broadcast => "cancelled-broadcast",
         }
     }
 }

@@ -6,7 +6,10 @@ broadcast-all-sites = All my sites
 broadcast-ask-text = Type the message for { $whom } (up to { $max } characters).
 broadcast-whom-all = the employees of all your sites
 broadcast-whom-site = the employees of { $site }
-broadcast-preview = The message goes to { $count } people:
+broadcast-preview = The message goes to { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}:
 
 { $text }
 broadcast-send = ✅ Send

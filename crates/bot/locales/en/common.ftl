@@ -46,6 +46,7 @@ help-owner =
     • My sites: create and edit sites, the link and QR code for employees.
     • On shift now: who is working and who is late.
     • Reports: per site or per employee for a period.
+    • /broadcast: write to the employees of a site or of all of them.
     • /token: a key for the HTTP API.
 unknown-input = I did not understand that. Choose an action in the menu below or send /help.
 cancelled-open-shift = Opening the shift was cancelled.

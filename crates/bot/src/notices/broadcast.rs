@@ -53,7 +53,7 @@ pub(super) async fn send(
 }
 
 /// "1,000" / "1 000".
-fn count(lang: Language, n: u32) -> String {
+pub(crate) fn count(lang: Language, n: u32) -> String {
     let digits = n.to_string();
     let sep = match lang {
         Language::Ru => '\u{a0}',

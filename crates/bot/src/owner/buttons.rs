@@ -88,6 +88,10 @@ pub enum OwnerCb {
     },
     /// The shifts waiting for review.
     ReviewList,
+    /// A broadcast to the employees of a site (None: of all sites).
+    BroadcastTo(Option<SiteId>),
+    /// Send the previewed broadcast.
+    BroadcastSend,
 }
 
 fn flag(b: bool) -> u8 {
@@ -143,6 +147,9 @@ impl CallbackCodec for OwnerCb {
             OwnerCb::ReviewChange(s) => format!("rc:{}", s.0),
             OwnerCb::ReviewConfirm { shift, at } => format!("rk:{}:{at}", shift.0),
             OwnerCb::ReviewList => "rl".into(),
+            OwnerCb::BroadcastTo(None) => "ba".into(),
+            OwnerCb::BroadcastTo(Some(s)) => format!("bs:{}", s.0),
+            OwnerCb::BroadcastSend => "bx".into(),
         }
     }
 
@@ -202,6 +209,9 @@ impl CallbackCodec for OwnerCb {
                 at: parse_id(f.next())?,
             },
             "rl" => OwnerCb::ReviewList,
+            "ba" => OwnerCb::BroadcastTo(None),
+            "bs" => OwnerCb::BroadcastTo(Some(SiteId(parse_id(f.next())?))),
+            "bx" => OwnerCb::BroadcastSend,
             _ => return None,
         };
         f.next().is_none().then_some(cb)
@@ -261,6 +271,7 @@ mod tests {
                 OwnerCb::EditMenu(site),
                 OwnerCb::JoinLink(site),
                 OwnerCb::Employees(site),
+                OwnerCb::BroadcastTo(Some(site)),
             ]);
             for field in Field::ALL {
                 all.push(OwnerCb::Edit { site, field });
@@ -288,6 +299,8 @@ mod tests {
             OwnerCb::Reports,
             OwnerCb::ReportEmployees,
             OwnerCb::ReviewList,
+            OwnerCb::BroadcastTo(None),
+            OwnerCb::BroadcastSend,
         ]);
         all
     }
@@ -324,9 +337,11 @@ mod tests {
             OwnerCb::ReviewChange(_) => 25,
             OwnerCb::ReviewConfirm { .. } => 26,
             OwnerCb::ReviewList => 27,
+            OwnerCb::BroadcastTo(_) => 28,
+            OwnerCb::BroadcastSend => 29,
         }
     }
-    const VARIANTS: usize = 28;
+    const VARIANTS: usize = 30;
 
     #[test]
     fn every_button_fits_and_round_trips() {
@@ -371,6 +386,10 @@ mod tests {
             "1ork:1",
             "1orc:1:2",
             "1orl:1",
+            "1oba:1",
+            "1obs",
+            "1obs:x",
+            "1obx:1",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }

@@ -5,6 +5,7 @@
 mod audit;
 mod basics;
 mod broadcast;
+mod broadcast_dialogue;
 mod dialogue;
 mod employee;
 mod forgotten;
