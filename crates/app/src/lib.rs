@@ -13,6 +13,7 @@ pub mod notices;
 pub mod paging;
 pub mod ports;
 pub mod readiness;
+pub mod receipts;
 pub mod reports;
 pub mod review;
 pub mod service;

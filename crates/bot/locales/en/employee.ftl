@@ -12,7 +12,23 @@ open-site-inactive = The site is not active: a shift cannot be opened there.
 close-send-location = To close the shift, tap “Send location” while you are at the site.
 close-no-active = You have no open shift.
 close-done = ✅ Shift closed: { $worked } × { $rate }/h = { $pay }.
-    This month so far: { $month }.
+    🧾 { $date }, { $site }: { $start }–{ $end }.
+    { $period } so far: { $month }.
+# The month of a pay receipt's running total ("December 2026" / "декабрь 2026").
+receipt-period = { $month ->
+    [1] January
+    [2] February
+    [3] March
+    [4] April
+    [5] May
+    [6] June
+    [7] July
+    [8] August
+    [9] September
+    [10] October
+    [11] November
+   *[12] December
+} { $year }
 location-expected = I need your location: tap “Send location” below. It does not work in Telegram Desktop or Web; use the phone app. Or /cancel to stop.
 location-outside = ❌ You are { $distance } m from the site; at most { $radius } m is allowed. Get closer and send your location again.
 location-inaccurate = ❌ The location is too imprecise (±{ $accuracy } m; at most ±{ $max } m is accepted). Turn on GPS, step outside and try again.

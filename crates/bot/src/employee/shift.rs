@@ -10,8 +10,7 @@ use crate::state::{Dialogue, State};
 use app::joining::JoinError;
 use app::status::LocationIntent;
 use app::{CloseShiftError, OpenShiftError};
-use domain::period::Period;
-use domain::{LocationFix, LocationRejection, Money, Site, SiteId};
+use domain::{LocationFix, LocationRejection, Site, SiteId};
 use teloxide::types::MessageId;
 
 /// The site-picker button of "Open shift".
@@ -233,19 +232,8 @@ async fn open_at(ctx: &Ctx<'_>, site_id: SiteId, fix: LocationFix) -> HandlerRes
 async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
     match ctx.app().close_shift(&ctx.user, fix).await {
         Ok(shift) => {
-            let lang = ctx.lang();
-            let minutes = shift.worked_minutes.unwrap_or(0);
-            let pay = Money::new(shift.pay_minor.unwrap_or(0), shift.hourly_rate.currency);
-            let month = ctx.app().earnings(&ctx.user, Period::ThisMonth).await?;
-            let text = ctx.tf(
-                "close-done",
-                args![
-                    "worked" => duration(&ctx.deps.texts, lang, minutes),
-                    "rate" => money(lang, shift.hourly_rate),
-                    "pay" => money(lang, pay),
-                    "month" => money_list(lang, &month.totals),
-                ],
-            );
+            let receipt = ctx.app().pay_receipt(&ctx.user, &shift).await?;
+            let text = receipt_text(ctx, &receipt);
             ctx.send_with_menu(&text).await?;
             Ok(State::Idle)
         }
@@ -269,6 +257,33 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
         }
         Err(CloseShiftError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The pay receipt: worked time × rate = pay; the day, site and times in the site's zone; the
+/// running total of the shift's month.
+fn receipt_text(ctx: &Ctx<'_>, r: &app::receipts::PayReceipt) -> String {
+    use chrono::Datelike;
+    let lang = ctx.lang();
+    let texts = &ctx.deps.texts;
+    let end = r.shift.ended_at.unwrap_or(r.shift.started_at);
+    let period = ctx.tf(
+        "receipt-period",
+        args!["month" => r.month.0.month(), "year" => r.month.0.year().to_string()],
+    );
+    ctx.tf(
+        "close-done",
+        args![
+            "worked" => duration(texts, lang, r.worked_minutes),
+            "rate" => money(lang, r.shift.hourly_rate),
+            "pay" => money(lang, r.pay),
+            "date" => crate::format::date(lang, r.day),
+            "site" => html(&r.site_name),
+            "start" => local_time(&r.time_zone, r.shift.started_at),
+            "end" => local_time(&r.time_zone, end),
+            "period" => period,
+            "month" => money_list(lang, &r.month_totals),
+        ],
+    )
 }
 
 /// "You already have an open shift at …".

@@ -215,3 +215,67 @@ async fn a_rate_is_typed_in_the_site_currency() {
     );
     h.shutdown().await;
 }
+
+/// The pay receipt of a shift over midnight at the month's end: the start day, the site, the
+/// local times, and the running total of the month the shift began in (an earlier shift of that
+/// month included, one of the month before not), in Russian and in English.
+#[tokio::test]
+async fn the_receipt_of_an_overnight_shift_counts_in_the_month_it_began() {
+    use chrono::TimeZone;
+    let h = Harness::start(Backend::Sqlite).await;
+    let anna = h.owner(&FakeUser::ru(4201), "Анна").await;
+    let cafe = h.site(&anna, "Кофейня").await;
+    let rate = Money::new(35_000, Currency::RUB);
+    for (tg, name) in [(FakeUser::ru(4202), "Иван"), (FakeUser::en(4203), "John")] {
+        let who = h.employee(&tg, name, &anna, &cafe).await;
+        let earlier = finished(&who, &cafe, "2026-11-10", 120, rate);
+        let october = finished(&who, &cafe, "2026-10-30", 600, rate);
+        h.store
+            .import_finished_shifts(&[earlier, october])
+            .await
+            .unwrap();
+        // 23:30 on 30 November in Moscow (20:30 UTC) to 06:00 on 1 December.
+        h.set_now(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 30, 20, 30, 0)
+                .unwrap(),
+        );
+        h.press(
+            &tg,
+            if name == "John" {
+                "🟢 Open shift"
+            } else {
+                "🟢 Открыть смену"
+            },
+        )
+        .await;
+        h.location(&tg, 0.0, 5.0).await;
+        h.set_now(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap());
+        h.press(
+            &tg,
+            if name == "John" {
+                "🔴 Close shift"
+            } else {
+                "🔴 Закрыть смену"
+            },
+        )
+        .await;
+        let text = joined(&h.location(&tg, 0.0, 5.0).await);
+        if name == "John" {
+            assert!(text.contains("6 h 30 min × "), "{text}");
+            assert!(
+                text.contains("🧾 30 Nov 2026, Кофейня: 23:30–06:00."),
+                "{text}"
+            );
+            // 2 h + 6.5 h at 350.00: 2,975.00.
+            assert!(text.contains("November 2026 so far: 2,975.00"), "{text}");
+        } else {
+            assert!(
+                text.contains("🧾 30.11.2026, Кофейня: 23:30–06:00."),
+                "{text}"
+            );
+            assert!(text.contains("За ноябрь 2026: 2\u{a0}975,00"), "{text}");
+        }
+    }
+    h.shutdown().await;
+}
