@@ -11,6 +11,7 @@ mod questions;
 mod reports;
 mod review;
 mod sites;
+mod typed;
 
 pub use buttons::OwnerCb;
 pub use create::{Draft, Step};

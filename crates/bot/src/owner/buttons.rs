@@ -20,7 +20,7 @@ pub enum OwnerCb {
     Radius(u32),
     /// "24/7" for opening hours.
     AroundTheClock,
-    /// A time zone by its index in `fields::ZONES`.
+    /// A time zone by its index in `typed::ZONES`.
     Zone(u8),
     /// Leave the address empty ("No address").
     Skip,
