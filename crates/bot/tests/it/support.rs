@@ -77,7 +77,6 @@ pub struct Harness {
     /// The bot's flood limits: none, unless the test asked for them (`start_limited`), like the
     /// fake Telegram's.
     pub send_limits: bot::limits::SendLimits,
-    _bus: Arc<EventBus>,
     running: Option<(CancellationToken, BotTask, Arc<bot::dispatch::Progress>)>,
     /// The worker and relay tasks of `Jobs::Running`, stopped with the bot.
     working: Vec<JoinHandle<()>>,
@@ -192,7 +191,7 @@ impl Harness {
         }
         let tg = builder.start().await.unwrap();
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(store.clone(), clock.clone(), bus.clone(), Policy::default())
+        let app = StaffPro::new(store.clone(), clock.clone(), bus, Policy::default())
             .with_broadcasts(broadcasts);
         let mut h = Harness {
             tg,
@@ -207,7 +206,6 @@ impl Harness {
             work: None,
             shutdown_deadline: Duration::from_secs(5),
             send_limits,
-            _bus: bus,
             running: None,
             working: Vec::new(),
             _dir: dir,
