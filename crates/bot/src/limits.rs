@@ -16,6 +16,8 @@ use std::time::Duration;
 const SAFETY: f64 = 0.98;
 /// Redis calls give up after this; the in-process limiter decides instead.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(100);
+/// How long connecting to Redis may take: the first call waits this long on top of the answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Chat entries are swept when the map grows past this (entries in the past mean nothing).
 const SWEEP_AT: usize = 10_000;
 
@@ -233,6 +235,10 @@ struct Shared {
     prefix: String,
     /// Whether the last call failed (logged once per outage, not per send).
     down: AtomicBool,
+    /// Whether a call has ever succeeded: the first one also connects (lazily), so it gets the
+    /// connection timeout on top of the answer's; otherwise a worker's first sends, on a loaded
+    /// machine, would fall back to a fresh local budget that the other processes already spent.
+    connected: AtomicBool,
 }
 
 impl Shared {
@@ -272,6 +278,15 @@ impl Shared {
             .await
     }
 
+    /// How long to wait for Redis's answer.
+    fn budget(&self) -> Duration {
+        if self.connected.load(Ordering::Relaxed) || self.down.load(Ordering::Relaxed) {
+            REDIS_TIMEOUT
+        } else {
+            CONNECT_TIMEOUT + REDIS_TIMEOUT
+        }
+    }
+
     fn went_down(&self, e: &dyn std::fmt::Display) {
         if !self.down.swap(true, Ordering::Relaxed) {
             tracing::warn!(error = %e, "the shared Telegram limiter (Redis) is not answering; limiting in this process");
@@ -279,6 +294,7 @@ impl Shared {
     }
 
     fn came_back(&self) {
+        self.connected.store(true, Ordering::Relaxed);
         if self.down.swap(false, Ordering::Relaxed) {
             tracing::info!("the shared Telegram limiter (Redis) answers again");
         }
@@ -312,12 +328,13 @@ impl Limiter {
                 let client = redis::Client::open(r.url.as_str())?;
                 let config = redis::aio::ConnectionManagerConfig::new()
                     .set_response_timeout(Some(REDIS_TIMEOUT))
-                    .set_connection_timeout(Some(Duration::from_secs(1)))
+                    .set_connection_timeout(Some(CONNECT_TIMEOUT))
                     .set_number_of_retries(1);
                 Some(Arc::new(Shared {
                     conn: client.get_connection_manager_lazy(config)?,
                     prefix: r.prefix.clone(),
                     down: AtomicBool::new(false),
+                    connected: AtomicBool::new(false),
                 }))
             }
             None => None,
@@ -365,7 +382,7 @@ impl Limiter {
     /// One attempt: Ok when the slot is taken, else how long to wait before asking again.
     async fn try_take(&self, keys: &[(Key, Rule)], force: bool) -> Result<(), Duration> {
         if let Some(shared) = &self.shared {
-            match tokio::time::timeout(REDIS_TIMEOUT, shared.take(keys, force)).await {
+            match tokio::time::timeout(shared.budget(), shared.take(keys, force)).await {
                 Ok(Ok(wait)) => {
                     shared.came_back();
                     return if wait.is_zero() { Ok(()) } else { Err(wait) };
@@ -402,7 +419,7 @@ impl Limiter {
             .unwrap_or_else(|p| p.into_inner())
             .pause(until);
         if let Some(shared) = &self.shared {
-            match tokio::time::timeout(REDIS_TIMEOUT, shared.pause(retry_after)).await {
+            match tokio::time::timeout(shared.budget(), shared.pause(retry_after)).await {
                 Ok(Ok(())) => shared.came_back(),
                 Ok(Err(e)) => shared.went_down(&e),
                 Err(_) => shared.went_down(&"timed out"),

@@ -7,6 +7,7 @@ mod cache;
 mod commands;
 mod database;
 mod jobs;
+mod kill;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};
@@ -135,6 +136,18 @@ impl Running {
             "graceful shutdown exits 0, got {status}\n{stderr}"
         );
         stderr
+    }
+
+    /// Kills the process outright (SIGKILL: no shutdown, nothing acked); returns stderr.
+    pub fn kill_now(mut self) -> String {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        self.stderr()
     }
 
     /// Sends SIGTERM and waits for the exit; returns the status and stderr.
