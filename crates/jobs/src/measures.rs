@@ -94,7 +94,11 @@ pub(crate) fn tick_fired(entry: &'static str) {
 
 /// The entry's latest fired tick (by this scheduler or another) and its period, for the alert
 /// "scheduler not ticking": `time() - last_tick > 2 * period`.
-pub(crate) fn schedule_entry(entry: &'static str, last_tick: DateTime<Utc>, every: chrono::Duration) {
+pub(crate) fn schedule_entry(
+    entry: &'static str,
+    last_tick: DateTime<Utc>,
+    every: chrono::Duration,
+) {
     metrics::gauge!(SCHEDULE_LAST_TICK, "entry" => entry).set(last_tick.timestamp() as f64);
     let period = every.num_milliseconds() as f64 / 1000.0;
     metrics::gauge!(SCHEDULE_PERIOD, "entry" => entry).set(period);

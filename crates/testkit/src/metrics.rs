@@ -169,8 +169,14 @@ mod tests {
             staffprobot_depth 7\n\
             staffprobot_h_bucket{kind=\"q\\\"x\",le=\"+Inf\"} 1\n";
         let scrape = Scrape::parse(text);
-        assert_eq!(scrape.value("staffprobot_x_total", &[("kind", "a")]), Some(3.0));
-        assert_eq!(scrape.value("staffprobot_x_total", &[("outcome", "ok")]), Some(5.0));
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("kind", "a")]),
+            Some(3.0)
+        );
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("outcome", "ok")]),
+            Some(5.0)
+        );
         assert_eq!(scrape.value("staffprobot_x_total", &[("kind", "c")]), None);
         assert_eq!(scrape.value("staffprobot_depth", &[]), Some(7.0));
         assert_eq!(scrape.kind("staffprobot_x_total"), Some("counter"));

@@ -117,7 +117,11 @@ async fn a_job_is_counted_at_each_step_through_the_embedded_queue() {
     assert_eq!(counter(measures::JOBS_ENQUEUED, &[("kind", FLAKY)]), 1.0);
     assert_eq!(work_off().await, 3);
     for kind in [OK, FLAKY, BROKEN] {
-        assert_eq!(counter(measures::JOBS_STARTED, &[("kind", kind)]), 1.0, "{kind}");
+        assert_eq!(
+            counter(measures::JOBS_STARTED, &[("kind", kind)]),
+            1.0,
+            "{kind}"
+        );
     }
     assert_eq!(processed(OK, "succeeded"), 1.0);
     assert_eq!(processed(FLAKY, "retried"), 1.0);
@@ -200,7 +204,11 @@ async fn the_relay_counts_what_it_moves_and_the_outbox_depth() {
     recorder();
     let store = Arc::new(crate::embedded_sqlite::sqlite_store().await);
     let clock = Arc::new(SetClock::new(start()));
-    let queue = Arc::new(DbQueue::new(store.clone(), clock.clone(), DbConfig::default()));
+    let queue = Arc::new(DbQueue::new(
+        store.clone(),
+        clock.clone(),
+        DbConfig::default(),
+    ));
     let relay = Relay::new(store.clone(), queue, clock.clone(), RelayConfig::default());
     let jobs: Vec<OutboxJob> = (0..3)
         .map(|i| OutboxJob {
@@ -224,7 +232,10 @@ async fn the_relay_counts_what_it_moves_and_the_outbox_depth() {
     assert_eq!(before.kind(measures::OUTBOX_DEPTH), Some("gauge"));
     let relayed_before = before.value(measures::OUTBOX_RELAYED, &[]).unwrap_or(0.0);
 
-    assert_eq!(relay.relay_once().await.unwrap_or_else(|e| panic!("{e}")), 3);
+    assert_eq!(
+        relay.relay_once().await.unwrap_or_else(|e| panic!("{e}")),
+        3
+    );
     relay
         .refresh_outbox_depth()
         .await
@@ -246,8 +257,7 @@ async fn the_relay_counts_what_it_moves_and_the_outbox_depth() {
 #[tokio::test]
 async fn a_scheduler_pass_sets_its_gauges() {
     recorder();
-    let store: Arc<dyn BackgroundStore> =
-        Arc::new(crate::embedded_sqlite::sqlite_store().await);
+    let store: Arc<dyn BackgroundStore> = Arc::new(crate::embedded_sqlite::sqlite_store().await);
     let clock = Arc::new(SetClock::new(start()));
     let entries = vec![
         Entry {
@@ -281,10 +291,22 @@ async fn a_scheduler_pass_sets_its_gauges() {
     let gauge = |name: &str, entry: &str| scraped.value(name, &[("entry", entry)]);
     assert_eq!(scraped.value(measures::SCHEDULER_LEADER, &[]), Some(1.0));
     assert_eq!(gauge(measures::SCHEDULE_TICKS, "metrics-minute"), Some(1.0));
-    assert_eq!(gauge(measures::SCHEDULE_LAST_TICK, "metrics-minute"), Some(tick as f64));
-    assert_eq!(gauge(measures::SCHEDULE_LAST_TICK, "metrics-five"), Some(tick as f64));
-    assert_eq!(gauge(measures::SCHEDULE_PERIOD, "metrics-minute"), Some(60.0));
-    assert_eq!(gauge(measures::SCHEDULE_PERIOD, "metrics-five"), Some(300.0));
+    assert_eq!(
+        gauge(measures::SCHEDULE_LAST_TICK, "metrics-minute"),
+        Some(tick as f64)
+    );
+    assert_eq!(
+        gauge(measures::SCHEDULE_LAST_TICK, "metrics-five"),
+        Some(tick as f64)
+    );
+    assert_eq!(
+        gauge(measures::SCHEDULE_PERIOD, "metrics-minute"),
+        Some(60.0)
+    );
+    assert_eq!(
+        gauge(measures::SCHEDULE_PERIOD, "metrics-five"),
+        Some(300.0)
+    );
     for family in [
         measures::SCHEDULE_LAST_TICK,
         measures::SCHEDULE_PERIOD,
@@ -304,11 +326,20 @@ async fn a_scheduler_pass_sets_its_gauges() {
         gauge(measures::SCHEDULE_LAST_TICK, "metrics-minute"),
         Some((tick + 60) as f64)
     );
-    assert_eq!(gauge(measures::SCHEDULE_LAST_TICK, "metrics-five"), Some(tick as f64));
+    assert_eq!(
+        gauge(measures::SCHEDULE_LAST_TICK, "metrics-five"),
+        Some(tick as f64)
+    );
 
     // A scheduler standing by says so; one that gave the lease up too.
     let standby = scheduler("b");
-    assert!(!standby.pass().await.unwrap_or_else(|e| panic!("{e}")).active);
+    assert!(
+        !standby
+            .pass()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .active
+    );
     assert_eq!(scrape().value(measures::SCHEDULER_LEADER, &[]), Some(0.0));
     active.pass().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scrape().value(measures::SCHEDULER_LEADER, &[]), Some(1.0));
@@ -327,7 +358,12 @@ async fn rabbitmq_counts_confirmed_publishes_and_reports_depth() {
     let store = Arc::new(crate::embedded_sqlite::sqlite_store().await);
     let clock = Arc::new(SetClock::new(start()));
     for i in 0..2 {
-        let job = Job::new(format!("amqp:{i}"), "metrics.amqp", serde_json::json!({}), start());
+        let job = Job::new(
+            format!("amqp:{i}"),
+            "metrics.amqp",
+            serde_json::json!({}),
+            start(),
+        );
         queue
             .publish(Area::Notifications, &job)
             .await
