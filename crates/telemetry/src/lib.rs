@@ -7,7 +7,7 @@ mod metrics;
 mod process;
 pub mod store_timings;
 
-pub use metrics::{CONTENT_TYPE, COMMIT, LATENCY_BUCKETS, Metrics, install, names};
+pub use metrics::{COMMIT, CONTENT_TYPE, LATENCY_BUCKETS, Metrics, install, names};
 
 use std::error::Error;
 use std::fmt;

@@ -90,8 +90,7 @@ pub fn install(version: &'static str) -> Metrics {
                 tracing::warn!("another metrics recorder is installed: /metrics shows nothing");
             }
             describe();
-            metrics::gauge!(names::BUILD_INFO, "version" => version, "commit" => COMMIT)
-                .set(1.0);
+            metrics::gauge!(names::BUILD_INFO, "version" => version, "commit" => COMMIT).set(1.0);
             spawn_upkeep(handle.clone());
             Metrics {
                 handle,

@@ -148,7 +148,11 @@ mod tests {
         use super::FakeError;
 
         /// The target a method of the SQLite store gets from its module path.
-        #[tracing::instrument(target = "store_sqlite::store", skip_all, err(Debug, level = "debug"))]
+        #[tracing::instrument(
+            target = "store_sqlite::store",
+            skip_all,
+            err(Debug, level = "debug")
+        )]
         pub async fn load_things(fail: Option<FakeError>) -> Result<u32, FakeError> {
             tracing::info!("a line inside does not count as an error");
             match fail {
@@ -166,7 +170,10 @@ mod tests {
             let rt = tokio_free_block_on;
             rt(store::load_things(None)).ok();
             rt(store::load_things(Some(FakeError::Duplicate("x")))).ok();
-            rt(store::load_things(Some(FakeError::Unavailable("down".into())))).ok();
+            rt(store::load_things(Some(FakeError::Unavailable(
+                "down".into(),
+            ))))
+            .ok();
         });
         let text = metrics.render();
         let ok = "staffprobot_db_queries_total{store=\"sqlite\",operation=\"load_things\",outcome=\"ok\"} 2";
