@@ -7,6 +7,7 @@ mod cache;
 mod commands;
 mod database;
 mod jobs;
+mod metrics;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};
