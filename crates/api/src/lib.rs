@@ -8,6 +8,7 @@ pub mod dto;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;
@@ -44,11 +45,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// `.merge`d with other routers (metrics, webhooks); it holds the only fallback (JSON 404), so
 /// routers merged into it must not set one.
 pub fn router(app: StaffPro) -> Router {
+    router_with_metrics(app, None)
+}
+
+/// [`router`], also serving `GET /metrics` (Prometheus text, not in the OpenAPI document: it
+/// is not JSON and not for API clients) and recording the HTTP metrics when given the process's
+/// metrics; without them (`METRICS_ENABLED=false`) neither.
+pub fn router_with_metrics(app: StaffPro, metrics: Option<telemetry::Metrics>) -> Router {
     let (api, mut openapi) = routes::openapi_router()
         .with_state(Arc::new(app))
         .split_for_parts();
     openapi::add_common_responses(&mut openapi);
-    with_layers(api.merge(docs::routes(&openapi)))
+    let routes = api.merge(docs::routes(&openapi));
+    match metrics {
+        Some(metrics) => with_layers(routes.merge(metrics::routes(metrics)))
+            .layer(axum::middleware::from_fn(metrics::track_metrics)),
+        None => with_layers(routes),
+    }
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard

@@ -101,6 +101,11 @@ pub struct Config {
     /// `DATABASE_STATEMENT_TIMEOUT_MS` (PostgreSQL): `None` when set to 0 (no limit).
     pub database_statement_timeout: Option<std::time::Duration>,
     pub http_addr: SocketAddr,
+    /// `PROMETHEUS_PORT`: a listener of its own for `/metrics` (on `HTTP_ADDR`'s address), for
+    /// the processes without an HTTP server; `Some(0)` takes any free port.
+    pub prometheus_port: Option<u16>,
+    /// `METRICS_ENABLED`: `false` records and serves no metrics (to measure what they cost).
+    pub metrics_enabled: bool,
     pub log_format: LogFormat,
     pub policy: Policy,
     pub telegram: Option<TelegramConfig>,
@@ -176,6 +181,28 @@ impl Config {
             );
             SocketAddr::from(([127, 0, 0, 1], 8000))
         });
+        let prometheus_port = value("PROMETHEUS_PORT").and_then(|raw| {
+            raw.trim().parse::<u16>().ok().or_else(|| {
+                bad(
+                    "PROMETHEUS_PORT",
+                    format!("expected a port from 0 to 65535 (0 = any free port), got {raw:?}"),
+                );
+                None
+            })
+        });
+        let metrics_enabled = match value("METRICS_ENABLED").map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => true,
+            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(v) => {
+                bad(
+                    "METRICS_ENABLED",
+                    format!("expected true or false, got {v:?}"),
+                );
+                true
+            }
+        };
         let log_format = match value("LOG_FORMAT") {
             None => LogFormat::Text,
             Some(raw) => LogFormat::parse(&raw).unwrap_or_else(|| {
@@ -296,6 +323,8 @@ impl Config {
                 database_max_connections,
                 database_statement_timeout,
                 http_addr,
+                prometheus_port,
+                metrics_enabled,
                 log_format,
                 policy,
                 telegram,
@@ -339,6 +368,27 @@ mod tests {
         );
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.prometheus_port, None);
+        assert!(c.metrics_enabled);
+        assert!(
+            !with(&[("METRICS_ENABLED", "false")])
+                .unwrap()
+                .metrics_enabled
+        );
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "9100")])
+                .unwrap()
+                .prometheus_port,
+            Some(9100)
+        );
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "0")]).unwrap().prometheus_port,
+            Some(0)
+        );
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "70000")]).unwrap_err()[0].variable,
+            "PROMETHEUS_PORT"
+        );
         assert_eq!(c.policy, Policy::default());
         assert!(c.telegram.is_none());
         assert_eq!(c.shutdown_timeout, std::time::Duration::from_secs(25));

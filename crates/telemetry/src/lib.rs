@@ -1,12 +1,21 @@
-//! Tracing set-up shared by every process (api, bot, worker, scheduler, run) and the one way we
-//! print an error with its causes. Metrics join here with the monitoring issue.
+//! Tracing and metrics set-up shared by every process (api, bot, worker, scheduler, run), and
+//! the one way we print an error with its causes. Metrics: [`install`] the Prometheus recorder
+//! once, render it with [`Metrics::render`]; the database's come from the stores' spans
+//! ([`store_timings`]), which is why the log filter applies to the log output only.
+
+mod metrics;
+mod process;
+pub mod store_timings;
+
+pub use metrics::{COMMIT, CONTENT_TYPE, LATENCY_BUCKETS, Metrics, install, names};
 
 use std::error::Error;
 use std::fmt;
 use std::io::IsTerminal;
 use tracing::Subscriber;
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// What is logged when `RUST_LOG` is not set: our crates at info (the bot's included), libraries
 /// at warn.
@@ -38,14 +47,24 @@ impl LogFormat {
 /// file, a pipe or a log collector gets plain text. Calling it twice is harmless (the second
 /// call does nothing).
 pub fn init(format: LogFormat) {
+    init_with(format, true);
+}
+
+/// [`init`], with the database timings only when `database_metrics` (`METRICS_ENABLED`).
+pub fn init_with(format: LogFormat, database_metrics: bool) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let ansi = colours_wanted(
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     );
-    let _ =
-        tracing::subscriber::set_global_default(subscriber(format, filter, ansi, std::io::stderr));
+    let _ = tracing::subscriber::set_global_default(subscriber(
+        format,
+        filter,
+        ansi,
+        std::io::stderr,
+        database_metrics,
+    ));
 }
 
 /// Whether log lines get ANSI colour codes.
@@ -53,24 +72,31 @@ fn colours_wanted(stderr_is_terminal: bool, no_color: bool) -> bool {
     stderr_is_terminal && !no_color
 }
 
-/// The subscriber [`init`] installs, writing to `writer` (a buffer in tests).
+/// The subscriber [`init`] installs, writing to `writer` (a buffer in tests): the log output,
+/// filtered by `filter` (`RUST_LOG`), and beside it the database timings, which see the stores'
+/// spans whatever the log level.
 fn subscriber<W>(
     format: LogFormat,
     filter: EnvFilter,
     ansi: bool,
     writer: W,
+    database_metrics: bool,
 ) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
-    match format {
-        LogFormat::Text => Box::new(builder.finish()),
-        LogFormat::Json => Box::new(builder.json().flatten_event(true).finish()),
-    }
+    let log: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => Box::new(log.with_filter(filter)),
+        LogFormat::Json => Box::new(log.json().flatten_event(true).with_filter(filter)),
+    };
+    Box::new(
+        tracing_subscriber::registry()
+            .with(log)
+            .with(database_metrics.then(store_timings::layer)),
+    )
 }
 
 /// Shows an error and every cause under it, `outer: inner: root`, so a log line says why and
@@ -141,7 +167,13 @@ mod tests {
     /// What the default filter lets through when each crate logs at info, with colours on or off.
     fn logged(format: LogFormat, ansi: bool) -> String {
         let buffer = Buffer::default();
-        let sub = subscriber(format, EnvFilter::new(DEFAULT_FILTER), ansi, buffer.clone());
+        let sub = subscriber(
+            format,
+            EnvFilter::new(DEFAULT_FILTER),
+            ansi,
+            buffer.clone(),
+            true,
+        );
         tracing::subscriber::with_default(sub, || {
             // Targets must be constants.
             tracing::info!(target: "bot::dispatch", "line from bot::dispatch");

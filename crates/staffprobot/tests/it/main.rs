@@ -8,6 +8,7 @@ mod commands;
 mod database;
 mod jobs;
 mod kill;
+mod metrics;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};
