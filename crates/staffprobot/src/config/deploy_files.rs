@@ -184,7 +184,12 @@ fn prometheus_scrapes_every_process_where_it_listens() {
         assert_eq!(sd["port"].to_string(), port, "{service}");
         let env = &compose["services"][service]["environment"];
         let listens = if service == "api" {
-            env["HTTP_ADDR"].as_str().unwrap().rsplit(':').next().unwrap()
+            env["HTTP_ADDR"]
+                .as_str()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
         } else {
             env["PROMETHEUS_PORT"].as_str().unwrap()
         };

@@ -60,7 +60,8 @@ impl Prometheus {
             .local_addr()
             .unwrap()
             .port();
-        let alerts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/prometheus/alerts.yml");
+        let alerts =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/prometheus/alerts.yml");
         let config = format!(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
              rule_files:\n  - {alerts:?}\n\
@@ -127,11 +128,14 @@ impl Prometheus {
                     return;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "Prometheus never had {expr} as expected; its log:\n{}",
-                self.log()
-            );
+            if Instant::now() >= deadline {
+                let targets = self.api("/api/v1/targets", &[]).await.unwrap_or_default();
+                panic!(
+                    "Prometheus never had {expr} as expected.\nIts targets: {}\nIts log:\n{}",
+                    targets["data"]["activeTargets"],
+                    self.log()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -183,10 +187,9 @@ fn dashboard_queries(instance: &str) -> BTreeMap<String, String> {
 
 /// Every alert's expression, by alert name.
 fn alert_expressions() -> BTreeMap<String, String> {
-    let rules: Value = serde_json::to_value(
-        serde_norway::from_str::<serde_norway::Value>(ALERTS).unwrap(),
-    )
-    .unwrap();
+    let rules: Value =
+        serde_json::to_value(serde_norway::from_str::<serde_norway::Value>(ALERTS).unwrap())
+            .unwrap();
     let mut alerts = BTreeMap::new();
     for group in rules["groups"].as_array().unwrap() {
         for rule in group["rules"].as_array().unwrap() {
@@ -393,7 +396,10 @@ fn prometheus_evaluates_every_panel_and_alert_against_a_running_staffprobot() {
                 }
                 break;
             }
-            assert!(Instant::now() < deadline, "rules never evaluated: {rules:?}");
+            assert!(
+                Instant::now() < deadline,
+                "rules never evaluated: {rules:?}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     });
