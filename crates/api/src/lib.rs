@@ -8,6 +8,7 @@ pub mod dto;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;
@@ -44,16 +45,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// `.merge`d with other routers (metrics, webhooks); it holds the only fallback (JSON 404), so
 /// routers merged into it must not set one.
 pub fn router(app: StaffPro) -> Router {
+    router_with_metrics(app, None)
+}
+
+/// [`router`], also serving `GET /metrics` (Prometheus text, not in the OpenAPI document: it
+/// is not JSON and not for API clients) when given the process's metrics.
+pub fn router_with_metrics(app: StaffPro, metrics: Option<telemetry::Metrics>) -> Router {
     let (api, mut openapi) = routes::openapi_router()
         .with_state(Arc::new(app))
         .split_for_parts();
     openapi::add_common_responses(&mut openapi);
-    with_layers(api.merge(docs::routes(&openapi)))
+    let mut routes = api.merge(docs::routes(&openapi));
+    if let Some(metrics) = metrics {
+        routes = routes.merge(metrics::routes(metrics));
+    }
+    with_layers(routes)
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard
 /// for errors not rendered by us, panic catcher, access log (outermost, so it sees the final
-/// status of everything, panics included).
+/// status of everything, panics included), and the HTTP metrics around that.
 pub(crate) fn with_layers(routes: Router) -> Router {
     routes
         .fallback(middleware::not_found)
@@ -64,6 +75,7 @@ pub(crate) fn with_layers(routes: Router) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::access_log))
+        .layer(axum::middleware::from_fn(metrics::track_metrics))
 }
 
 #[cfg(test)]

@@ -270,6 +270,25 @@ pub trait ReportScanStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<UserId>>;
 }
 
+/// The business figures the metrics show (refreshed once a minute, not per scrape).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BusinessFigures {
+    /// Shifts running now (one per person on shift).
+    pub shifts_running: u64,
+    /// People with access to at least one active site.
+    pub active_employees: u64,
+    /// Sites not deactivated.
+    pub active_sites: u64,
+    /// People owning at least one active site.
+    pub active_owners: u64,
+}
+
+/// Counts for the business gauges: one cheap query over small tables or a partial index.
+#[async_trait]
+pub trait FiguresStore: Send + Sync + 'static {
+    async fn business_figures(&self) -> StoreResult<BusinessFigures>;
+}
+
 /// Everything background work needs from the database.
 pub trait BackgroundStore:
     OutboxStore
@@ -280,6 +299,7 @@ pub trait BackgroundStore:
     + ReportScanStore
     + AuditStore
     + StatementStore
+    + FiguresStore
 {
 }
 
@@ -292,6 +312,7 @@ impl<T> BackgroundStore for T where
         + ReportScanStore
         + AuditStore
         + StatementStore
+        + FiguresStore
 {
 }
 

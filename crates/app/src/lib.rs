@@ -28,5 +28,5 @@ pub use events::{DomainEvent, EventBus, EventSink, NoEvents, Subscription};
 pub use job_table::JobTable;
 pub use paging::{Cursor, Page};
 pub use ports::*;
-pub use readiness::SchemaStatus;
+pub use readiness::{PoolStatus, SchemaStatus};
 pub use service::{Policy, StaffPro};

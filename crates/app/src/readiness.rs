@@ -11,3 +11,14 @@ pub trait SchemaStatus: Send + Sync + 'static {
     /// schema is behind (a replica started before `staffprobot migrate`, a failed migration).
     async fn schema_current(&self) -> Result<bool, StoreError>;
 }
+
+/// A connection pool's state, for the pool gauges (read at scrape time, no query).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open now, idle or in use.
+    pub size: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}

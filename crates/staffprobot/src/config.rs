@@ -103,6 +103,9 @@ pub struct Config {
     /// `DATABASE_STATEMENT_TIMEOUT_MS` (PostgreSQL): `None` when set to 0 (no limit).
     pub database_statement_timeout: Option<std::time::Duration>,
     pub http_addr: SocketAddr,
+    /// `PROMETHEUS_PORT`: a listener of its own for `/metrics` (on `HTTP_ADDR`'s address), for
+    /// the processes without an HTTP server; `Some(0)` takes any free port.
+    pub prometheus_port: Option<u16>,
     pub log_format: LogFormat,
     pub policy: Policy,
     pub telegram: Option<TelegramConfig>,
@@ -177,6 +180,15 @@ impl Config {
                 format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {http_raw:?}"),
             );
             SocketAddr::from(([127, 0, 0, 1], 8000))
+        });
+        let prometheus_port = value("PROMETHEUS_PORT").and_then(|raw| {
+            raw.trim().parse::<u16>().ok().or_else(|| {
+                bad(
+                    "PROMETHEUS_PORT",
+                    format!("expected a port from 0 to 65535 (0 = any free port), got {raw:?}"),
+                );
+                None
+            })
         });
         let log_format = match value("LOG_FORMAT") {
             None => LogFormat::Text,
@@ -298,6 +310,7 @@ impl Config {
                 database_max_connections,
                 database_statement_timeout,
                 http_addr,
+                prometheus_port,
                 log_format,
                 policy,
                 telegram,
@@ -341,6 +354,21 @@ mod tests {
         );
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.prometheus_port, None);
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "9100")])
+                .unwrap()
+                .prometheus_port,
+            Some(9100)
+        );
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "0")]).unwrap().prometheus_port,
+            Some(0)
+        );
+        assert_eq!(
+            with(&[("PROMETHEUS_PORT", "70000")]).unwrap_err()[0].variable,
+            "PROMETHEUS_PORT"
+        );
         assert_eq!(c.policy, Policy::default());
         assert!(c.telegram.is_none());
         assert_eq!(c.shutdown_timeout, std::time::Duration::from_secs(25));

@@ -4,6 +4,7 @@ mod background;
 mod cli;
 mod config;
 mod jobs_cli;
+mod metrics;
 mod serve;
 mod wiring;
 

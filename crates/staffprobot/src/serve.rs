@@ -10,6 +10,7 @@ use crate::wiring::{self, Migrations};
 use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::{self, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -37,10 +38,15 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     } else {
         Migrations::Skip
     };
+    // Before the stores: the cache registers its metric handles when it starts.
+    let metrics = telemetry::install(env!("CARGO_PKG_VERSION"));
     let stores = wiring::open_stores(&config, migrations).await?;
     let bot_state = stores.bot_state.clone();
     let schema = stores.schema.clone();
-    let (app, _bus) = wiring::service(&config, &stores);
+    let (app, bus) = wiring::service(&config, &stores);
+    bus.subscribe(Arc::new(crate::metrics::ShiftCounters::new()))
+        .forever();
+    crate::metrics::watch_pool(&metrics, stores.kind, stores.pool_status.clone());
     let telegram = match role {
         Role::Api | Role::Worker | Role::Scheduler => None,
         Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone()).await?,
@@ -60,12 +66,13 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     let webhook = telegram.as_ref().and_then(|b| b.webhook_router());
     let router = match role {
         Role::Worker | Role::Scheduler => None,
-        Role::Bot => webhook
-            .clone()
-            .map(|w| w.route("/health", axum::routing::get(|| async { "ok" }))),
+        Role::Bot => webhook.clone().map(|w| {
+            w.route("/health", axum::routing::get(|| async { "ok" }))
+                .merge(api::metrics::routes(metrics.clone()))
+        }),
         Role::Everything | Role::Api => Some(match webhook.clone() {
-            Some(w) => wiring::http_router(&app, &schema).merge(w),
-            None => wiring::http_router(&app, &schema),
+            Some(w) => wiring::http_router(&app, &schema, &metrics).merge(w),
+            None => wiring::http_router(&app, &schema, &metrics),
         }),
     };
     // Listen for the stop signals before saying we run, so a signal sent right after the start-up
@@ -77,6 +84,10 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         config.database_url.redacted()
     );
     let shutdown = CancellationToken::new();
+    tokio::spawn(crate::metrics::refresh_figures(
+        stores.background.clone(),
+        shutdown.clone(),
+    ));
     if let Some(cache) = stores.cache.clone() {
         tracing::info!(redis = %cache.redis_state(), "cache started");
         tokio::spawn(log_cache_statistics(cache, shutdown.clone()));
@@ -94,12 +105,29 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
             println!("  OpenAPI: {base}/openapi.json");
         }
         println!("  Health:  {base}/health   Ready: {base}/ready");
+        println!("  Metrics: {base}/metrics");
         tracing::info!(%addr, "http server listening");
         let stop = shutdown.clone();
         parts.spawn("the HTTP server", async move {
             api::serve(listener, router, stop.cancelled_owned())
                 .await
                 .context("the HTTP server failed")
+        });
+    }
+    if let Some(port) = config.prometheus_port {
+        let wanted = std::net::SocketAddr::new(config.http_addr.ip(), port);
+        let listener = TcpListener::bind(wanted)
+            .await
+            .with_context(|| format!("cannot listen on PROMETHEUS_PORT={port} ({wanted})"))?;
+        let addr = listener.local_addr().context("listener address")?;
+        println!("  Metrics: http://{addr}/metrics   (PROMETHEUS_PORT)");
+        tracing::info!(%addr, "metrics listener listening");
+        let stop = shutdown.clone();
+        let routes = api::metrics::routes(metrics.clone());
+        parts.spawn("the metrics listener", async move {
+            api::serve(listener, routes, stop.cancelled_owned())
+                .await
+                .context("the metrics listener failed")
         });
     }
     match telegram {

@@ -5,7 +5,10 @@ use anyhow::Context;
 use app::background::BackgroundStore;
 use app::broadcasts::BroadcastStore;
 use app::job_table::JobTable;
-use app::{BotStateStore, EventBus, InvalidationLog, SchemaStatus, StaffPro, Store, SystemClock};
+use app::{
+    BotStateStore, EventBus, InvalidationLog, PoolStatus, SchemaStatus, StaffPro, Store,
+    SystemClock,
+};
 use axum::Extension;
 use cache::{Cache, CachingStore, InvalidationFeed, StoreFeed};
 use secrecy::ExposeSecret;
@@ -33,10 +36,19 @@ pub struct Stores {
     pub job_table: Arc<dyn JobTable>,
     pub broadcasts: Arc<dyn BroadcastStore>,
     pub cache: Option<Cache>,
+    /// "postgres" or "sqlite", for the metrics' `store` label.
+    pub kind: &'static str,
+    /// The connection pool's state now (for the pool gauges).
+    pub pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
 }
 
 impl Stores {
-    async fn of<S>(store: S, config: &Config) -> Stores
+    async fn of<S>(
+        store: S,
+        config: &Config,
+        kind: &'static str,
+        pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
+    ) -> Stores
     where
         S: Store
             + BotStateStore
@@ -74,6 +86,8 @@ impl Stores {
             broadcasts: store.clone(),
             job_table: store,
             cache,
+            kind,
+            pool_status,
         }
     }
 
@@ -105,7 +119,14 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
                     .await
                     .context("cannot apply PostgreSQL migrations")?;
             }
-            Stores::of(store, config).await
+            let pool = store.clone();
+            Stores::of(
+                store,
+                config,
+                "postgres",
+                Arc::new(move || pool.pool_status()),
+            )
+            .await
         }
         DatabaseUrl::Sqlite(url) => {
             let store = SqliteStore::connect(url)
@@ -117,7 +138,14 @@ pub async fn open_stores(config: &Config, migrations: Migrations) -> anyhow::Res
                     .await
                     .context("cannot apply SQLite migrations")?;
             }
-            Stores::of(store, config).await
+            let pool = store.clone();
+            Stores::of(
+                store,
+                config,
+                "sqlite",
+                Arc::new(move || pool.pool_status()),
+            )
+            .await
         }
     };
     Ok(stores)
@@ -137,9 +165,13 @@ pub fn service(config: &Config, stores: &Stores) -> (StaffPro, Arc<EventBus>) {
     (app, bus)
 }
 
-/// The HTTP API over the use-cases; `/ready` also checks the schema is current.
-pub fn http_router(app: &StaffPro, schema: &Arc<dyn SchemaStatus>) -> axum::Router {
-    api::router(app.clone()).layer(Extension(schema.clone()))
+/// The HTTP API over the use-cases, with `/metrics`; `/ready` also checks the schema is current.
+pub fn http_router(
+    app: &StaffPro,
+    schema: &Arc<dyn SchemaStatus>,
+    metrics: &telemetry::Metrics,
+) -> axum::Router {
+    api::router_with_metrics(app.clone(), Some(metrics.clone())).layer(Extension(schema.clone()))
 }
 
 /// Connects the Telegram bot when it is configured.

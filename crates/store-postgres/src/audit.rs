@@ -31,7 +31,7 @@ pub(crate) const SHIFTS_AT_POINT: &str = "SELECT count(*) FROM ( \
 
 #[async_trait]
 impl AuditStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn previous_shift(
         &self,
         employee: UserId,
@@ -53,7 +53,7 @@ impl AuditStore for PgStore {
         row.map(Shift::try_from).transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shifts_at_point(
         &self,
         point: Coordinates,
@@ -75,7 +75,7 @@ impl AuditStore for PgStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn flag_for_review(&self, id: ShiftId, reason: ReviewReason) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE shifts SET needs_review = true, review_reason = $1 \

@@ -8,8 +8,8 @@ use crate::PgStore;
 use crate::error::map;
 use crate::rows::{PlanRow, convert, plan_columns};
 use app::background::{
-    Area, CleanupStore, EffectStore, OutboxEntry, OutboxJob, OutboxStore, PlanScanStore,
-    ReportScanStore, ScheduleStore,
+    Area, BusinessFigures, CleanupStore, EffectStore, FiguresStore, OutboxEntry, OutboxJob,
+    OutboxStore, PlanScanStore, ReportScanStore, ScheduleStore,
 };
 use app::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -101,13 +101,13 @@ impl TryFrom<OutboxRow> for OutboxEntry {
 
 #[async_trait]
 impl OutboxStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn add_to_outbox(&self, jobs: &[OutboxJob], now: DateTime<Utc>) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await.map_err(map)?;
         write_outbox(&mut conn, jobs, now).await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn claim_outbox(
         &self,
         limit: u32,
@@ -137,7 +137,7 @@ impl OutboxStore for PgStore {
         convert(rows)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn remove_from_outbox(&self, seqs: &[i64]) -> StoreResult<()> {
         if seqs.is_empty() {
             return Ok(());
@@ -150,7 +150,7 @@ impl OutboxStore for PgStore {
         Ok(())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn outbox_len(&self) -> StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
             .fetch_one(&self.pool)
@@ -162,7 +162,7 @@ impl OutboxStore for PgStore {
 
 #[async_trait]
 impl ScheduleStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn hold_lease(
         &self,
         name: &str,
@@ -190,7 +190,7 @@ impl ScheduleStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM scheduler_leases WHERE name = $1 AND holder = $2")
             .bind(name)
@@ -201,7 +201,7 @@ impl ScheduleStore for PgStore {
         Ok(())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn last_tick(&self, entry: &str) -> StoreResult<Option<DateTime<Utc>>> {
         sqlx::query_scalar("SELECT max(fire_at) FROM scheduler_ticks WHERE entry = $1")
             .bind(entry)
@@ -210,7 +210,7 @@ impl ScheduleStore for PgStore {
             .map_err(map)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn fire_tick(
         &self,
         entry: &str,
@@ -239,7 +239,7 @@ impl ScheduleStore for PgStore {
         Ok(true)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_ticks_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         // The latest tick of each entry stays: it is where the entry's next tick is counted from.
         let done = sqlx::query(
@@ -256,7 +256,7 @@ impl ScheduleStore for PgStore {
 
 #[async_trait]
 impl EffectStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn effect_done(&self, key: &str) -> StoreResult<bool> {
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM job_effects WHERE key = $1)")
             .bind(key)
@@ -265,7 +265,7 @@ impl EffectStore for PgStore {
             .map_err(map)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn record_effect(&self, key: &str, at: DateTime<Utc>) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO job_effects (key, done_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -278,7 +278,7 @@ impl EffectStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_effects_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM job_effects WHERE done_at < $1")
             .bind(before)
@@ -291,7 +291,7 @@ impl EffectStore for PgStore {
 
 #[async_trait]
 impl PlanScanStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn plans_to_remind(
         &self,
         now: DateTime<Utc>,
@@ -310,7 +310,7 @@ impl PlanScanStore for PgStore {
         convert(rows)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_plan_reminded(&self, id: PlannedShiftId, at: DateTime<Utc>) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE planned_shifts SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL",
@@ -323,7 +323,7 @@ impl PlanScanStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn plans_not_started(
         &self,
         started_by: DateTime<Utc>,
@@ -343,7 +343,7 @@ impl PlanScanStore for PgStore {
         convert(rows)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_no_show_reported(
         &self,
         id: PlannedShiftId,
@@ -364,7 +364,7 @@ impl PlanScanStore for PgStore {
 
 #[async_trait]
 impl ReportScanStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn owners_active_since(
         &self,
         since: DateTime<Utc>,
@@ -385,8 +385,38 @@ impl ReportScanStore for PgStore {
 }
 
 #[async_trait]
+impl FiguresStore for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
+    async fn business_figures(&self) -> StoreResult<BusinessFigures> {
+        // Running shifts through the partial index of active shifts; sites and access grants are
+        // small next to the shifts.
+        let (running, employees, sites, owners): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM shifts WHERE status = 'active'), \
+                    (SELECT count(DISTINCT a.user_id) FROM site_access a \
+                       JOIN sites s ON s.id = a.site_id WHERE s.active), \
+                    (SELECT count(*) FROM sites WHERE active), \
+                    (SELECT count(DISTINCT owner_id) FROM sites WHERE active)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(figures(running, employees, sites, owners))
+    }
+}
+
+fn figures(running: i64, employees: i64, sites: i64, owners: i64) -> BusinessFigures {
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    BusinessFigures {
+        shifts_running: n(running),
+        active_employees: n(employees),
+        active_sites: n(sites),
+        active_owners: n(owners),
+    }
+}
+
+#[async_trait]
 impl CleanupStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_idle_dialogues(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM dialogues WHERE updated_at < $1")
             .bind(before)
@@ -396,7 +426,7 @@ impl CleanupStore for PgStore {
         Ok(done.rows_affected())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn coarsen_locations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         // Rounded in numeric (exact to 2 places), stored back as double precision.
         let done = sqlx::query(

@@ -6,9 +6,11 @@ use crate::error::map;
 use app::{BotStateStore, StoreResult, UPDATE_CLAIM_LEASE};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 #[async_trait]
 impl BotStateStore for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
             .bind(chat_id)
@@ -17,6 +19,7 @@ impl BotStateStore for PgStore {
             .map_err(map)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, now()) \
@@ -30,6 +33,7 @@ impl BotStateStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
             .bind(chat_id)
@@ -39,6 +43,7 @@ impl BotStateStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         // A new id is inserted; an unfinished claim whose lease is over is taken again (its
         // `seen_at` moves to now). A concurrent claim of the same id waits for the first to
@@ -57,6 +62,7 @@ impl BotStateStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn finish_updates(&self, update_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
         // One row per id: ON CONFLICT cannot touch the same row twice in one statement.
         let mut ids = update_ids.to_vec();
@@ -79,6 +85,7 @@ impl BotStateStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < $1")
             .bind(before)

@@ -78,7 +78,7 @@ fn found(b: Option<Broadcast>) -> StoreResult<Broadcast> {
 
 #[async_trait]
 impl BroadcastStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_broadcast(&self, new: &NewBroadcast) -> StoreResult<Broadcast> {
         let mut tx = self.pool.begin().await.map_err(map)?;
         let id: i64 = sqlx::query_scalar(
@@ -111,13 +111,13 @@ impl BroadcastStore for PgStore {
         Ok(stored)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn broadcast(&self, id: BroadcastId) -> StoreResult<Option<Broadcast>> {
         let mut conn = self.pool.acquire().await.map_err(map)?;
         select(&mut conn, id).await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn pending_recipients(
         &self,
         id: BroadcastId,
@@ -138,7 +138,7 @@ impl BroadcastStore for PgStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn record_outcomes(
         &self,
         id: BroadcastId,
@@ -171,7 +171,7 @@ impl BroadcastStore for PgStore {
         found(row.as_ref().map(broadcast).transpose()?)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn finish_broadcast(&self, id: BroadcastId, at: DateTime<Utc>) -> StoreResult<Broadcast> {
         sqlx::query(
             "UPDATE broadcasts SET status = 'done', finished_at = $2 \

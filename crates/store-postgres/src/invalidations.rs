@@ -5,9 +5,11 @@ use crate::error::map;
 use app::{InvalidationLog, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 #[async_trait]
 impl InvalidationLog for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn append_invalidations(
         &self,
         entries: &[Vec<String>],
@@ -32,6 +34,7 @@ impl InvalidationLog for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn invalidations_after(
         &self,
         after: i64,
@@ -51,6 +54,7 @@ impl InvalidationLog for PgStore {
             .collect())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn last_invalidation(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM cache_invalidations")
             .fetch_one(&self.pool)
@@ -58,6 +62,7 @@ impl InvalidationLog for PgStore {
             .map_err(map)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_invalidations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM cache_invalidations WHERE created_at < $1")
             .bind(before)

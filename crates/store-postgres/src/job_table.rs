@@ -97,7 +97,7 @@ fn dead(row: &PgRow) -> StoreResult<DeadTableJob> {
 
 #[async_trait]
 impl JobTable for PgStore {
-    #[instrument(skip_all, fields(jobs = jobs.len()))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_jobs(&self, jobs: &[NewTableJob]) -> StoreResult<()> {
         match jobs {
             [] => Ok(()),
@@ -153,7 +153,7 @@ impl JobTable for PgStore {
         }
     }
 
-    #[instrument(skip_all, fields(%area, limit))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn lease_jobs(
         &self,
         area: Area,
@@ -187,7 +187,7 @@ impl JobTable for PgStore {
         Ok(batch)
     }
 
-    #[instrument(skip_all, fields(seq))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn settle_job(
         &self,
         seq: i64,
@@ -252,7 +252,7 @@ impl JobTable for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn job_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<(Area, TableCounts)>> {
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT area, \
@@ -288,7 +288,7 @@ impl JobTable for PgStore {
         Ok(counts)
     }
 
-    #[instrument(skip_all, fields(%area, limit))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn dead_jobs(&self, area: Area, limit: u32) -> StoreResult<Vec<DeadTableJob>> {
         let rows = sqlx::query(
             "SELECT seq, id, kind, payload::text AS payload, attempt, enqueued_at, dead_at, \
@@ -304,7 +304,7 @@ impl JobTable for PgStore {
         rows.iter().map(dead).collect()
     }
 
-    #[instrument(skip_all, fields(%area, id))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revive_dead_job(&self, area: Area, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         let done = sqlx::query(REVIVE)
             .bind(area.as_str())
@@ -316,7 +316,7 @@ impl JobTable for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all, fields(%area, id))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn drop_dead_job(&self, area: Area, id: &str) -> StoreResult<bool> {
         let done = sqlx::query(DROP_DEAD)
             .bind(area.as_str())

@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
+use tracing::instrument;
 
 pub use migrations::migrator;
 
@@ -139,10 +140,20 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// The pool's connections now (for the pool gauges; no query).
+    pub fn pool_status(&self) -> app::PoolStatus {
+        app::PoolStatus {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl SchemaStatus for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn schema_current(&self) -> Result<bool, StoreError> {
         PgStore::schema_current(self).await
     }

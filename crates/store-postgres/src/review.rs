@@ -9,9 +9,11 @@ use crate::rows::{ShiftChangeRow, ShiftRow, convert, shift_change_columns, shift
 use app::{ShiftReviewStore, ShiftRevision, StoreError, StoreResult};
 use async_trait::async_trait;
 use domain::{Shift, ShiftChange, ShiftId, ShiftStatus, SiteId};
+use tracing::instrument;
 
 #[async_trait]
 impl ShiftReviewStore for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revise_shift(&self, id: ShiftId, r: &ShiftRevision) -> StoreResult<Shift> {
         if r.status == ShiftStatus::Active {
             return Err(StoreError::Other(
@@ -65,6 +67,7 @@ impl ShiftReviewStore for PgStore {
         Ok(revised)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift_history(&self, id: ShiftId) -> StoreResult<Vec<ShiftChange>> {
         let rows: Vec<ShiftChangeRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -78,6 +81,7 @@ impl ShiftReviewStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shifts_to_review(&self, site_ids: &[SiteId], limit: u32) -> StoreResult<Vec<Shift>> {
         if site_ids.is_empty() || limit == 0 {
             return Ok(Vec::new());

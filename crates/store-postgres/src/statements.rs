@@ -50,7 +50,7 @@ const COLUMNS: &str = "site_id, employee_id, period_from, period_to, version, li
 
 #[async_trait]
 impl StatementStore for PgStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn every_site(&self) -> StoreResult<Vec<Site>> {
         let rows: Vec<SiteRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -63,7 +63,7 @@ impl StatementStore for PgStore {
         convert(rows)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn latest_statements(
         &self,
         site: SiteId,
@@ -81,7 +81,7 @@ impl StatementStore for PgStore {
         rows.into_iter().map(PayStatement::try_from).collect()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn statement(
         &self,
         site: SiteId,
@@ -103,7 +103,7 @@ impl StatementStore for PgStore {
         row.map(PayStatement::try_from).transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn add_statements(
         &self,
         statements: &[PayStatement],

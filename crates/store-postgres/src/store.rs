@@ -23,6 +23,7 @@ use domain::{
     SiteSettings, User, UserId,
 };
 use sqlx::{Postgres, QueryBuilder};
+use tracing::instrument;
 
 /// Rows per INSERT when importing: large enough to amortise round trips, small enough to keep
 /// each message to the server a few megabytes.
@@ -80,6 +81,7 @@ macro_rules! bind_settings {
 
 #[async_trait]
 impl StoreHealth for PgStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -93,6 +95,7 @@ impl StoreHealth for PgStore {
 impl PeopleStore for PgStore {
     // ---- people --------------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn upsert_user(&self, u: &NewUser) -> StoreResult<User> {
         let row: UserRow = sqlx::query_as(concat!(
             "INSERT INTO users (telegram_id, name, language) VALUES ($1, $2, $3) \
@@ -110,6 +113,7 @@ impl PeopleStore for PgStore {
         row.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -123,6 +127,7 @@ impl PeopleStore for PgStore {
         user(row)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn users(&self, user_ids: &[UserId]) -> StoreResult<Vec<User>> {
         if user_ids.is_empty() {
             return Ok(Vec::new());
@@ -139,6 +144,7 @@ impl PeopleStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -152,6 +158,7 @@ impl PeopleStore for PgStore {
         user(row)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_owner(&self, id: UserId, is_owner: bool) -> StoreResult<()> {
         let done = sqlx::query("UPDATE users SET is_owner = $2 WHERE id = $1")
             .bind(id.0)
@@ -165,6 +172,7 @@ impl PeopleStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_user_language(&self, id: UserId, language: Language) -> StoreResult<()> {
         let done = sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
             .bind(id.0)
@@ -178,6 +186,7 @@ impl PeopleStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_user_reachable(&self, id: UserId, reachable: bool) -> StoreResult<()> {
         let done = sqlx::query("UPDATE users SET reachable = $2 WHERE id = $1")
             .bind(id.0)
@@ -193,6 +202,7 @@ impl PeopleStore for PgStore {
 
     // ---- API tokens ----------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_api_token(
         &self,
         user_id: UserId,
@@ -210,6 +220,7 @@ impl PeopleStore for PgStore {
         .map_err(map)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -224,6 +235,7 @@ impl PeopleStore for PgStore {
         user(row)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<String>> {
         sqlx::query_scalar(
             "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL \
@@ -240,6 +252,7 @@ impl PeopleStore for PgStore {
 impl SiteStore for PgStore {
     // ---- sites ---------------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_site(
         &self,
         owner_id: UserId,
@@ -261,6 +274,7 @@ impl SiteStore for PgStore {
         row.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
         let row: Option<SiteRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -274,6 +288,7 @@ impl SiteStore for PgStore {
         row.map(Site::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn site_by_join_code(&self, join_code: &str) -> StoreResult<Option<Site>> {
         let row: Option<SiteRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -287,6 +302,7 @@ impl SiteStore for PgStore {
         row.map(Site::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn update_site(
         &self,
         id: SiteId,
@@ -311,6 +327,7 @@ impl SiteStore for PgStore {
         row.ok_or(StoreError::NotFound("site"))?.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_managed_by(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
         let rows: Vec<SiteRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -325,6 +342,7 @@ impl SiteStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn is_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM site_managers WHERE site_id = $1 AND user_id = $2)",
@@ -336,24 +354,29 @@ impl SiteStore for PgStore {
         .map_err(map)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.grant(Grant::Manager, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.revoke(Grant::Manager, site_id, user_id).await
     }
 
     // ---- employee access -----------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.grant(Grant::Access, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.revoke(Grant::Access, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM site_access WHERE site_id = $1 AND user_id = $2)",
@@ -365,6 +388,7 @@ impl SiteStore for PgStore {
         .map_err(map)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_of_employee(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
         let rows: Vec<SiteRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -379,6 +403,7 @@ impl SiteStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_worked_at(
         &self,
         user_id: UserId,
@@ -398,6 +423,7 @@ impl SiteStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>> {
         if site_ids.is_empty() {
             return Ok(Vec::new());
@@ -427,6 +453,7 @@ impl SiteStore for PgStore {
             .collect()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn managers_of(&self, site_id: SiteId) -> StoreResult<Vec<User>> {
         let rows: Vec<UserRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -449,6 +476,7 @@ impl ShiftStore for PgStore {
     /// A linked plan that is no longer `planned` (cancelled or taken meanwhile), or belongs to
     /// another employee or site, is not linked: the shift still opens, because the employee is
     /// at the site now, and `planned_shift_id` of the result says whether the link was made.
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_shift(&self, s: &NewShift) -> StoreResult<Shift> {
         // The shift, the plan it fulfils and the jobs that follow the open: all or nothing.
         let mut tx = self.pool.begin().await.map_err(map)?;
@@ -486,6 +514,7 @@ impl ShiftStore for PgStore {
         Ok(stored)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>> {
         let row: Option<ShiftRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -499,6 +528,7 @@ impl ShiftStore for PgStore {
         row.map(Shift::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>> {
         let row: Option<ShiftRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -512,6 +542,7 @@ impl ShiftStore for PgStore {
         row.map(Shift::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn active_shifts(&self) -> StoreResult<Vec<Shift>> {
         let rows: Vec<ShiftRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -524,6 +555,7 @@ impl ShiftStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn running_shift_starts(&self) -> StoreResult<Vec<app::ShiftStart>> {
         let rows: Vec<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
             "SELECT id, site_id, started_at FROM shifts WHERE status = 'active' \
@@ -542,6 +574,7 @@ impl ShiftStore for PgStore {
             .collect())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift> {
         if end.status == ShiftStatus::Active {
             return Err(StoreError::Other(
@@ -579,6 +612,7 @@ impl ShiftStore for PgStore {
         Ok(closed)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn list_shifts(&self, f: &ShiftFilter) -> StoreResult<Vec<Shift>> {
         if f.site_ids.is_empty() || f.limit == 0 {
             return Ok(Vec::new());
@@ -625,6 +659,7 @@ impl ShiftStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64> {
         if let Some(bad) = shifts.iter().find(|s| s.end.status == ShiftStatus::Active) {
             return Err(StoreError::Other(format!(
@@ -642,6 +677,7 @@ impl ShiftStore for PgStore {
         Ok(stored)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift_totals(
         &self,
         ranges: &[SiteRange],
@@ -681,6 +717,7 @@ impl ShiftStore for PgStore {
 impl PlanStore for PgStore {
     // ---- planned shifts ------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
         let row: PlanRow = sqlx::query_as(concat!(
             "INSERT INTO planned_shifts (employee_id, site_id, starts_at, ends_at) \
@@ -697,6 +734,7 @@ impl PlanStore for PgStore {
         row.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn planned_shift(&self, id: PlannedShiftId) -> StoreResult<Option<PlannedShift>> {
         let row: Option<PlanRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -710,6 +748,7 @@ impl PlanStore for PgStore {
         row.map(PlannedShift::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_plan_status(
         &self,
         id: PlannedShiftId,
@@ -729,6 +768,7 @@ impl PlanStore for PgStore {
         row.ok_or(StoreError::NotFound("planned shift"))?.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn list_planned(&self, f: &PlanFilter) -> StoreResult<Vec<PlannedShift>> {
         if f.site_ids.is_empty() || f.limit == 0 {
             return Ok(Vec::new());
@@ -771,6 +811,7 @@ impl PlanStore for PgStore {
         convert(rows)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<Vec<PlannedShift>> {
         let rows: Vec<PlanRow> = sqlx::query_as(concat!(
             "WITH missed AS (UPDATE planned_shifts SET status = 'missed' \
@@ -792,6 +833,7 @@ impl PlanStore for PgStore {
 impl JoinStore for PgStore {
     // ---- joining sites -------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_join_request(
         &self,
         site_id: SiteId,
@@ -814,6 +856,7 @@ impl JoinStore for PgStore {
         row.try_into()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn join_request(&self, id: JoinRequestId) -> StoreResult<Option<JoinRequest>> {
         let row: Option<JoinRequestRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -827,6 +870,7 @@ impl JoinStore for PgStore {
         row.map(JoinRequest::try_from).transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn decide_join_request(
         &self,
         id: JoinRequestId,

@@ -30,7 +30,7 @@ pub(crate) const SHIFTS_AT_POINT: &str = "SELECT count(*) FROM ( \
 
 #[async_trait]
 impl AuditStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn previous_shift(
         &self,
         employee: UserId,
@@ -54,7 +54,7 @@ impl AuditStore for SqliteStore {
         .transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shifts_at_point(
         &self,
         point: Coordinates,
@@ -76,7 +76,7 @@ impl AuditStore for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn flag_for_review(&self, id: ShiftId, reason: ReviewReason) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         let done = sqlx::query(

@@ -8,8 +8,8 @@ use crate::rows::{self, json_ids, micros, plan_columns};
 use crate::{SqliteStore, WriteTx};
 use app::StoreResult;
 use app::background::{
-    Area, CleanupStore, EffectStore, OutboxEntry, OutboxJob, OutboxStore, PlanScanStore,
-    ReportScanStore, ScheduleStore,
+    Area, BusinessFigures, CleanupStore, EffectStore, FiguresStore, OutboxEntry, OutboxJob,
+    OutboxStore, PlanScanStore, ReportScanStore, ScheduleStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -118,7 +118,7 @@ impl SqliteStore {
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn add_to_outbox(&self, jobs: &[OutboxJob], now: DateTime<Utc>) -> StoreResult<()> {
         if jobs.is_empty() {
             return Ok(());
@@ -128,7 +128,7 @@ impl OutboxStore for SqliteStore {
         tx.commit().await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn claim_outbox(
         &self,
         limit: u32,
@@ -172,7 +172,7 @@ impl OutboxStore for SqliteStore {
         Ok(entries)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn remove_from_outbox(&self, seqs: &[i64]) -> StoreResult<()> {
         if seqs.is_empty() {
             return Ok(());
@@ -185,7 +185,7 @@ impl OutboxStore for SqliteStore {
         Ok(())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn outbox_len(&self) -> StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
             .fetch_one(self.pool())
@@ -197,7 +197,7 @@ impl OutboxStore for SqliteStore {
 
 #[async_trait]
 impl ScheduleStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn hold_lease(
         &self,
         name: &str,
@@ -222,7 +222,7 @@ impl ScheduleStore for SqliteStore {
         .await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         self.deleted(
             sqlx::query("DELETE FROM scheduler_leases WHERE name = ? AND holder = ?")
@@ -233,7 +233,7 @@ impl ScheduleStore for SqliteStore {
         Ok(())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn last_tick(&self, entry: &str) -> StoreResult<Option<DateTime<Utc>>> {
         let last: Option<i64> =
             sqlx::query_scalar("SELECT max(fire_at) FROM scheduler_ticks WHERE entry = ?")
@@ -245,7 +245,7 @@ impl ScheduleStore for SqliteStore {
             .transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn fire_tick(
         &self,
         entry: &str,
@@ -273,7 +273,7 @@ impl ScheduleStore for SqliteStore {
         Ok(true)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_ticks_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         // The latest tick of each entry stays: it is where the entry's next tick is counted from.
         self.deleted(
@@ -290,7 +290,7 @@ impl ScheduleStore for SqliteStore {
 
 #[async_trait]
 impl EffectStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn effect_done(&self, key: &str) -> StoreResult<bool> {
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM job_effects WHERE key = ?)")
             .bind(key)
@@ -299,7 +299,7 @@ impl EffectStore for SqliteStore {
             .map_err(from_sqlx)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn record_effect(&self, key: &str, at: DateTime<Utc>) -> StoreResult<bool> {
         self.changed_one(
             sqlx::query(
@@ -311,7 +311,7 @@ impl EffectStore for SqliteStore {
         .await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_effects_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         self.deleted(sqlx::query("DELETE FROM job_effects WHERE done_at < ?").bind(micros(before)))
             .await
@@ -320,7 +320,7 @@ impl EffectStore for SqliteStore {
 
 #[async_trait]
 impl PlanScanStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn plans_to_remind(
         &self,
         now: DateTime<Utc>,
@@ -337,7 +337,7 @@ impl PlanScanStore for SqliteStore {
         found.iter().map(rows::plan).collect()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_plan_reminded(&self, id: PlannedShiftId, at: DateTime<Utc>) -> StoreResult<bool> {
         self.changed_one(
             sqlx::query(
@@ -349,7 +349,7 @@ impl PlanScanStore for SqliteStore {
         .await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn plans_not_started(
         &self,
         started_by: DateTime<Utc>,
@@ -364,7 +364,7 @@ impl PlanScanStore for SqliteStore {
         found.iter().map(rows::plan).collect()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_no_show_reported(
         &self,
         id: PlannedShiftId,
@@ -384,13 +384,13 @@ impl PlanScanStore for SqliteStore {
 
 #[async_trait]
 impl CleanupStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_idle_dialogues(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         self.deleted(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?").bind(micros(before)))
             .await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn coarsen_locations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         self.deleted(
             sqlx::query(
@@ -411,8 +411,32 @@ impl CleanupStore for SqliteStore {
 }
 
 #[async_trait]
+impl FiguresStore for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
+    async fn business_figures(&self) -> StoreResult<BusinessFigures> {
+        let (running, employees, sites, owners): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM shifts WHERE status = 'active'), \
+                    (SELECT count(DISTINCT a.user_id) FROM site_access a \
+                       JOIN sites s ON s.id = a.site_id WHERE s.active = 1), \
+                    (SELECT count(*) FROM sites WHERE active = 1), \
+                    (SELECT count(DISTINCT owner_id) FROM sites WHERE active = 1)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(BusinessFigures {
+            shifts_running: n(running),
+            active_employees: n(employees),
+            active_sites: n(sites),
+            active_owners: n(owners),
+        })
+    }
+}
+
+#[async_trait]
 impl ReportScanStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn owners_active_since(
         &self,
         since: DateTime<Utc>,

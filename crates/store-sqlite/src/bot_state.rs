@@ -6,9 +6,11 @@ use crate::rows::{micros, now_micros};
 use app::{BotStateStore, StoreResult, UPDATE_CLAIM_LEASE};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 #[async_trait]
 impl BotStateStore for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn load_dialogue(&self, chat_id: i64) -> StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
             .bind(chat_id)
@@ -17,6 +19,7 @@ impl BotStateStore for SqliteStore {
             .map_err(from_sqlx)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn save_dialogue(&self, chat_id: i64, state: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -32,6 +35,7 @@ impl BotStateStore for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn delete_dialogue(&self, chat_id: i64) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
@@ -42,6 +46,7 @@ impl BotStateStore for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn claim_update(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         // A new id is inserted; an unfinished claim whose lease is over is taken again (its
         // `seen_at` moves to now). Writes run one at a time (gate + BEGIN IMMEDIATE), so of
@@ -62,6 +67,7 @@ impl BotStateStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn finish_updates(&self, update_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
         if update_ids.is_empty() {
             return Ok(());
@@ -82,6 +88,7 @@ impl BotStateStore for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_updates_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM processed_updates WHERE seen_at < ?")

@@ -81,7 +81,7 @@ async fn select(conn: &mut SqliteConnection, id: BroadcastId) -> StoreResult<Opt
 
 #[async_trait]
 impl BroadcastStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_broadcast(&self, new: &NewBroadcast) -> StoreResult<Broadcast> {
         let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -115,13 +115,13 @@ impl BroadcastStore for SqliteStore {
         Ok(stored)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn broadcast(&self, id: BroadcastId) -> StoreResult<Option<Broadcast>> {
         let mut conn = self.pool.acquire().await.map_err(from_sqlx)?;
         select(&mut conn, id).await
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn pending_recipients(
         &self,
         id: BroadcastId,
@@ -141,7 +141,7 @@ impl BroadcastStore for SqliteStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn record_outcomes(
         &self,
         id: BroadcastId,
@@ -186,7 +186,7 @@ impl BroadcastStore for SqliteStore {
         Ok(stored)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn finish_broadcast(&self, id: BroadcastId, at: DateTime<Utc>) -> StoreResult<Broadcast> {
         let mut tx = self.write().await?;
         sqlx::query(

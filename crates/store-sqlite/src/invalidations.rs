@@ -6,9 +6,11 @@ use crate::rows::micros;
 use app::{InvalidationLog, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 #[async_trait]
 impl InvalidationLog for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn append_invalidations(
         &self,
         entries: &[Vec<String>],
@@ -34,6 +36,7 @@ impl InvalidationLog for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn invalidations_after(
         &self,
         after: i64,
@@ -53,6 +56,7 @@ impl InvalidationLog for SqliteStore {
             .collect())
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn last_invalidation(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM cache_invalidations")
             .fetch_one(&self.pool)
@@ -60,6 +64,7 @@ impl InvalidationLog for SqliteStore {
             .map_err(from_sqlx)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn forget_invalidations_before(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM cache_invalidations WHERE created_at < ?")

@@ -98,7 +98,7 @@ fn area_of(text: &str) -> StoreResult<Area> {
 
 #[async_trait]
 impl JobTable for SqliteStore {
-    #[instrument(skip_all, fields(jobs = jobs.len()))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_jobs(&self, jobs: &[NewTableJob]) -> StoreResult<()> {
         if jobs.is_empty() {
             return Ok(());
@@ -123,7 +123,7 @@ impl JobTable for SqliteStore {
         tx.commit().await
     }
 
-    #[instrument(skip_all, fields(%area, limit))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn lease_jobs(
         &self,
         area: Area,
@@ -176,7 +176,7 @@ impl JobTable for SqliteStore {
         Ok(batch)
     }
 
-    #[instrument(skip_all, fields(seq))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn settle_job(
         &self,
         seq: i64,
@@ -243,7 +243,7 @@ impl JobTable for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn job_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<(Area, TableCounts)>> {
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT area, \
@@ -276,7 +276,7 @@ impl JobTable for SqliteStore {
         Ok(counts)
     }
 
-    #[instrument(skip_all, fields(%area, limit))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn dead_jobs(&self, area: Area, limit: u32) -> StoreResult<Vec<DeadTableJob>> {
         let rows = sqlx::query(
             "SELECT seq, id, kind, payload, attempt, enqueued_at, dead_at, dead_reason, last_error \
@@ -291,7 +291,7 @@ impl JobTable for SqliteStore {
         rows.iter().map(dead).collect()
     }
 
-    #[instrument(skip_all, fields(%area, id))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revive_dead_job(&self, area: Area, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         let done = sqlx::query(REVIVE)
@@ -305,7 +305,7 @@ impl JobTable for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    #[instrument(skip_all, fields(%area, id))]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn drop_dead_job(&self, area: Area, id: &str) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         let done = sqlx::query(DROP_DEAD)

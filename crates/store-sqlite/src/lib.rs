@@ -33,6 +33,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
+use tracing::instrument;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -106,6 +107,15 @@ impl SqliteStore {
             write_gate: Arc::new(Mutex::new(())),
             keep_alive: None,
         })
+    }
+
+    /// The pool's connections now (for the pool gauges; no query).
+    pub fn pool_status(&self) -> app::PoolStatus {
+        app::PoolStatus {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     /// Keeps `guard` alive as long as this store or any clone of it. Tests hand over the
@@ -185,6 +195,7 @@ fn create_parent_dirs(file: &Path) -> Result<(), StoreError> {
 
 #[async_trait::async_trait]
 impl app::SchemaStatus for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn schema_current(&self) -> Result<bool, StoreError> {
         SqliteStore::schema_current(self).await
     }

@@ -9,9 +9,11 @@ use crate::rows::{self, json_ids, micros, shift_change_columns, shift_columns};
 use app::{ShiftReviewStore, ShiftRevision, StoreError, StoreResult};
 use async_trait::async_trait;
 use domain::{Shift, ShiftChange, ShiftId, ShiftStatus, SiteId};
+use tracing::instrument;
 
 #[async_trait]
 impl ShiftReviewStore for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revise_shift(&self, id: ShiftId, r: &ShiftRevision) -> StoreResult<Shift> {
         if r.status == ShiftStatus::Active {
             return Err(StoreError::Other(
@@ -62,6 +64,7 @@ impl ShiftReviewStore for SqliteStore {
         Ok(revised)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift_history(&self, id: ShiftId) -> StoreResult<Vec<ShiftChange>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -75,6 +78,7 @@ impl ShiftReviewStore for SqliteStore {
         found.iter().map(rows::shift_change).collect()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shifts_to_review(&self, site_ids: &[SiteId], limit: u32) -> StoreResult<Vec<Shift>> {
         if site_ids.is_empty() || limit == 0 {
             return Ok(Vec::new());

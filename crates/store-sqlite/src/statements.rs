@@ -52,7 +52,7 @@ fn day(d: NaiveDate) -> String {
 
 #[async_trait]
 impl StatementStore for SqliteStore {
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn every_site(&self) -> StoreResult<Vec<Site>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -65,7 +65,7 @@ impl StatementStore for SqliteStore {
         found.iter().map(rows::site).collect()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn latest_statements(
         &self,
         site: SiteId,
@@ -91,7 +91,7 @@ impl StatementStore for SqliteStore {
         Ok(latest)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn statement(
         &self,
         site: SiteId,
@@ -115,7 +115,7 @@ impl StatementStore for SqliteStore {
         .transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn add_statements(
         &self,
         statements: &[PayStatement],

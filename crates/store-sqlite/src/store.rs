@@ -25,6 +25,7 @@ use domain::{
 };
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row};
+use tracing::instrument;
 
 /// Rows per multi-row INSERT in a bulk import: 19 parameters each stays far below SQLite's
 /// 32,766-parameter limit, and one statement text for every full chunk keeps it prepared.
@@ -233,6 +234,7 @@ fn bind_settings<'q>(
 
 #[async_trait]
 impl StoreHealth for SqliteStore {
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -246,6 +248,7 @@ impl StoreHealth for SqliteStore {
 impl PeopleStore for SqliteStore {
     // ---- people ------------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn upsert_user(&self, user: &NewUser) -> StoreResult<User> {
         let mut tx = self.write().await?;
         let row = sqlx::query(concat!(
@@ -267,6 +270,7 @@ impl PeopleStore for SqliteStore {
         Ok(user)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -282,6 +286,7 @@ impl PeopleStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn users(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -298,6 +303,7 @@ impl PeopleStore for SqliteStore {
         all(found, rows::user)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -313,6 +319,7 @@ impl PeopleStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_owner(&self, id: UserId, is_owner: bool) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET is_owner = ? WHERE id = ?")
@@ -327,6 +334,7 @@ impl PeopleStore for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_user_language(&self, id: UserId, language: Language) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET language = ? WHERE id = ?")
@@ -341,6 +349,7 @@ impl PeopleStore for SqliteStore {
         tx.commit().await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_user_reachable(&self, id: UserId, reachable: bool) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET reachable = ? WHERE id = ?")
@@ -357,6 +366,7 @@ impl PeopleStore for SqliteStore {
 
     // ---- API tokens --------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_api_token(
         &self,
         user_id: UserId,
@@ -382,6 +392,7 @@ impl PeopleStore for SqliteStore {
         Ok(id)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -398,6 +409,7 @@ impl PeopleStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<String>> {
         let mut tx = self.write().await?;
         let revoked: Vec<String> = sqlx::query_scalar(
@@ -418,6 +430,7 @@ impl PeopleStore for SqliteStore {
 impl SiteStore for SqliteStore {
     // ---- sites -------------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_site(
         &self,
         owner_id: UserId,
@@ -447,6 +460,7 @@ impl SiteStore for SqliteStore {
         Ok(site)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -462,6 +476,7 @@ impl SiteStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn site_by_join_code(&self, join_code: &str) -> StoreResult<Option<Site>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -477,6 +492,7 @@ impl SiteStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn update_site(
         &self,
         id: SiteId,
@@ -505,6 +521,7 @@ impl SiteStore for SqliteStore {
         Ok(site)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_managed_by(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -519,6 +536,7 @@ impl SiteStore for SqliteStore {
         all(found, rows::site)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn is_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM site_managers WHERE site_id = ? AND user_id = ?)",
@@ -530,24 +548,29 @@ impl SiteStore for SqliteStore {
         .map_err(from_sqlx)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn grant_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.grant(Grant::Manager, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_manager(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.revoke(Grant::Manager, site_id, user_id).await
     }
 
     // ---- employee access ---------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn grant_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.grant(Grant::Access, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn revoke_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         self.revoke(Grant::Access, site_id, user_id).await
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn has_access(&self, site_id: SiteId, user_id: UserId) -> StoreResult<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM site_access WHERE site_id = ? AND user_id = ?)",
@@ -559,6 +582,7 @@ impl SiteStore for SqliteStore {
         .map_err(from_sqlx)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_of_employee(&self, user_id: UserId) -> StoreResult<Vec<Site>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -573,6 +597,7 @@ impl SiteStore for SqliteStore {
         all(found, rows::site)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn sites_worked_at(
         &self,
         user_id: UserId,
@@ -592,6 +617,7 @@ impl SiteStore for SqliteStore {
         all(found, rows::site)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn employees_of(&self, site_ids: &[SiteId]) -> StoreResult<Vec<Employee>> {
         if site_ids.is_empty() {
             return Ok(Vec::new());
@@ -624,6 +650,7 @@ impl SiteStore for SqliteStore {
         Ok(out)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn managers_of(&self, site_id: SiteId) -> StoreResult<Vec<User>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -643,6 +670,7 @@ impl SiteStore for SqliteStore {
 impl ShiftStore for SqliteStore {
     // ---- shifts ------------------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_shift(&self, shift: &NewShift) -> StoreResult<Shift> {
         let mut tx = self.write().await?;
         let plan = linkable_plan(&mut tx, shift).await?;
@@ -684,6 +712,7 @@ impl ShiftStore for SqliteStore {
         Ok(stored)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift(&self, id: ShiftId) -> StoreResult<Option<Shift>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -699,6 +728,7 @@ impl ShiftStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn active_shift(&self, employee_id: UserId) -> StoreResult<Option<Shift>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -714,6 +744,7 @@ impl ShiftStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn active_shifts(&self) -> StoreResult<Vec<Shift>> {
         let found = sqlx::query(concat!(
             "SELECT ",
@@ -726,6 +757,7 @@ impl ShiftStore for SqliteStore {
         all(found, rows::shift)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn running_shift_starts(&self) -> StoreResult<Vec<app::ShiftStart>> {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT id, site_id, started_at FROM shifts WHERE status = 'active' \
@@ -745,6 +777,7 @@ impl ShiftStore for SqliteStore {
             .collect()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn close_shift(&self, id: ShiftId, end: &ShiftEnd) -> StoreResult<Shift> {
         if end.status == ShiftStatus::Active {
             return Err(StoreError::Other(
@@ -781,6 +814,7 @@ impl ShiftStore for SqliteStore {
         Ok(closed)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn list_shifts(&self, filter: &ShiftFilter) -> StoreResult<Vec<Shift>> {
         if filter.site_ids.is_empty() {
             return Ok(Vec::new());
@@ -817,6 +851,7 @@ impl ShiftStore for SqliteStore {
         all(found, rows::shift)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn import_finished_shifts(&self, shifts: &[FinishedShift]) -> StoreResult<u64> {
         if shifts.is_empty() {
             return Ok(0);
@@ -864,6 +899,7 @@ impl ShiftStore for SqliteStore {
         Ok(stored)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn shift_totals(
         &self,
         ranges: &[SiteRange],
@@ -913,6 +949,7 @@ impl ShiftStore for SqliteStore {
 impl PlanStore for SqliteStore {
     // ---- planned shifts ----------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
         let w = &plan.window;
         let mut tx = self.write().await?;
@@ -943,6 +980,7 @@ impl PlanStore for SqliteStore {
         Ok(stored)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn planned_shift(&self, id: PlannedShiftId) -> StoreResult<Option<PlannedShift>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -958,6 +996,7 @@ impl PlanStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn set_plan_status(
         &self,
         id: PlannedShiftId,
@@ -996,6 +1035,7 @@ impl PlanStore for SqliteStore {
         Ok(plan)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn list_planned(&self, filter: &PlanFilter) -> StoreResult<Vec<PlannedShift>> {
         if filter.site_ids.is_empty() {
             return Ok(Vec::new());
@@ -1035,6 +1075,7 @@ impl PlanStore for SqliteStore {
         all(found, rows::plan)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn mark_missed_plans(&self, before: DateTime<Utc>) -> StoreResult<Vec<PlannedShift>> {
         let before = micros(before);
         let mut tx = self.write().await?;
@@ -1059,6 +1100,7 @@ impl PlanStore for SqliteStore {
 impl JoinStore for SqliteStore {
     // ---- joining sites -----------------------------------------------------------------------
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_join_request(
         &self,
         site_id: SiteId,
@@ -1090,6 +1132,7 @@ impl JoinStore for SqliteStore {
         Ok(request)
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn join_request(&self, id: JoinRequestId) -> StoreResult<Option<JoinRequest>> {
         sqlx::query(concat!(
             "SELECT ",
@@ -1105,6 +1148,7 @@ impl JoinStore for SqliteStore {
         .transpose()
     }
 
+    #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn decide_join_request(
         &self,
         id: JoinRequestId,

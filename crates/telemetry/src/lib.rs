@@ -1,12 +1,21 @@
-//! Tracing set-up shared by every process (api, bot, worker, scheduler, run) and the one way we
-//! print an error with its causes. Metrics join here with the monitoring issue.
+//! Tracing and metrics set-up shared by every process (api, bot, worker, scheduler, run), and
+//! the one way we print an error with its causes. Metrics: [`install`] the Prometheus recorder
+//! once, render it with [`Metrics::render`]; the database's come from the stores' spans
+//! ([`store_timings`]), which is why the log filter applies to the log output only.
+
+mod metrics;
+mod process;
+pub mod store_timings;
+
+pub use metrics::{COMMIT, CONTENT_TYPE, LATENCY_BUCKETS, Metrics, install, names};
 
 use std::error::Error;
 use std::fmt;
 use std::io::IsTerminal;
 use tracing::Subscriber;
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// What is logged when `RUST_LOG` is not set: our crates at info (the bot's included), libraries
 /// at warn.
@@ -53,7 +62,9 @@ fn colours_wanted(stderr_is_terminal: bool, no_color: bool) -> bool {
     stderr_is_terminal && !no_color
 }
 
-/// The subscriber [`init`] installs, writing to `writer` (a buffer in tests).
+/// The subscriber [`init`] installs, writing to `writer` (a buffer in tests): the log output,
+/// filtered by `filter` (`RUST_LOG`), and beside it the database timings, which see the stores'
+/// spans whatever the log level.
 fn subscriber<W>(
     format: LogFormat,
     filter: EnvFilter,
@@ -63,14 +74,18 @@ fn subscriber<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
-    match format {
-        LogFormat::Text => Box::new(builder.finish()),
-        LogFormat::Json => Box::new(builder.json().flatten_event(true).finish()),
-    }
+    let log: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => Box::new(log.with_filter(filter)),
+        LogFormat::Json => Box::new(log.json().flatten_event(true).with_filter(filter)),
+    };
+    Box::new(
+        tracing_subscriber::registry()
+            .with(log)
+            .with(store_timings::layer()),
+    )
 }
 
 /// Shows an error and every cause under it, `outer: inner: root`, so a log line says why and

@@ -104,6 +104,7 @@ macro_rules! conformance_tests {
             plans_not_started_are_those_due_and_not_reported,
             idle_dialogues_are_forgotten,
             owners_active_since_are_those_with_recent_shifts_at_active_sites,
+            business_figures_count_running_shifts_and_what_is_active,
             old_shift_locations_are_coarsened_keeping_distances,
             a_site_without_notices_writes_only_what_someone_needs,
             // The geolocation audit's queries (conformance/audit.rs).

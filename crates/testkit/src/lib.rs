@@ -4,5 +4,6 @@
 
 pub mod conformance;
 pub mod job_table;
+pub mod metrics;
 pub mod scan_bench;
 pub mod telegram;

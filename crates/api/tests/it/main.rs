@@ -115,7 +115,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let router = api::router(app.clone());
+        // As the binary serves it: with the process's metrics at /metrics.
+        let router = api::router_with_metrics(app.clone(), Some(telemetry::install("test")));
         let task = tokio::spawn(api::serve_with(
             listener,
             router,

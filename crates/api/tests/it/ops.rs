@@ -41,6 +41,95 @@ async fn ready_is_503_when_the_database_is_gone() {
     assert!(!r.text.to_lowercase().contains("pool"), "{}", r.text);
 }
 
+crate::on_both_backends!(metrics_are_labelled_by_route_template_and_status_class);
+
+/// `/metrics` (not in the OpenAPI document) shows the HTTP families after requests: the route
+/// template, never the raw path with its id; "unmatched" for an unknown path; status classes;
+/// the requests in flight (the scrape itself); the database's and the process's families.
+async fn metrics_are_labelled_by_route_template_and_status_class(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (_, token) = s.owner(1, "Owner").await;
+    let site = s.create_site(&token, &crate::site_body("Склад")).await;
+    let id = site["id"].as_i64().unwrap();
+    assert_eq!(
+        s.get(&format!("/api/v1/sites/{id}"), &token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get(&format!("/api/v1/sites/{id}"), &token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get("/api/v1/sites/999999", &token).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.get("/no/such/path/42", &token).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let r = s.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = r.text;
+    let value = |series: &str| testkit::metrics::value(&text, series);
+    assert_eq!(
+        value(
+            r#"staffprobot_http_requests_total{method="GET",route="/api/v1/sites/{id}",status="2xx"}"#
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            r#"staffprobot_http_requests_total{method="GET",route="/api/v1/sites/{id}",status="4xx"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            r#"staffprobot_http_requests_total{method="POST",route="/api/v1/sites",status="2xx"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(r#"staffprobot_http_requests_total{method="GET",route="unmatched",status="4xx"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(!text.contains("/no/such/path"), "{text}");
+    assert!(!text.contains(&format!("/api/v1/sites/{id}\"")), "{text}");
+    assert_eq!(
+        value(
+            r#"staffprobot_http_request_duration_seconds_count{method="GET",route="/api/v1/sites/{id}"}"#
+        ),
+        Some(3.0),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"staffprobot_http_request_duration_seconds_bucket{method="GET",route="/api/v1/sites/{id}",le="0.0005"}"#),
+        "{text}"
+    );
+    // The scrape itself is in flight while it renders.
+    assert_eq!(
+        value("staffprobot_http_requests_in_flight"),
+        Some(1.0),
+        "{text}"
+    );
+    for family in ["process_resident_memory_bytes", "staffprobot_build_info"] {
+        assert!(text.contains(&format!("# TYPE {family} gauge")), "{family}");
+    }
+    // Not an API client's path.
+    let doc = s.call(Method::GET, "/openapi.json", None, None).await.json;
+    assert!(doc["paths"]["/metrics"].is_null());
+    s.stop().await.unwrap();
+}
+
 /// Every path the router serves under /api/v1 plus the probes.
 const DOCUMENTED: [&str; 13] = [
     "/health",

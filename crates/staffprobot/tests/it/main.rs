@@ -8,6 +8,7 @@ mod cache;
 mod commands;
 mod database;
 mod jobs;
+mod metrics;
 mod monitoring;
 mod serving;
 

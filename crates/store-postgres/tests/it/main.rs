@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod availability;
+mod metrics;
 mod postgres;
 
 use std::sync::Arc;

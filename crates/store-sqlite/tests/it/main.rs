@@ -3,6 +3,8 @@
 //! constraints under concurrency, and (below) the shared store conformance suite. Each test
 //! gets its own database file in a temporary folder.
 
+mod metrics;
+
 use app::{
     FinishedShift, NewPlannedShift, NewShift, NewUser, PeopleStore, PlanStore, ShiftEnd,
     ShiftFilter, ShiftStore, SiteRange, SiteStore, StoreError, StoreHealth,

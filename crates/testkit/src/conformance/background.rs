@@ -806,6 +806,61 @@ pub async fn owners_active_since_are_those_with_recent_shifts_at_active_sites(
     );
 }
 
+// ---- business figures ------------------------------------------------------------------------
+
+/// The metrics' gauges: running shifts, people with access to an active site, active sites and
+/// their owners; a deactivated site takes its grants and owner out, a closed shift leaves.
+pub async fn business_figures_count_running_shifts_and_what_is_active(store: Arc<dyn WholeStore>) {
+    use app::background::BusinessFigures;
+    let plain: Arc<dyn Store> = store.clone();
+    let empty = store.business_figures().await.unwrap();
+    assert_eq!(empty, BusinessFigures::default());
+    let b = base(&plain).await;
+    store.grant_access(b.s1.id, b.e1.id).await.unwrap();
+    store.grant_access(b.s2.id, b.e1.id).await.unwrap();
+    store.grant_access(b.s3.id, b.e2.id).await.unwrap();
+    let t = utc("2026-12-01 08:00");
+    let first = store
+        .insert_shift(&new_shift(b.e1.id, b.s1.id, t))
+        .await
+        .unwrap();
+    store
+        .insert_shift(&new_shift(b.e2.id, b.s3.id, t))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.business_figures().await.unwrap(),
+        BusinessFigures {
+            shifts_running: 2,
+            active_employees: 2,
+            active_sites: 3,
+            active_owners: 2,
+        }
+    );
+    let end = ShiftEnd {
+        status: ShiftStatus::Closed,
+        ended_at: t + Duration::hours(1),
+        end_location: None,
+        worked_minutes: 60,
+        pay_minor: RATE,
+        needs_review: false,
+    };
+    store.close_shift(first.id, &end).await.unwrap();
+    store
+        .update_site(b.s3.id, &b.s3.settings, false, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.business_figures().await.unwrap(),
+        BusinessFigures {
+            shifts_running: 1,
+            active_employees: 1,
+            active_sites: 2,
+            active_owners: 1,
+        }
+    );
+}
+
 // ---- location retention ----------------------------------------------------------------------------
 
 pub async fn old_shift_locations_are_coarsened_keeping_distances(store: Arc<dyn WholeStore>) {
