@@ -1,10 +1,11 @@
 //! The command list Telegram shows, per role and language (setMyCommands).
 
 use crate::ctx::Ctx;
+use crate::measures;
 use crate::texts::Texts;
 use domain::Language;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, BotCommandScope, Recipient};
+use teloxide::types::BotCommand;
 
 const EMPLOYEE: [(&str, &str); 5] = [
     ("start", "cmd-start"),
@@ -14,6 +15,17 @@ const EMPLOYEE: [(&str, &str); 5] = [
     ("language", "cmd-language"),
 ];
 const OWNER_EXTRA: [(&str, &str); 1] = [("token", "cmd-token")];
+
+/// The command as `staffprobot_bot_commands_total` labels it: one of the bot's own commands,
+/// else "other" (anyone can type any `/word`; the label set stays bounded).
+pub(crate) fn label(name: &str) -> &'static str {
+    EMPLOYEE
+        .iter()
+        .chain(OWNER_EXTRA.iter())
+        .map(|(cmd, _)| *cmd)
+        .find(|cmd| *cmd == name)
+        .unwrap_or("other")
+}
 
 fn list(texts: &Texts, lang: Language, owner: bool) -> Vec<BotCommand> {
     let extra: &[(&str, &str)] = if owner { &OWNER_EXTRA } else { &[] };
@@ -26,11 +38,13 @@ fn list(texts: &Texts, lang: Language, owner: bool) -> Vec<BotCommand> {
 
 /// Default commands (employees') for Russian and English clients.
 pub async fn set_defaults(bot: &Bot, texts: &Texts) -> Result<(), teloxide::RequestError> {
-    bot.set_my_commands(list(texts, Language::Ru, false))
-        .await?;
-    bot.set_my_commands(list(texts, Language::En, false))
+    let ru = bot.set_my_commands(list(texts, Language::Ru, false)).await;
+    measures::request("setMyCommands", ru)?;
+    let en = bot
+        .set_my_commands(list(texts, Language::En, false))
         .language_code("en")
-        .await?;
+        .await;
+    measures::request("setMyCommands", en)?;
     Ok(())
 }
 
@@ -43,16 +57,22 @@ pub async fn set_for(ctx: &Ctx<'_>, language_chosen: bool) {
     if !owner && !language_chosen {
         return;
     }
-    let scope = BotCommandScope::Chat {
-        chat_id: Recipient::Id(ChatId(ctx.chat)),
-    };
-    let req = ctx
-        .deps
-        .messenger
-        .bot()
-        .set_my_commands(list(&ctx.deps.texts, ctx.lang(), owner))
-        .scope(scope);
-    if let Err(e) = req.await {
+    let commands = list(&ctx.deps.texts, ctx.lang(), owner);
+    if let Err(e) = ctx.deps.messenger.set_commands(ctx.chat, commands).await {
         tracing::warn!(chat = ctx.chat, error = %e, "could not set the chat's commands");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_bots_own_commands_are_labels() {
+        for (cmd, _) in EMPLOYEE.iter().chain(OWNER_EXTRA.iter()) {
+            assert_eq!(label(cmd), *cmd);
+        }
+        assert_eq!(label("drop_table"), "other");
+        assert_eq!(label(""), "other");
     }
 }

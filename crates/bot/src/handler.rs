@@ -8,7 +8,7 @@
 use crate::callback::Callback;
 use crate::ctx::{BotError, Ctx, Deps, HandlerResult, Input, MenuAction};
 use crate::state::{Saved, State};
-use crate::{common, employee, owner};
+use crate::{common, employee, measures, owner};
 use domain::{Coordinates, LocationFix};
 use teloxide::types::{CallbackQueryId, ChatKind, Message, Update, UpdateKind};
 
@@ -41,17 +41,24 @@ pub async fn handle_update(deps: &Deps, update: Update) {
 async fn handle_claimed(deps: &Deps, update: Update) {
     let update_id = i64::from(update.id.0);
     let Some(incoming) = parse(update) else {
+        measures::Handling::start(None).succeeded();
         return;
     };
+    // Counted now; an error too should the handling never end (a panic).
+    let handling = measures::Handling::start(Some(&incoming.input));
     let (chat, language_code) = (incoming.chat, incoming.language_code.clone());
     let callback = match &incoming.input {
         Input::Callback { id, .. } => Some(id.clone()),
         _ => None,
     };
     match handle(deps, incoming).await {
-        Ok(()) => {}
-        Err(Failure::Told(e)) => tracing::error!(update_id, error = %e, "update failed"),
+        Ok(()) => handling.succeeded(),
+        Err(Failure::Told(e)) => {
+            handling.failed();
+            tracing::error!(update_id, error = %e, "update failed");
+        }
         Err(Failure::Untold(e)) => {
+            handling.failed();
             // Failed before the person was even known (the database is down, say): still
             // answer, in the language their Telegram uses.
             tracing::error!(update_id, error = %e, "update failed before its flow");

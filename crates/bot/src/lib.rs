@@ -12,6 +12,7 @@ pub mod format;
 pub mod handler;
 pub mod keyboards;
 pub mod limits;
+pub mod measures;
 pub mod messenger;
 pub mod notices;
 pub mod owner;
@@ -139,9 +140,7 @@ impl TelegramBot {
         if let Some(url) = &config.api_url {
             bot = bot.set_api_url(url.clone());
         }
-        let me = bot
-            .get_me()
-            .await
+        let me = measures::request("getMe", bot.get_me().await)
             .map_err(|e| BotError::Other(format!("Telegram did not accept the bot token: {e}")))?;
         let texts = texts::Texts::load().map_err(|e| BotError::Other(e.to_string()))?;
         if let Err(e) = commands::set_defaults(&bot, &texts).await {
@@ -219,6 +218,7 @@ impl TelegramBot {
                     .secret_token(w.secret.clone())
                     .allowed_updates(allowed_updates())
                     .await;
+                let set = measures::request("setWebhook", set);
                 match set {
                     Ok(_) => tracing::info!(url = %w.url, "telegram webhook registered"),
                     Err(e) => {
@@ -257,7 +257,8 @@ async fn confirm_taken(bot: &Bot, dispatcher: &Dispatcher, offset: i32) {
         None => offset,
     };
     if offset != 0 {
-        let _ = bot.get_updates().offset(offset).limit(1).timeout(0).await;
+        let confirmed = bot.get_updates().offset(offset).limit(1).timeout(0).await;
+        let _ = measures::request("getUpdates", confirmed);
     }
 }
 
@@ -268,9 +269,9 @@ async fn poll(
     dispatcher: &Dispatcher,
     shutdown: &CancellationToken,
 ) -> Result<i32, BotError> {
-    match bot.get_webhook_info().await {
+    match measures::request("getWebhookInfo", bot.get_webhook_info().await) {
         Ok(info) if info.url.is_some() => {
-            if let Err(e) = bot.delete_webhook().await {
+            if let Err(e) = measures::request("deleteWebhook", bot.delete_webhook().await) {
                 tracing::warn!(error = %e, "could not remove the old webhook");
             }
         }
@@ -287,7 +288,7 @@ async fn poll(
             .allowed_updates(allowed_updates());
         let result = tokio::select! {
             () = shutdown.cancelled() => break,
-            r = request.send() => r,
+            r = request.send() => measures::request("getUpdates", r),
         };
         match result {
             Ok(updates) => {

@@ -5,11 +5,13 @@
 //! write again.
 
 use crate::limits::{Limiter, Priority};
+use crate::measures;
 use app::StaffPro;
 use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup,
+    BotCommand, BotCommandScope, CallbackQueryId, ChatId, InlineKeyboardMarkup, InputFile,
+    MessageId, ParseMode, Recipient, ReplyMarkup,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -75,9 +77,12 @@ impl Messenger {
     }
 
     /// Runs a request with the limits and the retry rules. `chat` is the chat (for a person, their
-    /// Telegram id) the request is about: its limit, and whom to mark unreachable.
+    /// Telegram id) the request is about: its limit, and whom to mark unreachable. `method` (as
+    /// the Bot API spells it) labels its metrics: each attempt is counted with its outcome, each
+    /// attempt after the first as a retry.
     async fn call<T, F, Fut>(
         &self,
+        method: &'static str,
         chat: i64,
         counted: Counted,
         mut request: F,
@@ -89,10 +94,13 @@ impl Messenger {
         let mut backoff = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
+            if attempt > 1 {
+                measures::retried();
+            }
             if counted == Counted::Message {
                 self.limiter.acquire(chat, self.priority).await;
             }
-            match request().await {
+            match measures::request(method, request().await) {
                 Ok(v) => return Ok(v),
                 Err(RequestError::RetryAfter(s))
                     if attempt < ATTEMPTS && s.duration() <= MAX_RETRY_AFTER =>
@@ -152,7 +160,7 @@ impl Messenger {
         text: &str,
         markup: Option<ReplyMarkup>,
     ) -> Result<Message, SendError> {
-        self.call(chat, Counted::Message, || {
+        self.call("sendMessage", chat, Counted::Message, || {
             let mut req = self
                 .bot
                 .send_message(ChatId(chat), text)
@@ -174,7 +182,7 @@ impl Messenger {
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), SendError> {
         let result = self
-            .call(chat, Counted::Other, || {
+            .call("editMessageText", chat, Counted::Other, || {
                 let mut req = self
                     .bot
                     .edit_message_text(ChatId(chat), message, text)
@@ -196,7 +204,7 @@ impl Messenger {
     /// Takes the inline keyboard off a message; "not modified" (it has none) counts as done.
     pub async fn remove_buttons(&self, chat: i64, message: MessageId) -> Result<(), SendError> {
         let result = self
-            .call(chat, Counted::Other, || {
+            .call("editMessageReplyMarkup", chat, Counted::Other, || {
                 let req = self.bot.edit_message_reply_markup(ChatId(chat), message);
                 async move { req.await }
             })
@@ -217,7 +225,7 @@ impl Messenger {
         text: Option<&str>,
         alert: bool,
     ) -> Result<(), SendError> {
-        self.call(chat, Counted::Other, || {
+        self.call("answerCallbackQuery", chat, Counted::Other, || {
             let mut req = self.bot.answer_callback_query(id.clone());
             if let Some(t) = text {
                 req = req.text(t).show_alert(alert);
@@ -236,7 +244,7 @@ impl Messenger {
         file_name: &str,
         caption: &str,
     ) -> Result<Message, SendError> {
-        self.call(chat, Counted::Message, || {
+        self.call("sendPhoto", chat, Counted::Message, || {
             let req = self
                 .bot
                 .send_photo(
@@ -248,5 +256,24 @@ impl Messenger {
             async move { req.await }
         })
         .await
+    }
+
+    /// The command list of one chat (its person's role and language).
+    pub async fn set_commands(
+        &self,
+        chat: i64,
+        commands: Vec<BotCommand>,
+    ) -> Result<(), SendError> {
+        self.call("setMyCommands", chat, Counted::Other, || {
+            let req = self
+                .bot
+                .set_my_commands(commands.clone())
+                .scope(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(ChatId(chat)),
+                });
+            async move { req.await }
+        })
+        .await
+        .map(|_| ())
     }
 }

@@ -49,9 +49,7 @@ impl BotNotices {
         if let Some(url) = &config.api_url {
             bot = bot.set_api_url(url.clone());
         }
-        let me = bot
-            .get_me()
-            .await
+        let me = crate::measures::request("getMe", bot.get_me().await)
             .map_err(|e| BotError::Other(format!("Telegram did not accept the bot token: {e}")))?;
         let texts = crate::texts::Texts::load().map_err(|e| BotError::Other(e.to_string()))?;
         let tracker = TaskTracker::new();

@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod embedded;
+pub mod measures;
 pub mod queue;
 pub mod rabbit;
 pub mod relay;

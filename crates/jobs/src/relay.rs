@@ -3,12 +3,13 @@
 //! outbox grows; the claimed rows come back to the next relay pass when their hold runs out.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use app::Clock;
 use app::background::OutboxStore;
 use tokio_util::sync::CancellationToken;
 
+use crate::measures;
 use crate::queue::{Job, JobQueue, QueueError};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +92,7 @@ impl Relay {
         }
         if !published.is_empty() {
             self.outbox.remove_from_outbox(&published).await?;
-            metrics::counter!("staffprobot_outbox_relayed_total").increment(published.len() as u64);
+            measures::relayed(published.len());
         }
         match failure {
             Some(e) => Err(e.into()),
@@ -99,11 +100,25 @@ impl Relay {
         }
     }
 
+    /// Reads how many entries wait in the outbox into `staffprobot_outbox_depth`.
+    pub async fn refresh_outbox_depth(&self) -> Result<(), RelayError> {
+        measures::outbox_depth(self.outbox.outbox_len().await?);
+        Ok(())
+    }
+
     /// Relays until `shutdown`: passes back to back while there is work, pausing when idle or
-    /// after an error (logged once per outage, not per pass).
+    /// after an error (logged once per outage, not per pass). Refreshes the outbox depth every
+    /// [`measures::DEPTH_REFRESH`].
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut failing = false;
+        let mut measured: Option<Instant> = None;
         while !shutdown.is_cancelled() {
+            if measured.is_none_or(|at| at.elapsed() >= measures::DEPTH_REFRESH) {
+                measured = Some(Instant::now());
+                if let Err(e) = self.refresh_outbox_depth().await {
+                    tracing::debug!(error = %e, "cannot read the outbox depth for the metrics");
+                }
+            }
             let pause = match self.relay_once().await {
                 Ok(n) => {
                     if failing {

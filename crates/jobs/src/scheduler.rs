@@ -12,6 +12,8 @@ use app::{Area, Clock, StoreError};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use crate::measures;
+
 /// The lease every scheduler competes for.
 pub const LEASE: &str = "scheduler";
 /// Ticks of one entry fired at most in one pass after a long outage (older ones are skipped).
@@ -103,7 +105,15 @@ impl Scheduler {
     }
 
     /// Takes or renews the lease; when held, fires every tick that is due and not fired yet.
+    /// Sets the scheduler's gauges on the way: whether it leads, and each entry's period and
+    /// latest tick.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
+        let result = self.fire_due().await;
+        measures::leader(matches!(result, Ok(Pass { active: true, .. })));
+        result
+    }
+
+    async fn fire_due(&self) -> Result<Pass, StoreError> {
         let now = self.clock.now();
         let lease = chrono::Duration::from_std(self.config.lease)
             .unwrap_or_else(|_| chrono::Duration::seconds(30));
@@ -120,8 +130,12 @@ impl Scheduler {
         };
         for entry in &self.entries {
             let due = entry.due(now);
-            let first = match self.store.last_tick(entry.name).await? {
-                Some(last) if last >= due => continue,
+            let last = self.store.last_tick(entry.name).await?;
+            let first = match last {
+                Some(last) if last >= due => {
+                    measures::schedule_entry(entry.name, last, entry.every);
+                    continue;
+                }
                 Some(last) => (last + entry.every).max(due - entry.every * (MAX_CATCH_UP as i32)),
                 None => due,
             };
@@ -129,6 +143,7 @@ impl Scheduler {
             if at < first {
                 at += entry.every;
             }
+            let mut latest = last;
             while at <= due {
                 if self
                     .store
@@ -136,11 +151,15 @@ impl Scheduler {
                     .await?
                 {
                     tracing::info!(entry = entry.name, tick = %at, "schedule entry fired");
-                    metrics::counter!("staffprobot_schedule_ticks_total", "entry" => entry.name)
-                        .increment(1);
+                    measures::tick_fired(entry.name);
                     pass.fired.push((entry.name, at));
                 }
+                // Fired now, or by another scheduler just before: either way it has fired.
+                latest = Some(at);
                 at += entry.every;
+            }
+            if let Some(latest) = latest {
+                measures::schedule_entry(entry.name, latest, entry.every);
             }
         }
         Ok(pass)
@@ -176,14 +195,16 @@ impl Scheduler {
                 () = tokio::time::sleep(self.config.poll) => {}
             }
         }
-        if let Err(e) = self.store.release_lease(LEASE, &self.holder).await {
+        if let Err(e) = self.release().await {
             tracing::warn!(error = %e, "could not give the scheduler lease up");
         }
     }
 
     /// Gives the lease up (for `--once` and tests).
     pub async fn release(&self) -> Result<(), StoreError> {
-        self.store.release_lease(LEASE, &self.holder).await
+        self.store.release_lease(LEASE, &self.holder).await?;
+        measures::leader(false);
+        Ok(())
     }
 }
 

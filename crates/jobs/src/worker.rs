@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use crate::measures::{self, Processed};
 use crate::queue::{Backoff, Delivery, Job, JobQueue, QueueError, RetryOutcome};
 
 /// What became of one run of a handler.
@@ -130,63 +131,97 @@ impl Worker {
                     .await;
             });
         }
+        tasks.spawn(self.clone().watch_depths(shutdown.clone()));
         tracing::info!(areas = ?self.handlers.areas(), "worker started");
         while tasks.join_next().await.is_some() {}
         tracing::info!("worker stopped");
         Ok(())
     }
 
-    /// Runs one delivery to its end: skipped (done before), done, retried or dead-lettered.
+    /// Runs one delivery to its end: a duplicate (done before), succeeded, retried or
+    /// dead-lettered — and counts it so.
     #[tracing::instrument(skip_all, fields(job = %delivery.job().id, kind = %delivery.job().kind))]
     pub async fn process(&self, delivery: Delivery) {
         let job = delivery.job().clone();
+        // Kinds come from our own code, but a stray one must not grow the label set.
+        let kind = if self.handlers.get(&job.kind).is_some() {
+            job.kind.as_str()
+        } else {
+            "unknown"
+        };
+        measures::started(kind);
         let started = Instant::now();
         let outcome = self.outcome(&job).await;
-        let label = match &outcome {
-            Some(Outcome::Done) => "done",
-            None => "skipped",
-            Some(Outcome::Retry(_)) => "retried",
-            Some(Outcome::Fail(_)) => "failed",
-        };
-        let kind = if self.handlers.get(&job.kind).is_some() {
-            job.kind.clone()
-        } else {
-            "unknown".to_owned()
-        };
-        metrics::counter!("staffprobot_jobs_processed_total", "kind" => kind.clone(), "outcome" => label)
-            .increment(1);
-        metrics::histogram!("staffprobot_job_duration_seconds", "kind" => kind)
-            .record(started.elapsed().as_secs_f64());
-        let settled = match outcome {
-            None => delivery.ack().await,
+        let took = started.elapsed();
+        let (processed, settled) = match outcome {
+            None => (Processed::Duplicate, delivery.ack().await),
             Some(Outcome::Done) => {
                 if let Err(e) = self.effects.record_effect(&job.id, self.clock.now()).await {
                     tracing::warn!(error = %e, "could not record the job done; acking anyway");
                 }
-                delivery.ack().await
+                (Processed::Succeeded, delivery.ack().await)
             }
             Some(Outcome::Retry(error)) => {
                 let delay = self.config.backoff.delay(job.attempt);
                 match delivery.retry(delay, &error).await {
                     Ok(RetryOutcome::Scheduled) => {
                         tracing::info!(attempt = job.attempt + 1, ?delay, %error, "job will be retried");
-                        Ok(())
+                        (Processed::Retried, Ok(()))
                     }
                     Ok(RetryOutcome::DeadLettered) => {
                         tracing::error!(%error, "job failed for good: dead-lettered");
-                        Ok(())
+                        (Processed::DeadLettered, Ok(()))
                     }
-                    Err(e) => Err(e),
+                    Err(e) => (Processed::Retried, Err(e)),
                 }
             }
             Some(Outcome::Fail(error)) => {
                 tracing::error!(%error, "job cannot succeed: dead-lettered");
-                delivery.dead_letter(&error).await
+                (Processed::DeadLettered, delivery.dead_letter(&error).await)
             }
         };
-        if let Err(e) = settled {
-            // The queue hands the job out again; its key keeps the effect single.
-            tracing::warn!(error = %e, "could not settle the job");
+        let processed = match settled {
+            Ok(()) => processed,
+            Err(e) => {
+                // The queue hands the job out again; its key keeps the effect single.
+                tracing::warn!(error = %e, "could not settle the job");
+                match processed {
+                    // The effect happened; the next delivery is a duplicate.
+                    Processed::Succeeded | Processed::Duplicate => processed,
+                    Processed::Retried | Processed::DeadLettered => Processed::Retried,
+                }
+            }
+        };
+        measures::processed(kind, processed, took);
+    }
+
+    /// Reads how much work waits in every area into `staffprobot_queue_depth`.
+    pub async fn refresh_queue_depth(&self) -> Result<(), QueueError> {
+        let depths = self.queue.depths().await?;
+        measures::queue_depths(&depths);
+        Ok(())
+    }
+
+    /// Refreshes the queue depth every [`measures::DEPTH_REFRESH`] until `shutdown`; a queue
+    /// that cannot be read is logged once per outage (the gauges keep their last values).
+    async fn watch_depths(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut every = tokio::time::interval(measures::DEPTH_REFRESH);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            match self.refresh_queue_depth().await {
+                Ok(()) => failing = false,
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "cannot read the queue depth for the metrics");
+                        failing = true;
+                    }
+                }
+            }
         }
     }
 

@@ -1,3 +1,9 @@
+//! What a test's actions recorded through the `metrics` facade, read the way Prometheus reads
+//! it: one `metrics-exporter-prometheus` recorder per test process (nextest runs each test in
+//! its own), installed globally on first use, and its rendered text parsed back into samples.
+//! Under plain `cargo test` tests share the process and its counters, so assert on what a test
+//! adds (`Scrape::value` before and after) or on a series being there.
+//!
 //! Reading metrics back in tests: a series' value in the exporter's text, and the database
 //! metrics case both stores run (each call counted by operation and outcome and timed; a
 //! refusal is an answer, a database that is gone a failure).
@@ -5,6 +11,194 @@
 // A test helper: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// The latency buckets of the metric catalog (seconds).
+pub const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process's recorder, installed on first use.
+///
+/// # Panics
+/// When another recorder was installed in this process first.
+pub fn recorder() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets(&BUCKETS)
+            .and_then(PrometheusBuilder::install_recorder)
+            .unwrap_or_else(|e| panic!("installing the test's metrics recorder: {e}"))
+    })
+}
+
+/// The rendered text now.
+pub fn scrape() -> Scrape {
+    Scrape::parse(&recorder().render())
+}
+
+/// One sample line: `name{label="value",…} number`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// A parsed scrape, and the `# TYPE` of each family.
+#[derive(Debug, Clone, Default)]
+pub struct Scrape {
+    pub text: String,
+    pub samples: Vec<Sample>,
+    pub types: BTreeMap<String, String>,
+}
+
+impl Scrape {
+    pub fn parse(text: &str) -> Scrape {
+        let mut scrape = Scrape {
+            text: text.to_owned(),
+            ..Scrape::default()
+        };
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                if let Some((name, kind)) = rest.split_once(' ') {
+                    scrape.types.insert(name.to_owned(), kind.trim().to_owned());
+                }
+                continue;
+            }
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            if let Some(sample) = parse_sample(line) {
+                scrape.samples.push(sample);
+            }
+        }
+        scrape
+    }
+
+    /// The value of the series `name` whose labels include every pair of `labels` (summed when
+    /// several match, so a test may leave out a label it does not care about).
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let mut matching = self.matching(name, labels).peekable();
+        matching.peek()?;
+        Some(matching.map(|s| s.value).sum())
+    }
+
+    /// Series `name` with every pair of `labels`.
+    pub fn matching<'a>(
+        &'a self,
+        name: &'a str,
+        labels: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = &'a Sample> + 'a {
+        self.samples.iter().filter(move |s| {
+            s.name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).is_some_and(|have| have == v))
+        })
+    }
+
+    /// The `# TYPE` of a family: "counter", "gauge", "histogram" or "summary".
+    pub fn kind(&self, family: &str) -> Option<&str> {
+        self.types.get(family).map(String::as_str)
+    }
+
+    /// The label names each series of `name` carries, sorted (one entry per distinct set).
+    pub fn label_names(&self, name: &str) -> Vec<Vec<String>> {
+        let mut sets: Vec<Vec<String>> = self
+            .samples
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.labels.keys().cloned().collect())
+            .collect();
+        sets.sort();
+        sets.dedup();
+        sets
+    }
+}
+
+fn parse_sample(line: &str) -> Option<Sample> {
+    let (series, value) = line.rsplit_once(' ')?;
+    let value = match value {
+        "+Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        v => v.parse().ok()?,
+    };
+    let (name, labels) = match series.split_once('{') {
+        Some((name, rest)) => (name, parse_labels(rest.strip_suffix('}')?)?),
+        None => (series, BTreeMap::new()),
+    };
+    Some(Sample {
+        name: name.to_owned(),
+        labels,
+        value,
+    })
+}
+
+/// `a="x",b="y \"quoted\""` (the exporter escapes `\`, `"` and newlines).
+fn parse_labels(text: &str) -> Option<BTreeMap<String, String>> {
+    let mut labels = BTreeMap::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once("=\"")?;
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            let (i, c) = chars.next()?;
+            match c {
+                '\\' => match chars.next()?.1 {
+                    'n' => value.push('\n'),
+                    other => value.push(other),
+                },
+                '"' => break i,
+                other => value.push(other),
+            }
+        };
+        labels.insert(key.trim_start_matches(',').to_owned(), value);
+        rest = after[end + 1..].trim_start_matches(',');
+    }
+    Some(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_and_types_parse_back() {
+        let text = "# TYPE staffprobot_x_total counter\n\
+            staffprobot_x_total{kind=\"a\",outcome=\"ok\"} 3\n\
+            staffprobot_x_total{kind=\"b\",outcome=\"ok\"} 2\n\
+            # TYPE staffprobot_depth gauge\n\
+            staffprobot_depth 7\n\
+            staffprobot_h_bucket{kind=\"q\\\"x\",le=\"+Inf\"} 1\n";
+        let scrape = Scrape::parse(text);
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("kind", "a")]),
+            Some(3.0)
+        );
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("outcome", "ok")]),
+            Some(5.0)
+        );
+        assert_eq!(scrape.value("staffprobot_x_total", &[("kind", "c")]), None);
+        assert_eq!(scrape.value("staffprobot_depth", &[]), Some(7.0));
+        assert_eq!(scrape.kind("staffprobot_x_total"), Some("counter"));
+        assert_eq!(
+            scrape.value("staffprobot_h_bucket", &[("kind", "q\"x"), ("le", "+Inf")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            scrape.label_names("staffprobot_x_total"),
+            vec![vec!["kind".to_owned(), "outcome".to_owned()]]
+        );
+    }
+}
+
+// ---- the database metrics case (both stores) ----
 use app::{NewUser, Store, StoreError};
 use domain::{Language, PersonName};
 use std::future::Future;

@@ -9,6 +9,7 @@ mod dialogue;
 mod employee;
 mod forgotten;
 mod journey;
+mod metrics;
 mod money;
 mod owner;
 mod reliability;

@@ -186,6 +186,7 @@ impl JobQueue for DbQueue {
             .insert_jobs(std::slice::from_ref(&row))
             .await
             .map_err(queue_error)?;
+        crate::measures::enqueued(&job.kind);
         self.inner.notify(area);
         Ok(())
     }

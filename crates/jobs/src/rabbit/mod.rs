@@ -334,7 +334,9 @@ impl JobQueue for RabbitQueue {
     #[tracing::instrument(skip_all, fields(area = %area, job = %job.id), err)]
     async fn publish(&self, area: Area, job: &Job) -> Result<(), QueueError> {
         let queue = self.inner.names(area).work;
-        self.inner.publish_to(&queue, job, None).await
+        self.inner.publish_to(&queue, job, None).await?;
+        crate::measures::enqueued(&job.kind);
+        Ok(())
     }
 
     async fn consume(&self, area: Area, prefetch: u16) -> Result<Deliveries, QueueError> {

@@ -4,6 +4,7 @@
 mod embedded_postgres;
 mod embedded_sqlite;
 mod handlers;
+mod metrics;
 mod outbox;
 mod rabbit;
 mod reconnect;
