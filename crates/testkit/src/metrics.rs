@@ -11,8 +11,11 @@
 // A test helper: a failed expectation is meant to panic with the value that broke it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use app::{NewUser, Store, StoreError};
+use domain::{Language, PersonName};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -163,46 +166,7 @@ fn parse_labels(text: &str) -> Option<BTreeMap<String, String>> {
     Some(labels)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn samples_and_types_parse_back() {
-        let text = "# TYPE staffprobot_x_total counter\n\
-            staffprobot_x_total{kind=\"a\",outcome=\"ok\"} 3\n\
-            staffprobot_x_total{kind=\"b\",outcome=\"ok\"} 2\n\
-            # TYPE staffprobot_depth gauge\n\
-            staffprobot_depth 7\n\
-            staffprobot_h_bucket{kind=\"q\\\"x\",le=\"+Inf\"} 1\n";
-        let scrape = Scrape::parse(text);
-        assert_eq!(
-            scrape.value("staffprobot_x_total", &[("kind", "a")]),
-            Some(3.0)
-        );
-        assert_eq!(
-            scrape.value("staffprobot_x_total", &[("outcome", "ok")]),
-            Some(5.0)
-        );
-        assert_eq!(scrape.value("staffprobot_x_total", &[("kind", "c")]), None);
-        assert_eq!(scrape.value("staffprobot_depth", &[]), Some(7.0));
-        assert_eq!(scrape.kind("staffprobot_x_total"), Some("counter"));
-        assert_eq!(
-            scrape.value("staffprobot_h_bucket", &[("kind", "q\"x"), ("le", "+Inf")]),
-            Some(1.0)
-        );
-        assert_eq!(
-            scrape.label_names("staffprobot_x_total"),
-            vec![vec!["kind".to_owned(), "outcome".to_owned()]]
-        );
-    }
-}
-
 // ---- the database metrics case (both stores) ----
-use app::{NewUser, Store, StoreError};
-use domain::{Language, PersonName};
-use std::future::Future;
-use std::sync::Arc;
 
 /// The value of the series written exactly as `series` (name and labels in the exporter's
 /// order), or `None` when the text has no such line.
@@ -274,4 +238,39 @@ pub async fn store_calls_are_counted<F: Future<Output = ()>>(
         )),
         "{text}"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_and_types_parse_back() {
+        let text = "# TYPE staffprobot_x_total counter\n\
+            staffprobot_x_total{kind=\"a\",outcome=\"ok\"} 3\n\
+            staffprobot_x_total{kind=\"b\",outcome=\"ok\"} 2\n\
+            # TYPE staffprobot_depth gauge\n\
+            staffprobot_depth 7\n\
+            staffprobot_h_bucket{kind=\"q\\\"x\",le=\"+Inf\"} 1\n";
+        let scrape = Scrape::parse(text);
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("kind", "a")]),
+            Some(3.0)
+        );
+        assert_eq!(
+            scrape.value("staffprobot_x_total", &[("outcome", "ok")]),
+            Some(5.0)
+        );
+        assert_eq!(scrape.value("staffprobot_x_total", &[("kind", "c")]), None);
+        assert_eq!(scrape.value("staffprobot_depth", &[]), Some(7.0));
+        assert_eq!(scrape.kind("staffprobot_x_total"), Some("counter"));
+        assert_eq!(
+            scrape.value("staffprobot_h_bucket", &[("kind", "q\"x"), ("le", "+Inf")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            scrape.label_names("staffprobot_x_total"),
+            vec![vec!["kind".to_owned(), "outcome".to_owned()]]
+        );
+    }
 }
