@@ -49,22 +49,24 @@ pub fn router(app: StaffPro) -> Router {
 }
 
 /// [`router`], also serving `GET /metrics` (Prometheus text, not in the OpenAPI document: it
-/// is not JSON and not for API clients) when given the process's metrics.
+/// is not JSON and not for API clients) and recording the HTTP metrics when given the process's
+/// metrics; without them (`METRICS_ENABLED=false`) neither.
 pub fn router_with_metrics(app: StaffPro, metrics: Option<telemetry::Metrics>) -> Router {
     let (api, mut openapi) = routes::openapi_router()
         .with_state(Arc::new(app))
         .split_for_parts();
     openapi::add_common_responses(&mut openapi);
-    let mut routes = api.merge(docs::routes(&openapi));
-    if let Some(metrics) = metrics {
-        routes = routes.merge(metrics::routes(metrics));
+    let routes = api.merge(docs::routes(&openapi));
+    match metrics {
+        Some(metrics) => with_layers(routes.merge(metrics::routes(metrics)))
+            .layer(axum::middleware::from_fn(metrics::track_metrics)),
+        None => with_layers(routes),
     }
-    with_layers(routes)
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard
 /// for errors not rendered by us, panic catcher, access log (outermost, so it sees the final
-/// status of everything, panics included), and the HTTP metrics around that.
+/// status of everything, panics included).
 pub(crate) fn with_layers(routes: Router) -> Router {
     routes
         .fallback(middleware::not_found)
@@ -75,7 +77,6 @@ pub(crate) fn with_layers(routes: Router) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::access_log))
-        .layer(axum::middleware::from_fn(metrics::track_metrics))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(metrics: telemetry::Metrics) -> 
     )
 }
 
-/// The middleware: wrap every route with it (`with_layers` does).
+/// The middleware, outermost, so it sees the final status of everything (panics included).
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_label(req.method());

@@ -14,7 +14,7 @@ use domain::Language;
 /// DATABASE_URL (postgres://… or sqlite://…; default sqlite://./data/staffprobot.db),
 /// DATABASE_MAX_CONNECTIONS, DATABASE_STATEMENT_TIMEOUT_MS, HTTP_ADDR (default 127.0.0.1:8000;
 /// `/metrics` is served there), PROMETHEUS_PORT (a `/metrics` listener of its own for the bot,
-/// worker and scheduler; 0 = any free port), LOG_FORMAT (text|json; level via RUST_LOG), SHUTDOWN_TIMEOUT_SECONDS, TELEGRAM_BOT_TOKEN,
+/// worker and scheduler; 0 = any free port), METRICS_ENABLED (default true), LOG_FORMAT (text|json; level via RUST_LOG), SHUTDOWN_TIMEOUT_SECONDS, TELEGRAM_BOT_TOKEN,
 /// TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, Telegram's flood limits
 /// (TELEGRAM_RATE_PER_SECOND, TELEGRAM_CHAT_RATE_PER_SECOND, TELEGRAM_GROUP_RATE_PER_MINUTE;
 /// 0 = unlimited; shared through Redis with REDIS_URL) and the shift rules

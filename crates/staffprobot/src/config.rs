@@ -106,6 +106,8 @@ pub struct Config {
     /// `PROMETHEUS_PORT`: a listener of its own for `/metrics` (on `HTTP_ADDR`'s address), for
     /// the processes without an HTTP server; `Some(0)` takes any free port.
     pub prometheus_port: Option<u16>,
+    /// `METRICS_ENABLED`: `false` records and serves no metrics (to measure what they cost).
+    pub metrics_enabled: bool,
     pub log_format: LogFormat,
     pub policy: Policy,
     pub telegram: Option<TelegramConfig>,
@@ -190,6 +192,19 @@ impl Config {
                 None
             })
         });
+        let metrics_enabled = match value("METRICS_ENABLED").map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => true,
+            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(v) => {
+                bad(
+                    "METRICS_ENABLED",
+                    format!("expected true or false, got {v:?}"),
+                );
+                true
+            }
+        };
         let log_format = match value("LOG_FORMAT") {
             None => LogFormat::Text,
             Some(raw) => LogFormat::parse(&raw).unwrap_or_else(|| {
@@ -311,6 +326,7 @@ impl Config {
                 database_statement_timeout,
                 http_addr,
                 prometheus_port,
+                metrics_enabled,
                 log_format,
                 policy,
                 telegram,
@@ -355,6 +371,12 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.prometheus_port, None);
+        assert!(c.metrics_enabled);
+        assert!(
+            !with(&[("METRICS_ENABLED", "false")])
+                .unwrap()
+                .metrics_enabled
+        );
         assert_eq!(
             with(&[("PROMETHEUS_PORT", "9100")])
                 .unwrap()

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
+    telemetry::init_with(config.log_format, config.metrics_enabled);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -39,14 +39,18 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         Migrations::Skip
     };
     // Before the stores: the cache registers its metric handles when it starts.
-    let metrics = telemetry::install(env!("CARGO_PKG_VERSION"));
+    let metrics = config
+        .metrics_enabled
+        .then(|| telemetry::install(env!("CARGO_PKG_VERSION")));
     let stores = wiring::open_stores(&config, migrations).await?;
     let bot_state = stores.bot_state.clone();
     let schema = stores.schema.clone();
     let (app, bus) = wiring::service(&config, &stores);
-    bus.subscribe(Arc::new(crate::metrics::ShiftCounters::new()))
-        .forever();
-    crate::metrics::watch_pool(&metrics, stores.kind, stores.pool_status.clone());
+    if let Some(metrics) = &metrics {
+        bus.subscribe(Arc::new(crate::metrics::ShiftCounters::new()))
+            .forever();
+        crate::metrics::watch_pool(metrics, stores.kind, stores.pool_status.clone());
+    }
     let telegram = match role {
         Role::Api | Role::Worker | Role::Scheduler => None,
         Role::Everything => wiring::telegram_bot(&config, &app, bot_state.clone()).await?,
@@ -67,12 +71,15 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     let router = match role {
         Role::Worker | Role::Scheduler => None,
         Role::Bot => webhook.clone().map(|w| {
-            w.route("/health", axum::routing::get(|| async { "ok" }))
-                .merge(api::metrics::routes(metrics.clone()))
+            let w = w.route("/health", axum::routing::get(|| async { "ok" }));
+            match &metrics {
+                Some(m) => w.merge(api::metrics::routes(m.clone())),
+                None => w,
+            }
         }),
         Role::Everything | Role::Api => Some(match webhook.clone() {
-            Some(w) => wiring::http_router(&app, &schema, &metrics).merge(w),
-            None => wiring::http_router(&app, &schema, &metrics),
+            Some(w) => wiring::http_router(&app, &schema, metrics.as_ref()).merge(w),
+            None => wiring::http_router(&app, &schema, metrics.as_ref()),
         }),
     };
     // Listen for the stop signals before saying we run, so a signal sent right after the start-up
@@ -84,10 +91,12 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         config.database_url.redacted()
     );
     let shutdown = CancellationToken::new();
-    tokio::spawn(crate::metrics::refresh_figures(
-        stores.background.clone(),
-        shutdown.clone(),
-    ));
+    if metrics.is_some() {
+        tokio::spawn(crate::metrics::refresh_figures(
+            stores.background.clone(),
+            shutdown.clone(),
+        ));
+    }
     if let Some(cache) = stores.cache.clone() {
         tracing::info!(redis = %cache.redis_state(), "cache started");
         tokio::spawn(log_cache_statistics(cache, shutdown.clone()));
@@ -105,7 +114,9 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
             println!("  OpenAPI: {base}/openapi.json");
         }
         println!("  Health:  {base}/health   Ready: {base}/ready");
-        println!("  Metrics: {base}/metrics");
+        if metrics.is_some() {
+            println!("  Metrics: {base}/metrics");
+        }
         tracing::info!(%addr, "http server listening");
         let stop = shutdown.clone();
         parts.spawn("the HTTP server", async move {
@@ -114,7 +125,7 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
                 .context("the HTTP server failed")
         });
     }
-    if let Some(port) = config.prometheus_port {
+    if let (Some(port), Some(metrics)) = (config.prometheus_port, &metrics) {
         let wanted = std::net::SocketAddr::new(config.http_addr.ip(), port);
         let listener = TcpListener::bind(wanted)
             .await

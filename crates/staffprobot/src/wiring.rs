@@ -169,9 +169,9 @@ pub fn service(config: &Config, stores: &Stores) -> (StaffPro, Arc<EventBus>) {
 pub fn http_router(
     app: &StaffPro,
     schema: &Arc<dyn SchemaStatus>,
-    metrics: &telemetry::Metrics,
+    metrics: Option<&telemetry::Metrics>,
 ) -> axum::Router {
-    api::router_with_metrics(app.clone(), Some(metrics.clone())).layer(Extension(schema.clone()))
+    api::router_with_metrics(app.clone(), metrics.cloned()).layer(Extension(schema.clone()))
 }
 
 /// Connects the Telegram bot when it is configured.

@@ -47,14 +47,24 @@ impl LogFormat {
 /// file, a pipe or a log collector gets plain text. Calling it twice is harmless (the second
 /// call does nothing).
 pub fn init(format: LogFormat) {
+    init_with(format, true);
+}
+
+/// [`init`], with the database timings only when `database_metrics` (`METRICS_ENABLED`).
+pub fn init_with(format: LogFormat, database_metrics: bool) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let ansi = colours_wanted(
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     );
-    let _ =
-        tracing::subscriber::set_global_default(subscriber(format, filter, ansi, std::io::stderr));
+    let _ = tracing::subscriber::set_global_default(subscriber(
+        format,
+        filter,
+        ansi,
+        std::io::stderr,
+        database_metrics,
+    ));
 }
 
 /// Whether log lines get ANSI colour codes.
@@ -70,6 +80,7 @@ fn subscriber<W>(
     filter: EnvFilter,
     ansi: bool,
     writer: W,
+    database_metrics: bool,
 ) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
@@ -84,7 +95,7 @@ where
     Box::new(
         tracing_subscriber::registry()
             .with(log)
-            .with(store_timings::layer()),
+            .with(database_metrics.then(store_timings::layer)),
     )
 }
 
@@ -156,7 +167,13 @@ mod tests {
     /// What the default filter lets through when each crate logs at info, with colours on or off.
     fn logged(format: LogFormat, ansi: bool) -> String {
         let buffer = Buffer::default();
-        let sub = subscriber(format, EnvFilter::new(DEFAULT_FILTER), ansi, buffer.clone());
+        let sub = subscriber(
+            format,
+            EnvFilter::new(DEFAULT_FILTER),
+            ansi,
+            buffer.clone(),
+            true,
+        );
         tracing::subscriber::with_default(sub, || {
             // Targets must be constants.
             tracing::info!(target: "bot::dispatch", "line from bot::dispatch");

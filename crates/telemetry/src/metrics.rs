@@ -58,8 +58,11 @@ pub mod names {
 pub struct Metrics {
     handle: PrometheusHandle,
     /// Refreshes run before each render (pool gauges and the like).
-    on_scrape: Arc<Mutex<Vec<Arc<dyn Fn() + Send + Sync>>>>,
+    on_scrape: Arc<Mutex<Vec<Refresh>>>,
 }
+
+/// A gauge refresh run before each render.
+type Refresh = Arc<dyn Fn() + Send + Sync>;
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
