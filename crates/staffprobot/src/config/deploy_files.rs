@@ -99,11 +99,13 @@ fn staffprobot_services_get_the_variables_the_binary_reads_and_no_others() {
     let compose = compose();
     for (name, service) in staffprobot_services(&compose) {
         let names = environment_names(&service);
-        // Every setting can be tuned from deploy/.env, but the webhook's (long polling here).
+        // Every setting can be tuned from deploy/.env, but the webhook's (long polling here)
+        // and METRICS_ENABLED: the stack's scrapes and health checks need the metrics on.
         let not_passed = [
             "TELEGRAM_WEBHOOK_URL",
             "TELEGRAM_WEBHOOK_SECRET",
             "PROMETHEUS_PORT",
+            "METRICS_ENABLED",
         ];
         let missing: Vec<_> = known
             .iter()
