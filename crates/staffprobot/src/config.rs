@@ -3,6 +3,8 @@
 
 mod background;
 mod caching;
+#[cfg(test)]
+mod deploy_files;
 mod telegram_limits;
 
 use app::Policy;
@@ -538,7 +540,7 @@ mod tests {
     }
 
     /// Every variable the configuration reads (the webhook secret only with a token).
-    fn variables_read() -> Vec<String> {
+    pub(super) fn variables_read() -> Vec<String> {
         let seen = std::cell::RefCell::new(Vec::<String>::new());
         for token in [None, Some("123:abc")] {
             let _ = Config::from_lookup(|name| {

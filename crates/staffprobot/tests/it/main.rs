@@ -1,6 +1,7 @@
 //! End-to-end tests of the `staffprobot` binary: the README's first command on a fresh folder,
 //! configuration errors, operator commands and the demo data, serving (logs, supervision,
-//! shutdown) and what it does when the database is not there, on SQLite and PostgreSQL.
+//! shutdown), what it does when the database is not there, on SQLite and PostgreSQL, and a real
+//! Prometheus scraping it (the dashboard's and alert rules' queries).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
@@ -9,6 +10,7 @@ mod database;
 mod jobs;
 mod kill;
 mod metrics;
+mod monitoring;
 mod serving;
 
 use std::io::{BufRead, BufReader, Read};
