@@ -14,6 +14,7 @@ mod review;
 mod rows;
 mod statements;
 mod store;
+mod timesheet;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
