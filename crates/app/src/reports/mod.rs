@@ -3,9 +3,13 @@
 //! per finished shift, read in pages), the payroll (per employee and site) and hours per day.
 //! All of them cover the same shifts (`report_scope`), so their figures agree.
 
+mod files;
 mod payroll;
 mod timesheet;
 
+pub use files::{
+    FileFormat, REPORT_FILE_KIND, ReportFilePlan, ReportFileRequest, ReportProgress, ReportScope,
+};
 pub use payroll::{Payroll, PayrollLine, PayrollTotal};
 pub use timesheet::{DailyHours, TIMESHEET_PAGE, Timesheet, TimesheetLine};
 
@@ -172,36 +176,51 @@ impl StaffPro {
         to: NaiveDate,
         filter: ReportFilter,
     ) -> Result<(Vec<Site>, Vec<SiteRange>), AppError> {
-        if to < from {
-            return Err(AppError::BadRequest {
-                field: "to",
-                message: "`to` is before `from`".into(),
-            });
-        }
-        if (to - from).num_days() >= MAX_REPORT_DAYS {
-            return Err(AppError::BadRequest {
-                field: "to",
-                message: format!("a report covers at most {MAX_REPORT_DAYS} days"),
-            });
-        }
+        check_period(from, to)?;
         let sites = match filter.site_id {
             Some(id) => vec![self.managed_site(actor, id).await?],
             None => self.sites_for(actor).await?,
         };
-        let mut ranges = Vec::with_capacity(sites.len());
-        for s in &sites {
-            if let (Some(start), Some(end)) =
-                local_range(&s.settings.time_zone, Some(from), Some(to))?
-            {
-                ranges.push(SiteRange {
-                    site_id: s.id,
-                    from: start,
-                    to: end,
-                });
-            }
-        }
+        let ranges = site_ranges(&sites, from, to)?;
         Ok((sites, ranges))
     }
+}
+
+/// Refuses a period that ends before it starts or is longer than `MAX_REPORT_DAYS`.
+pub(crate) fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
+    if to < from {
+        return Err(AppError::BadRequest {
+            field: "to",
+            message: "`to` is before `from`".into(),
+        });
+    }
+    if (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(AppError::BadRequest {
+            field: "to",
+            message: format!("a report covers at most {MAX_REPORT_DAYS} days"),
+        });
+    }
+    Ok(())
+}
+
+/// Each site's period from `from` to `to` (local dates) as instants of its own zone.
+pub(crate) fn site_ranges(
+    sites: &[Site],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<SiteRange>, AppError> {
+    let mut ranges = Vec::with_capacity(sites.len());
+    for s in sites {
+        if let (Some(start), Some(end)) = local_range(&s.settings.time_zone, Some(from), Some(to))?
+        {
+            ranges.push(SiteRange {
+                site_id: s.id,
+                from: start,
+                to: end,
+            });
+        }
+    }
+    Ok(ranges)
 }
 
 /// Shifts, minutes and pay added up, pay kept apart per currency.

@@ -3,9 +3,9 @@
 //! figure equals the summary's for the same scope.
 
 use super::{ReportFilter, Tally};
-use crate::{AppError, StaffPro};
+use crate::{AppError, SiteRange, StaffPro};
 use chrono::NaiveDate;
-use domain::{Currency, Money, SiteId, User, UserId};
+use domain::{Currency, Money, Site, SiteId, User, UserId};
 use std::collections::BTreeMap;
 
 /// What one employee earned at one site in one currency.
@@ -63,12 +63,24 @@ impl StaffPro {
         filter: ReportFilter,
     ) -> Result<Payroll, AppError> {
         let (sites, ranges) = self.report_scope(actor, from, to, filter).await?;
+        self.payroll_over(actor, from, to, &sites, &ranges, filter.employee_id)
+            .await
+    }
+
+    /// The payroll of the shifts in `ranges` (of `employee_id` when given), `sites` naming them.
+    pub(crate) async fn payroll_over(
+        &self,
+        actor: &User,
+        from: NaiveDate,
+        to: NaiveDate,
+        sites: &[Site],
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+    ) -> Result<Payroll, AppError> {
         let rows = if ranges.is_empty() {
             Vec::new()
         } else {
-            self.store()
-                .shift_totals(&ranges, filter.employee_id)
-                .await?
+            self.store().shift_totals(ranges, employee_id).await?
         };
         let site_names: BTreeMap<SiteId, String> = sites
             .iter()

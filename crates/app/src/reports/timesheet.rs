@@ -6,7 +6,9 @@ use super::ReportFilter;
 use crate::paging::Cursor;
 use crate::{AppError, SiteRange, StaffPro};
 use chrono::{NaiveDate, NaiveDateTime};
-use domain::{Money, ReviewReason, Shift, ShiftId, ShiftStatus, SiteId, SiteTimeZone, User, UserId};
+use domain::{
+    Money, ReviewReason, Shift, ShiftId, ShiftStatus, Site, SiteId, SiteTimeZone, User, UserId,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -83,6 +85,41 @@ impl std::fmt::Debug for Timesheet {
 }
 
 impl Timesheet {
+    /// A timesheet of the shifts in `ranges` (of `employee_id` when given), `sites` naming them.
+    pub(crate) fn over(
+        app: StaffPro,
+        from: NaiveDate,
+        to: NaiveDate,
+        sites: Vec<Site>,
+        ranges: Vec<SiteRange>,
+        employee_id: Option<UserId>,
+    ) -> Timesheet {
+        let done = ranges.is_empty();
+        Timesheet {
+            app,
+            from,
+            to,
+            sites: sites
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.id,
+                        SiteInfo {
+                            name: Arc::from(s.settings.name.as_str()),
+                            zone: s.settings.time_zone.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            ranges,
+            employee_id,
+            after: None,
+            names: HashMap::new(),
+            page: TIMESHEET_PAGE,
+            done,
+        }
+    }
+
     pub fn from(&self) -> NaiveDate {
         self.from
     }
@@ -170,7 +207,11 @@ impl Timesheet {
             rate: s.hourly_rate,
             pay: Money::new(s.pay_minor.unwrap_or(0), s.hourly_rate.currency),
             auto_closed: s.status == ShiftStatus::AutoClosed,
-            review_reason: if s.needs_review { s.review_reason } else { None },
+            review_reason: if s.needs_review {
+                s.review_reason
+            } else {
+                None
+            },
         })
     }
 }
@@ -187,30 +228,14 @@ impl StaffPro {
         filter: ReportFilter,
     ) -> Result<Timesheet, AppError> {
         let (sites, ranges) = self.report_scope(actor, from, to, filter).await?;
-        let done = ranges.is_empty();
-        Ok(Timesheet {
-            app: self.clone(),
+        Ok(Timesheet::over(
+            self.clone(),
             from,
             to,
-            sites: sites
-                .into_iter()
-                .map(|s| {
-                    (
-                        s.id,
-                        SiteInfo {
-                            name: Arc::from(s.settings.name.as_str()),
-                            zone: s.settings.time_zone.clone(),
-                        },
-                    )
-                })
-                .collect(),
+            sites,
             ranges,
-            employee_id: filter.employee_id,
-            after: None,
-            names: HashMap::new(),
-            page: TIMESHEET_PAGE,
-            done,
-        })
+            filter.employee_id,
+        ))
     }
 
     /// Worked time per local date of the period (every date, zero where nobody worked), each
@@ -223,29 +248,36 @@ impl StaffPro {
         to: NaiveDate,
         filter: ReportFilter,
     ) -> Result<Vec<DailyHours>, AppError> {
-        let mut sheet = self.timesheet(actor, from, to, filter).await?;
-        let mut days: BTreeMap<NaiveDate, DailyHours> = from
-            .iter_days()
-            .take_while(|d| *d <= to)
-            .map(|date| {
-                (
+        let sheet = self.timesheet(actor, from, to, filter).await?;
+        daily_hours(sheet).await
+    }
+}
+
+/// The timesheet's rows added up per local date of its period (every date, zero where nobody
+/// worked), a page at a time.
+pub(crate) async fn daily_hours(mut sheet: Timesheet) -> Result<Vec<DailyHours>, AppError> {
+    let (from, to) = (sheet.from, sheet.to);
+    let mut days: BTreeMap<NaiveDate, DailyHours> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| {
+            (
+                date,
+                DailyHours {
                     date,
-                    DailyHours {
-                        date,
-                        worked_minutes: 0,
-                        shifts: 0,
-                    },
-                )
-            })
-            .collect();
-        while let Some(page) = sheet.next_page().await? {
-            for line in page {
-                if let Some(day) = days.get_mut(&line.date) {
-                    day.worked_minutes += line.worked_minutes;
-                    day.shifts += 1;
-                }
+                    worked_minutes: 0,
+                    shifts: 0,
+                },
+            )
+        })
+        .collect();
+    while let Some(page) = sheet.next_page().await? {
+        for line in page {
+            if let Some(day) = days.get_mut(&line.date) {
+                day.worked_minutes += line.worked_minutes;
+                day.shifts += 1;
             }
         }
-        Ok(days.into_values().collect())
     }
+    Ok(days.into_values().collect())
 }
