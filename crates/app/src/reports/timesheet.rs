@@ -106,7 +106,7 @@ impl Timesheet {
                         s.id,
                         SiteInfo {
                             name: Arc::from(s.settings.name.as_str()),
-                            zone: s.settings.time_zone.clone(),
+                            zone: s.settings.time_zone,
                         },
                     )
                 })
