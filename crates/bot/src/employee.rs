@@ -17,6 +17,7 @@ pub(crate) use plan_steps::read_time;
 pub use shift::{join, on_idle_location};
 
 use crate::common;
+use app::reports::ReportScope;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input, MenuAction};
 use crate::messenger::SendError;
 use crate::state::{Dialogue, State};
@@ -120,6 +121,11 @@ pub async fn on_callback(
         EmployeeCb::Forgot => forgot::start(ctx).await,
         EmployeeCb::ForgotNow => forgot::now(ctx).await,
         EmployeeCb::Late { plan } => crate::notices::late(ctx, plan).await,
+        EmployeeCb::OwnFile { from, to, format } => {
+            crate::report_files::on_request(ctx, ReportScope::Own, from, to, format)
+                .await
+                .map(|()| state)
+        }
     }
 }
 

@@ -70,6 +70,23 @@ pub fn typed_date(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A count grouped by thousands, as people read it: "1,000" / "1 000" (a no-break space).
+pub fn count(lang: Language, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = match lang {
+        Language::Ru => '\u{a0}',
+        Language::En => ',',
+    };
+    let mut out = String::with_capacity(digits.len() + 4);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Escapes text for Telegram's HTML parse mode (names, addresses typed by people).
 pub fn html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -80,6 +97,15 @@ pub fn html(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(Language::En, 0), "0");
+        assert_eq!(count(Language::En, 340), "340");
+        assert_eq!(count(Language::En, 1000), "1,000");
+        assert_eq!(count(Language::En, 1_234_567), "1,234,567");
+        assert_eq!(count(Language::Ru, 10_000), "10\u{a0}000");
+    }
 
     fn rub(minor: i64) -> Money {
         Money::new(minor, Currency::RUB)

@@ -138,6 +138,14 @@ pub async fn on_callback(
             .await
             .map(|()| state),
         OwnerCb::Report { scope, period } => reports::run(ctx, scope, period, message, state).await,
+        OwnerCb::ReportFile {
+            scope,
+            from,
+            to,
+            format,
+        } => crate::report_files::on_request(ctx, scope.report_scope(), from, to, format)
+            .await
+            .map(|()| state),
         OwnerCb::CloseShift(shift) => review::ask_close_time(ctx, shift, state).await,
         OwnerCb::CloseNow(shift) => review::close_now(ctx, shift, message).await,
         OwnerCb::CloseConfirm { shift, at } => {

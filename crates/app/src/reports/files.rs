@@ -7,6 +7,7 @@ use super::{DailyHours, Payroll, ReportFilter, Timesheet, check_period, site_ran
 use crate::background::{Area, OutboxJob, OutboxStore};
 use crate::{AppError, SiteRange, StaffPro};
 use chrono::NaiveDate;
+use domain::period::Period;
 use domain::{Site, SiteId, User, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -271,6 +272,23 @@ impl StaffPro {
             .add_to_outbox(std::slice::from_ref(&job), self.now())
             .await?;
         Ok(job.id)
+    }
+
+    /// The local dates a named period covers in an employee's own report: read in the zone of
+    /// their first workplace (the default zone without one).
+    pub async fn own_period_dates(
+        &self,
+        employee: &User,
+        period: Period,
+    ) -> Result<(NaiveDate, NaiveDate), AppError> {
+        let zone = self
+            .store()
+            .sites_of_employee(employee.id)
+            .await?
+            .first()
+            .map(|s| s.settings.time_zone)
+            .unwrap_or_default();
+        Ok(period.dates(zone.local_date(self.now())))
     }
 
     /// The person a background report is for; None when they are gone.

@@ -10,7 +10,8 @@ use crate::format::{date, duration, html, money_list};
 use crate::keyboards::{cancel_row, inline};
 use crate::state::{Dialogue, State};
 use app::AppError;
-use app::reports::{MAX_REPORT_DAYS, ReportFilter};
+use app::reports::{MAX_REPORT_DAYS, ReportFilter, ReportScope};
+use chrono::NaiveDate;
 use domain::period::{Period, parse_date_range};
 use domain::{Money, SiteId, UserId};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,21 @@ impl Scope {
             Scope::All => "a".into(),
             Scope::Site(id) => format!("s{}", id.0),
             Scope::Employee(id) => format!("e{}", id.0),
+        }
+    }
+
+    /// The use-cases' name for it.
+    pub fn report_scope(self) -> ReportScope {
+        match self {
+            Scope::All => ReportScope::managed(ReportFilter::default()),
+            Scope::Site(id) => ReportScope::managed(ReportFilter {
+                site_id: Some(id),
+                employee_id: None,
+            }),
+            Scope::Employee(id) => ReportScope::managed(ReportFilter {
+                site_id: None,
+                employee_id: Some(id),
+            }),
         }
     }
 
@@ -195,6 +211,29 @@ fn period_rows(ctx: &Ctx<'_>, scope: Scope) -> Vec<Vec<InlineKeyboardButton>> {
     ]
 }
 
+/// The buttons under a shown report: its files (when it has shifts), then the periods.
+fn shown_rows(ctx: &Ctx<'_>, scope: Scope, shown: &Shown) -> Vec<Vec<InlineKeyboardButton>> {
+    let mut rows = Vec::new();
+    if shown.shifts > 0 {
+        let (from, to) = (shown.from, shown.to);
+        rows.push(crate::report_files::buttons(
+            &ctx.deps.texts,
+            ctx.lang(),
+            |format| {
+                OwnerCb::ReportFile {
+                    scope,
+                    from,
+                    to,
+                    format,
+                }
+                .into()
+            },
+        ));
+    }
+    rows.extend(period_rows(ctx, scope));
+    rows
+}
+
 pub async fn pick_period(
     ctx: &Ctx<'_>,
     scope: Scope,
@@ -237,7 +276,10 @@ pub async fn run(
         }
     };
     match report(ctx, scope, period).await? {
-        Ok(text) => show(ctx, message, &text, inline(period_rows(ctx, scope))).await?,
+        Ok(shown) => {
+            let rows = shown_rows(ctx, scope, &shown);
+            show(ctx, message, &shown.text, inline(rows)).await?
+        }
         Err(why) => ctx.notice(why, true),
     }
     // A period button ends a pending "type the period" question.
@@ -267,8 +309,8 @@ pub async fn on_range(ctx: &Ctx<'_>, scope: Scope, input: &Input) -> HandlerResu
         return Ok(waiting);
     };
     match report(ctx, scope, Period::Custom { from, to }).await? {
-        Ok(text) => {
-            ctx.send_inline(&text, inline(period_rows(ctx, scope)))
+        Ok(shown) => {
+            ctx.send_inline(&shown.text, inline(shown_rows(ctx, scope, &shown)))
                 .await?;
             Ok(State::Idle)
         }
@@ -293,12 +335,20 @@ struct Line {
     pay: Vec<Money>,
 }
 
-/// The report text, or why there is none (no access any more, a period too long).
+/// A report as shown: its text, the period it was resolved to and its shifts.
+struct Shown {
+    text: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    shifts: i64,
+}
+
+/// The report, or why there is none (no access any more, a period too long).
 async fn report(
     ctx: &Ctx<'_>,
     scope: Scope,
     period: Period,
-) -> Result<Result<String, String>, BotError> {
+) -> Result<Result<Shown, String>, BotError> {
     let title = match scope_title(ctx, scope).await? {
         Ok(t) => t,
         Err(why) => return Ok(Err(why)),
@@ -377,9 +427,17 @@ async fn report(
         args!["scope" => title, "period" => period_text],
     );
     text.push_str("\n\n");
+    let shown = |text| {
+        Ok(Ok(Shown {
+            text,
+            from,
+            to,
+            shifts,
+        }))
+    };
     if shifts == 0 {
         text.push_str(&ctx.t("report-empty"));
-        return Ok(Ok(text));
+        return shown(text);
     }
     text.push_str(&ctx.tf(
         "report-total",
@@ -423,11 +481,11 @@ async fn report(
             text.push_str(&line);
         }
     }
-    Ok(Ok(text))
+    shown(text)
 }
 
 /// A refusal of the report use-case as a text for the person, or a real failure.
-fn refusal(ctx: &Ctx<'_>, e: AppError) -> Result<Result<String, String>, BotError> {
+fn refusal<T>(ctx: &Ctx<'_>, e: AppError) -> Result<Result<T, String>, BotError> {
     match e {
         AppError::BadRequest { .. } => Ok(Err(
             ctx.tf("report-too-long", args!["days" => MAX_REPORT_DAYS])
