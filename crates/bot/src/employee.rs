@@ -17,10 +17,10 @@ pub(crate) use plan_steps::read_time;
 pub use shift::{join, on_idle_location};
 
 use crate::common;
-use app::reports::ReportScope;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input, MenuAction};
 use crate::messenger::SendError;
 use crate::state::{Dialogue, State};
+use app::reports::ReportScope;
 use chrono::{NaiveDate, NaiveTime};
 use domain::SiteId;
 use serde::{Deserialize, Serialize};

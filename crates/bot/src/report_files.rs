@@ -261,7 +261,8 @@ pub async fn on_request(
         return match ctx.app().request_report_file(&ctx.user, &request).await {
             Ok(_) => Ok(()),
             Err(e) => {
-                ctx.edit(sent.id, &ctx.t("report-file-failed"), None).await?;
+                ctx.edit(sent.id, &ctx.t("report-file-failed"), None)
+                    .await?;
                 Err(e.into())
             }
         };

@@ -383,8 +383,16 @@ mod tests {
             any::<i64>().prop_map(|p| EmployeeCb::Late {
                 plan: PlannedShiftId(p)
             }),
-            (any_date(), any_date(), prop::sample::select(FileFormat::ALL.to_vec()))
-                .prop_map(|(from, to, format)| EmployeeCb::OwnFile { from, to, format }),
+            (
+                any_date(),
+                any_date(),
+                prop::sample::select(FileFormat::ALL.to_vec())
+            )
+                .prop_map(|(from, to, format)| EmployeeCb::OwnFile {
+                    from,
+                    to,
+                    format
+                }),
         ]
     }
 

@@ -2,7 +2,9 @@
 //! (see `crate::callback`); ids are decimal, so even `i64::MAX` ids fit Telegram's 64 bytes.
 
 use super::{Field, PeriodChoice, Scope};
-use crate::callback::{CallbackCodec, date_code, fields as split, file_code, parse_date, parse_file};
+use crate::callback::{
+    CallbackCodec, date_code, fields as split, file_code, parse_date, parse_file,
+};
 use app::reports::FileFormat;
 use chrono::NaiveDate;
 use domain::join::JoinRequestId;

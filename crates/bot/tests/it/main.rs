@@ -12,6 +12,7 @@ mod journey;
 mod money;
 mod owner;
 mod reliability;
+mod report_files;
 mod schedule;
 mod statements;
 mod support;
