@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(money(Language::En, rub(-150)), "-1.50\u{a0}₽");
         let jpy = Money::new(1500, Currency::parse("JPY").unwrap());
         assert_eq!(money(Language::En, jpy), "1,500\u{a0}JPY");
-        assert_eq!(amount(Language::Ru, rub(123_456_789)), "1\u{a0}234\u{a0}567,89");
+        assert_eq!(
+            amount(Language::Ru, rub(123_456_789)),
+            "1\u{a0}234\u{a0}567,89"
+        );
     }
 
     #[test]
@@ -102,7 +105,13 @@ mod tests {
         assert_eq!(decimal(rub(278_833)), "2788.33");
         assert_eq!(decimal(rub(-150)), "-1.50");
         assert_eq!(decimal(rub(5)), "0.05");
-        assert_eq!(decimal(Money::new(1500, Currency::parse("JPY").unwrap())), "1500");
-        assert_eq!(decimal(Money::new(-1, Currency::parse("KWD").unwrap())), "-0.001");
+        assert_eq!(
+            decimal(Money::new(1500, Currency::parse("JPY").unwrap())),
+            "1500"
+        );
+        assert_eq!(
+            decimal(Money::new(-1, Currency::parse("KWD").unwrap())),
+            "-0.001"
+        );
     }
 }

@@ -52,7 +52,11 @@ pub fn hours_chart_png(
             .iter()
             .map(|d| d.worked_minutes as f64 / 60.0)
             .fold(0.0f64, f64::max);
-        let top = if max_hours <= 0.0 { 1.0 } else { max_hours * 1.1 };
+        let top = if max_hours <= 0.0 {
+            1.0
+        } else {
+            max_hours * 1.1
+        };
         let n = days.len().max(1) as i32;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (family, 24))

@@ -70,7 +70,10 @@ impl Fonts {
             &self.measure_regular
         };
         let em = f.units_per_em().unwrap_or(2048.0);
-        let units: f32 = text.chars().map(|c| f.h_advance_unscaled(f.glyph_id(c))).sum();
+        let units: f32 = text
+            .chars()
+            .map(|c| f.h_advance_unscaled(f.glyph_id(c)))
+            .sum();
         units / em * size
     }
 
@@ -280,7 +283,14 @@ pub fn payroll_pdf(lang: Language, payroll: &Payroll) -> Result<Vec<u8>, ReportE
         }
         if page_plan.closing {
             if payroll.lines.is_empty() {
-                painter.text(&mut s, MARGIN + 3.0, y + 14.0, &t(lang, "no-shifts"), SIZE, false);
+                painter.text(
+                    &mut s,
+                    MARGIN + 3.0,
+                    y + 14.0,
+                    &t(lang, "no-shifts"),
+                    SIZE,
+                    false,
+                );
                 y += ROW_H;
             }
             line(&mut s, MARGIN, y, MARGIN + table_w, y, 0.9);
@@ -304,7 +314,14 @@ pub fn payroll_pdf(lang: Language, payroll: &Payroll) -> Result<Vec<u8>, ReportE
             y += 28.0;
             for id in ["sign-manager", "sign-accountant"] {
                 painter.text(&mut s, MARGIN, y, &t(lang, id), 10.0, false);
-                painter.text(&mut s, MARGIN + 110.0, y, &t(lang, "sign-line"), 10.0, false);
+                painter.text(
+                    &mut s,
+                    MARGIN + 110.0,
+                    y,
+                    &t(lang, "sign-line"),
+                    10.0,
+                    false,
+                );
                 y += 26.0;
             }
             painter.text(&mut s, MARGIN, y, &t(lang, "sign-date"), 10.0, false);

@@ -44,7 +44,7 @@ impl Texts {
             // A broken embedded file shows its ids instead of texts; the unit test below catches
             // it before any release.
             _ => Texts {
-                    ru: FluentBundle::new_concurrent(Vec::new()),
+                ru: FluentBundle::new_concurrent(Vec::new()),
                 en: FluentBundle::new_concurrent(Vec::new()),
             },
         })
@@ -127,7 +127,11 @@ pub fn flags(lang: Language, auto_closed: bool, reason: Option<ReviewReason>) ->
         parts.push(t(lang, "flag-auto-closed"));
     }
     if let Some(r) = reason {
-        parts.push(tf(lang, "flag-review", &[("reason", review_reason(lang, r))]));
+        parts.push(tf(
+            lang,
+            "flag-review",
+            &[("reason", review_reason(lang, r))],
+        ));
     }
     parts.join("; ")
 }
@@ -158,7 +162,11 @@ mod tests {
         assert_eq!(date(Language::Ru, d), "28.03.2027");
         assert_eq!(date(Language::En, d), "28 Mar 2027");
         assert_eq!(
-            tf(Language::Ru, "period", &[("from", "1".into()), ("to", "2".into())]),
+            tf(
+                Language::Ru,
+                "period",
+                &[("from", "1".into()), ("to", "2".into())]
+            ),
             "Период: 1 – 2"
         );
         assert_eq!(

@@ -253,10 +253,16 @@ impl TimesheetXlsx {
             let code = total.currency.code();
             let sumifs = |col: u16| {
                 let c = col_letter(col);
-                format!("=SUMIFS({c}{first_data}:{c}{last_data},{cur}{first_data}:{cur}{last_data},\"{code}\")")
+                format!(
+                    "=SUMIFS({c}{first_data}:{c}{last_data},{cur}{first_data}:{cur}{last_data},\"{code}\")"
+                )
             };
             let f = &self.formats;
-            let label = tf(self.lang, "total-currency", &[("currency", code.to_owned())]);
+            let label = tf(
+                self.lang,
+                "total-currency",
+                &[("currency", code.to_owned())],
+            );
             self.sheet
                 .write_string_with_format(r, 0, label, &f.total_label)?;
             self.sheet.write_formula_with_format(

@@ -14,9 +14,9 @@ mod review;
 mod rows;
 mod statements;
 mod store;
-mod timesheet;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
+mod timesheet;
 
 use app::{SchemaStatus, StoreError};
 use sqlx::PgPool;

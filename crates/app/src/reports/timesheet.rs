@@ -6,7 +6,9 @@ use super::ReportFilter;
 use crate::paging::Cursor;
 use crate::{AppError, SiteRange, StaffPro};
 use chrono::{NaiveDate, NaiveDateTime};
-use domain::{Money, ReviewReason, Shift, ShiftId, ShiftStatus, SiteId, SiteTimeZone, User, UserId};
+use domain::{
+    Money, ReviewReason, Shift, ShiftId, ShiftStatus, SiteId, SiteTimeZone, User, UserId,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -170,7 +172,11 @@ impl Timesheet {
             rate: s.hourly_rate,
             pay: Money::new(s.pay_minor.unwrap_or(0), s.hourly_rate.currency),
             auto_closed: s.status == ShiftStatus::AutoClosed,
-            review_reason: if s.needs_review { s.review_reason } else { None },
+            review_reason: if s.needs_review {
+                s.review_reason
+            } else {
+                None
+            },
         })
     }
 }

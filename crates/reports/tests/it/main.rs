@@ -129,7 +129,13 @@ impl World {
             .unwrap();
         let mut batch = vec![
             // Overnight across the change: 22:00 CET + 10 h = 09:00 CEST, on its start day.
-            finished(&ivan, &berlin, local(BERLIN, "2027-03-27 22:00"), 600, false),
+            finished(
+                &ivan,
+                &berlin,
+                local(BERLIN, "2027-03-27 22:00"),
+                600,
+                false,
+            ),
             finished(&anna, &berlin, local(BERLIN, "2027-03-28 10:00"), 61, true),
             finished(&ivan, &msk, local(MSK, "2027-03-29 09:00"), 480, false),
             finished(&anna, &msk, local(MSK, "2027-03-31 23:30"), 45, false),

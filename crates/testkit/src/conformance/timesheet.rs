@@ -163,7 +163,10 @@ pub async fn timesheet_and_payroll_agree_with_the_summary(store: Arc<dyn Store>)
     let w = World::new(store, local(MSK, "2027-04-02 12:00")).await;
     let berlin = w
         .app
-        .create_site(&w.owner, site_patch("Берлинский склад", BERLIN, "00:00", "00:00"))
+        .create_site(
+            &w.owner,
+            site_patch("Берлинский склад", BERLIN, "00:00", "00:00"),
+        )
         .await
         .unwrap();
     let anna = w.hire(2002, "Анна Морская", w.site.id).await;
@@ -371,7 +374,11 @@ pub async fn timesheet_and_payroll_agree_with_the_summary(store: Arc<dyn Store>)
             .await,
         Err(AppError::NotFound("site"))
     ));
-    assert!(timesheet_lines(&w, &stranger, from, to, all, 10).await.is_empty());
+    assert!(
+        timesheet_lines(&w, &stranger, from, to, all, 10)
+            .await
+            .is_empty()
+    );
     assert!(matches!(
         w.app
             .timesheet(&w.owner, date("2026-01-01"), date("2027-03-31"), all)
@@ -379,9 +386,7 @@ pub async fn timesheet_and_payroll_agree_with_the_summary(store: Arc<dyn Store>)
         Err(AppError::BadRequest { field: "to", .. })
     ));
     assert!(matches!(
-        w.app
-            .payroll(&w.owner, date(to), date(from), all)
-            .await,
+        w.app.payroll(&w.owner, date(to), date(from), all).await,
         Err(AppError::BadRequest { field: "to", .. })
     ));
 }
