@@ -7,6 +7,7 @@ mod create;
 mod fields;
 mod live;
 mod questions;
+mod report_scope;
 mod reports;
 mod review;
 mod sites;
@@ -14,7 +15,7 @@ mod sites;
 pub use buttons::OwnerCb;
 pub use create::{Draft, Step};
 pub use fields::Field;
-pub use reports::{PeriodChoice, Scope};
+pub use report_scope::{PeriodChoice, Scope};
 pub(crate) use review::review_request;
 
 use crate::callback::button;

@@ -1,8 +1,8 @@
 //! Reports for owners and managers: all sites, one site or one employee, for today, this week,
 //! this month or a typed period: finished shifts, hours and pay, per site and per employee
-//! (`StaffPro::summary_for`).
+//! (`StaffPro::summary_for`); under a shown report, its files (`crate::report_files`).
 
-use super::{OwnerCb, OwnerState, show};
+use super::{OwnerCb, OwnerState, PeriodChoice, Scope, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
@@ -10,96 +10,16 @@ use crate::format::{date, duration, html, money_list};
 use crate::keyboards::{cancel_row, inline};
 use crate::state::{Dialogue, State};
 use app::AppError;
-use app::reports::{MAX_REPORT_DAYS, ReportFilter, ReportScope};
+use app::reports::{MAX_REPORT_DAYS, ReportFilter};
 use chrono::NaiveDate;
 use domain::period::{Period, parse_date_range};
 use domain::{Money, SiteId, UserId};
-use serde::{Deserialize, Serialize};
 use teloxide::types::{InlineKeyboardButton, MessageId};
 
 /// Telegram allows 4096 characters; longer lists end with "…and N more".
 const MAX_TEXT: usize = 3500;
 /// Buttons per message are limited too.
 const MAX_LISTED: usize = 80;
-
-/// What a report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Scope {
-    All,
-    Site(SiteId),
-    Employee(UserId),
-}
-
-impl Scope {
-    pub fn encode(&self) -> String {
-        match self {
-            Scope::All => "a".into(),
-            Scope::Site(id) => format!("s{}", id.0),
-            Scope::Employee(id) => format!("e{}", id.0),
-        }
-    }
-
-    /// The use-cases' name for it.
-    pub fn report_scope(self) -> ReportScope {
-        match self {
-            Scope::All => ReportScope::managed(ReportFilter::default()),
-            Scope::Site(id) => ReportScope::managed(ReportFilter {
-                site_id: Some(id),
-                employee_id: None,
-            }),
-            Scope::Employee(id) => ReportScope::managed(ReportFilter {
-                site_id: None,
-                employee_id: Some(id),
-            }),
-        }
-    }
-
-    pub fn decode(s: &str) -> Option<Scope> {
-        if s == "a" {
-            return Some(Scope::All);
-        }
-        let (kind, id) = s.split_at_checked(1)?;
-        let id: i64 = id.parse().ok()?;
-        match kind {
-            "s" => Some(Scope::Site(SiteId(id))),
-            "e" => Some(Scope::Employee(UserId(id))),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeriodChoice {
-    Today,
-    Week,
-    Month,
-    /// Asks for a typed period.
-    Custom,
-}
-
-impl PeriodChoice {
-    pub const ALL: [PeriodChoice; 4] = [
-        PeriodChoice::Today,
-        PeriodChoice::Week,
-        PeriodChoice::Month,
-        PeriodChoice::Custom,
-    ];
-
-    pub fn code(self) -> char {
-        match self {
-            PeriodChoice::Today => 'd',
-            PeriodChoice::Week => 'w',
-            PeriodChoice::Month => 'm',
-            PeriodChoice::Custom => 'c',
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        PeriodChoice::ALL
-            .into_iter()
-            .find(|p| s.len() == 1 && s.starts_with(p.code()))
-    }
-}
 
 /// What the report is about, as a title; or the text explaining the scope is gone.
 async fn scope_title(ctx: &Ctx<'_>, scope: Scope) -> Result<Result<String, String>, BotError> {
@@ -492,27 +412,5 @@ fn refusal<T>(ctx: &Ctx<'_>, e: AppError) -> Result<Result<T, String>, BotError>
         )),
         AppError::NotFound(_) => Ok(Err(ctx.t("no-access-site"))),
         other => Err(other.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_and_periods_encode_compactly() {
-        for s in [
-            Scope::All,
-            Scope::Site(SiteId(i64::MAX)),
-            Scope::Employee(UserId(i64::MIN)),
-        ] {
-            assert_eq!(Scope::decode(&s.encode()), Some(s));
-        }
-        for bad in ["", "x1", "s", "sx", "a1", "e1.5"] {
-            assert_eq!(Scope::decode(bad), None, "{bad}");
-        }
-        for p in PeriodChoice::ALL {
-            assert_eq!(PeriodChoice::from_code(&p.code().to_string()), Some(p));
-        }
     }
 }
