@@ -485,6 +485,15 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
     let rows = xlsx_rows(files(&out)[0].file_bytes().unwrap(), "Табель");
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.0 == "Иван Петров"), "{rows:?}");
+
+    // Work done stays in their files after the access to the site ends.
+    h.app
+        .revoke_employee(&boris, depot.id, w.ivan.id)
+        .await
+        .unwrap();
+    let (out, _) = tap_answer(h, ivan, &now_(h, &answer), "🧾 CSV").await;
+    let (_, rows) = csv_rows(files(&out)[0].file_bytes().unwrap(), b';');
+    assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 540, "{rows:?}");
     w.h.shutdown().await;
 }
 
