@@ -23,7 +23,9 @@ fn page(start: usize, len: usize, names: &[Arc<str>], sites: &[Arc<str>]) -> Vec
     (start..start + len)
         .map(|i| {
             let date = day0 + Duration::days((i % 365) as i64);
-            let started = date.and_hms_opt(8 + (i % 4) as u32, (i % 60) as u32, 0).unwrap();
+            let started = date
+                .and_hms_opt(8 + (i % 4) as u32, (i % 60) as u32, 0)
+                .unwrap();
             let minutes = 240 + (i % 300) as i64;
             TimesheetLine {
                 shift_id: ShiftId(i as i64 + 1),
@@ -62,7 +64,9 @@ fn payroll(employees: usize) -> Payroll {
         from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
         to: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         prepared_for: "Ольга Владелица".into(),
-        sites: (0..5).map(|i| (SiteId(i + 1), format!("Склад «Север» №{i}"))).collect(),
+        sites: (0..5)
+            .map(|i| (SiteId(i + 1), format!("Склад «Север» №{i}")))
+            .collect(),
         totals: vec![PayrollTotal {
             currency: Currency::RUB,
             shifts: 20 * employees as i64,

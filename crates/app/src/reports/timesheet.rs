@@ -205,7 +205,7 @@ impl StaffPro {
                         s.id,
                         SiteInfo {
                             name: Arc::from(s.settings.name.as_str()),
-                            zone: s.settings.time_zone.clone(),
+                            zone: s.settings.time_zone,
                         },
                     )
                 })
