@@ -182,6 +182,9 @@ pub struct TimesheetXlsx {
 impl TimesheetXlsx {
     pub fn new(lang: Language, from: NaiveDate, to: NaiveDate) -> Result<Self, ReportError> {
         let mut workbook = Workbook::new();
+        // A 100,000-row sheet is ~50 MB of XML: deflate level 2 packs it in about a third of the
+        // default level's time, for a file ~30% larger (8.3 MB instead of 6.4 MB).
+        workbook.set_zip_compression_level(2);
         let mut sheet = workbook.new_worksheet_with_constant_memory()?;
         sheet.set_name(t(lang, "sheet-timesheet"))?;
         let formats = Formats::new(lang);
@@ -246,10 +249,9 @@ impl TimesheetXlsx {
         let last = self.row.max(2) - 1;
         self.sheet
             .autofilter(0, 0, last, (TIMESHEET_COLUMNS.len() - 1) as u16)?;
-        let mut r = self.row + 1;
         let (first_data, last_data) = (2, self.row);
         let cur = col_letter(T_CURRENCY);
-        for total in &payroll.totals {
+        for (r, total) in (self.row + 1..).zip(&payroll.totals) {
             let code = total.currency.code();
             let sumifs = |col: u16| {
                 let c = col_letter(col);
@@ -285,7 +287,6 @@ impl TimesheetXlsx {
             )?;
             self.sheet
                 .write_string_with_format(r, T_CURRENCY, code, &f.total_label)?;
-            r += 1;
         }
         let payroll_sheet = payroll_sheet(self.lang, payroll, &self.formats)?;
         self.workbook.push_worksheet(self.sheet);
