@@ -73,6 +73,19 @@ pub trait Notices: Send + Sync + 'static {
         let _ = (broadcast, author);
         Ok(())
     }
+    /// Makes the report file `request` asks for and sends it to whoever asked, editing its
+    /// progress message as it goes; sent once under `key`. (A sender that cannot send files
+    /// refuses them for good.)
+    async fn report_file(
+        &self,
+        key: &str,
+        request: &crate::reports::ReportFileRequest,
+    ) -> Result<(), NoticeError> {
+        let _ = (key, request);
+        Err(NoticeError::Permanent(
+            "this sender cannot send report files".into(),
+        ))
+    }
     /// The geolocation audit flagged a shift: its owner and managers are asked to review it.
     async fn shift_audit(
         &self,

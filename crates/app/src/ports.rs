@@ -268,6 +268,18 @@ pub trait ShiftStore: Send + Sync + 'static {
         ranges: &[SiteRange],
         employee_id: Option<UserId>,
     ) -> StoreResult<Vec<ShiftTotals>>;
+    /// Finished (closed or auto-closed) shifts that started in the ranges, of one employee when
+    /// given: the rows `shift_totals` adds up, in start order (by start, then id, both
+    /// ascending), at most `limit`, strictly after `after` (the last shift of the previous
+    /// page). The timesheet reads a report a page at a time this way, so a year of a big
+    /// business never sits in memory.
+    async fn finished_shifts_page(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Shift>>;
 }
 
 /// Ends stated by people after the fact, their review, and each shift's history of such changes.

@@ -29,6 +29,9 @@ pub struct Policy {
     /// Exact coordinates of a shift are kept this long after it ended; then only a point
     /// coarsened to about 1 km and the distance to the site remain.
     pub location_retention: Duration,
+    /// A report file of more shifts than this is made by a background job (the chat shows its
+    /// progress) instead of while the person waits.
+    pub report_job_shifts: i64,
 }
 
 impl Default for Policy {
@@ -39,6 +42,7 @@ impl Default for Policy {
             plan_cancel_cutoff: Duration::hours(1),
             plan_early_open: Duration::hours(2),
             location_retention: Duration::days(90),
+            report_job_shifts: 5_000,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct StaffPro {
     events: Arc<dyn EventSink>,
     policy: Policy,
     broadcasts: Option<Arc<dyn crate::broadcasts::BroadcastStore>>,
+    /// Where background report files are asked for (`with_report_jobs`).
+    report_jobs: Option<Arc<dyn crate::background::OutboxStore>>,
 }
 
 impl StaffPro {
@@ -108,6 +114,7 @@ impl StaffPro {
             events,
             policy,
             broadcasts: None,
+            report_jobs: None,
         }
     }
 
@@ -120,6 +127,14 @@ impl StaffPro {
 
     pub(crate) fn broadcast_store(&self) -> Option<&dyn crate::broadcasts::BroadcastStore> {
         self.broadcasts.as_deref()
+    }
+
+    pub(crate) fn set_report_jobs(&mut self, outbox: Arc<dyn crate::background::OutboxStore>) {
+        self.report_jobs = Some(outbox);
+    }
+
+    pub(crate) fn report_jobs(&self) -> Option<&dyn crate::background::OutboxStore> {
+        self.report_jobs.as_deref()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -6,6 +6,8 @@
 use crate::employee::EmployeeCb;
 use crate::owner::OwnerCb;
 use crate::state::Dialogue;
+use app::reports::FileFormat;
+use chrono::{Datelike, NaiveDate};
 use domain::Language;
 use teloxide::types::InlineKeyboardButton;
 
@@ -123,6 +125,29 @@ pub fn button(text: impl Into<String>, cb: impl Into<Callback>) -> InlineKeyboar
         return InlineKeyboardButton::callback(text, Callback::Common(CommonCb::Noop).encode());
     }
     InlineKeyboardButton::callback(text, data)
+}
+
+/// A date as days from the Common Era (short even for extreme dates).
+pub fn date_code(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(s.parse().ok()?)
+}
+
+/// A report file's format as one letter.
+pub fn file_code(f: FileFormat) -> &'static str {
+    match f {
+        FileFormat::Xlsx => "x",
+        FileFormat::Pdf => "p",
+        FileFormat::Csv => "c",
+        FileFormat::Chart => "g",
+    }
+}
+
+pub fn parse_file(s: &str) -> Option<FileFormat> {
+    FileFormat::ALL.into_iter().find(|f| file_code(*f) == s)
 }
 
 /// Splits `a:b:c` fields and parses them, for areas' decoders.

@@ -20,6 +20,7 @@ use crate::common;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input, MenuAction};
 use crate::messenger::SendError;
 use crate::state::{Dialogue, State};
+use app::reports::ReportScope;
 use chrono::{NaiveDate, NaiveTime};
 use domain::SiteId;
 use serde::{Deserialize, Serialize};
@@ -120,6 +121,11 @@ pub async fn on_callback(
         EmployeeCb::Forgot => forgot::start(ctx).await,
         EmployeeCb::ForgotNow => forgot::now(ctx).await,
         EmployeeCb::Late { plan } => crate::notices::late(ctx, plan).await,
+        EmployeeCb::OwnFile { from, to, format } => {
+            crate::report_files::on_request(ctx, ReportScope::Own, from, to, format)
+                .await
+                .map(|()| state)
+        }
     }
 }
 

@@ -7,57 +7,8 @@ use crate::texts::Texts;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Currency, Language, Money, SiteTimeZone};
 
-/// Non-breaking space: keeps "2 788" and "350 ₽" on one line.
-const NBSP: char = '\u{a0}';
-
-pub fn currency_symbol(c: Currency) -> &'static str {
-    match c.code() {
-        "RUB" => "₽",
-        "USD" => "$",
-        "EUR" => "€",
-        "KZT" => "₸",
-        "UAH" => "₴",
-        "BYN" => "Br",
-        "GEL" => "₾",
-        "AMD" => "֏",
-        "UZS" => "сўм",
-        _ => "",
-    }
-}
-
-/// An amount with its currency, grouped by thousands, in the language's convention.
-pub fn money(lang: Language, m: Money) -> String {
-    let exp = m.currency.exponent();
-    let negative = m.minor < 0;
-    let abs = m.minor.unsigned_abs();
-    let scale = 10u64.pow(exp);
-    let (whole, frac) = (abs / scale, abs % scale);
-    let (group_sep, decimal_sep) = match lang {
-        Language::Ru => (NBSP, ','),
-        Language::En => (',', '.'),
-    };
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(group_sep);
-        }
-        grouped.push(ch);
-    }
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    out.push_str(&grouped);
-    if exp > 0 {
-        out.push(decimal_sep);
-        out.push_str(&format!("{frac:0width$}", width = exp as usize));
-    }
-    match currency_symbol(m.currency) {
-        "" => format!("{out}{NBSP}{}", m.currency.code()),
-        sym => format!("{out}{NBSP}{sym}"),
-    }
-}
+/// The one money formatter lives in the domain (the report files use it too).
+pub use domain::money_text::{currency_symbol, money};
 
 /// Indents the second and later amounts of a `money_list`, each on its own line.
 pub const MONEY_LIST_INDENT: &str = "\n    ";
@@ -119,6 +70,23 @@ pub fn typed_date(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A count grouped by thousands, as people read it: "1,000" / "1 000" (a no-break space).
+pub fn count(lang: Language, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = match lang {
+        Language::Ru => '\u{a0}',
+        Language::En => ',',
+    };
+    let mut out = String::with_capacity(digits.len() + 4);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Escapes text for Telegram's HTML parse mode (names, addresses typed by people).
 pub fn html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -129,6 +97,15 @@ pub fn html(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(Language::En, 0), "0");
+        assert_eq!(count(Language::En, 340), "340");
+        assert_eq!(count(Language::En, 1000), "1,000");
+        assert_eq!(count(Language::En, 1_234_567), "1,234,567");
+        assert_eq!(count(Language::Ru, 10_000), "10\u{a0}000");
+    }
 
     fn rub(minor: i64) -> Money {
         Money::new(minor, Currency::RUB)

@@ -276,4 +276,26 @@ impl Messenger {
         .await
         .map(|_| ())
     }
+
+    /// Sends a file as a document with a caption; Telegram takes its type from the file name.
+    pub async fn send_document(
+        &self,
+        chat: i64,
+        bytes: Vec<u8>,
+        file_name: &str,
+        caption: &str,
+    ) -> Result<Message, SendError> {
+        self.call("sendDocument", chat, Counted::Message, || {
+            let req = self
+                .bot
+                .send_document(
+                    ChatId(chat),
+                    InputFile::memory(bytes.clone()).file_name(file_name.to_owned()),
+                )
+                .caption(caption)
+                .parse_mode(ParseMode::Html);
+            async move { req.await }
+        })
+        .await
+    }
 }

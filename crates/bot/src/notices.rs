@@ -2,8 +2,9 @@
 //! calls [`BotNotices`] through `app::notices::Notices`): the owner when an employee opens or
 //! closes a shift (if the site wants it), both sides when a forgotten shift was closed
 //! automatically, stated ends and their review (`stated`), reminders of planned shifts and
-//! no-shows (`plans`), broadcasts and their progress (`broadcast`). Each message is sent once per job key and recipient: a job done again
-//! after a crash skips the people it already reached.
+//! no-shows (`plans`), broadcasts and their progress (`broadcast`), big report files
+//! (`report_file`). Each message is sent once per job key and recipient: a job done again after
+//! a crash skips the people it already reached.
 
 use crate::args;
 use crate::ctx::{BotError, Deps};
@@ -23,6 +24,7 @@ use tokio_util::task::TaskTracker;
 mod audit;
 pub mod broadcast;
 mod plans;
+mod report_file;
 mod stated;
 mod statements;
 
@@ -168,6 +170,14 @@ impl Notices for BotNotices {
         author: &User,
     ) -> Result<(), NoticeError> {
         broadcast::progress(&self.once(""), broadcast, author).await
+    }
+
+    async fn report_file(
+        &self,
+        key: &str,
+        request: &app::reports::ReportFileRequest,
+    ) -> Result<(), NoticeError> {
+        report_file::make(&self.once(key), request).await
     }
 
     async fn shift_audit(

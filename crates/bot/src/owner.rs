@@ -8,6 +8,7 @@ mod create;
 mod fields;
 mod live;
 mod questions;
+mod report_scope;
 mod reports;
 mod review;
 mod sites;
@@ -16,7 +17,7 @@ mod typed;
 pub use buttons::OwnerCb;
 pub use create::{Draft, Step};
 pub use fields::Field;
-pub use reports::{PeriodChoice, Scope};
+pub use report_scope::{PeriodChoice, Scope};
 pub(crate) use review::review_request;
 
 use crate::callback::button;
@@ -149,6 +150,14 @@ pub async fn on_callback(
             .await
             .map(|()| state),
         OwnerCb::Report { scope, period } => reports::run(ctx, scope, period, message, state).await,
+        OwnerCb::ReportFile {
+            scope,
+            from,
+            to,
+            format,
+        } => crate::report_files::on_request(ctx, scope.report_scope(), from, to, format)
+            .await
+            .map(|()| state),
         OwnerCb::CloseShift(shift) => review::ask_close_time(ctx, shift, state).await,
         OwnerCb::CloseNow(shift) => review::close_now(ctx, shift, message).await,
         OwnerCb::CloseConfirm { shift, at } => {

@@ -7,7 +7,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::borrow::Cow;
 
 /// The Fluent sources: one file per area, so flows can grow without touching each other.
-const SOURCES: [(&str, &str, &str); 12] = [
+const SOURCES: [(&str, &str, &str); 14] = [
     ("ru", "common", include_str!("../locales/ru/common.ftl")),
     ("ru", "employee", include_str!("../locales/ru/employee.ftl")),
     ("ru", "owner", include_str!("../locales/ru/owner.ftl")),
@@ -26,6 +26,11 @@ const SOURCES: [(&str, &str, &str); 12] = [
         "background",
         include_str!("../locales/ru/background.ftl"),
     ),
+    (
+        "ru",
+        "report-files",
+        include_str!("../locales/ru/report-files.ftl"),
+    ),
     ("en", "common", include_str!("../locales/en/common.ftl")),
     ("en", "employee", include_str!("../locales/en/employee.ftl")),
     ("en", "owner", include_str!("../locales/en/owner.ftl")),
@@ -43,6 +48,11 @@ const SOURCES: [(&str, &str, &str); 12] = [
         "en",
         "background",
         include_str!("../locales/en/background.ftl"),
+    ),
+    (
+        "en",
+        "report-files",
+        include_str!("../locales/en/report-files.ftl"),
     ),
 ];
 

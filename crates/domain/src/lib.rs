@@ -8,6 +8,7 @@ pub mod geo;
 pub mod ids;
 pub mod join;
 pub mod money;
+pub mod money_text;
 pub mod period;
 pub mod plan;
 pub mod review;

@@ -161,7 +161,9 @@ pub fn service(config: &Config, stores: &Stores) -> (StaffPro, Arc<EventBus>) {
         bus.clone(),
         config.policy,
     )
-    .with_broadcasts(stores.broadcasts.clone());
+    .with_broadcasts(stores.broadcasts.clone())
+    // Big report files asked for in the chat are made by a job written to the outbox.
+    .with_report_jobs(stores.background.clone());
     (app, bus)
 }
 

@@ -16,6 +16,7 @@ mod statements;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
+mod timesheet;
 
 use app::{SchemaStatus, StoreError};
 use sqlx::PgPool;

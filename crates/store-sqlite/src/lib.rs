@@ -20,6 +20,7 @@ mod review;
 mod rows;
 mod statements;
 mod store;
+mod timesheet;
 
 use app::StoreError;
 use sqlx::sqlite::{

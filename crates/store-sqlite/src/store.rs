@@ -943,6 +943,16 @@ impl ShiftStore for SqliteStore {
             })
             .collect()
     }
+
+    async fn finished_shifts_page(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+        after: Option<app::Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Shift>> {
+        crate::timesheet::finished_shifts_page(self, ranges, employee_id, after, limit).await
+    }
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@
 //! The first half drives the `Store` port directly (each method's contract); the second half
 //! drives `app::StaffPro` with a `SetClock`, for the rules where the store and time meet. The
 //! bot state port's cases are in `bot_state`, the events the use-cases publish in `events`,
-//! money per currency in `money`, keyset paging in `paging` and background work (outbox,
+//! money per currency in `money`, keyset paging in `paging`, the timesheet in `timesheet` and background work (outbox,
 //! scheduler, effects, scans) in `background`.
 //!
 //! A case is a `pub async fn name(store: Arc<dyn Store>)` (or `Arc<dyn BotStateStore>`) named
@@ -50,6 +50,7 @@ mod money;
 mod paging;
 mod review;
 mod statements;
+mod timesheet;
 mod workplaces;
 pub use audit::*;
 pub use background::*;
@@ -61,6 +62,7 @@ pub use money::*;
 pub use paging::*;
 pub use review::*;
 pub use statements::*;
+pub use timesheet::*;
 pub use workplaces::*;
 
 /// Expands to one `#[test]` per conformance case, each running on a fresh store from `$make`
@@ -222,6 +224,9 @@ macro_rules! __domain_conformance_cases {
             shift_pages_over_two_zones_give_every_row_once_in_order,
             plan_pages_over_two_zones_give_every_row_once_in_order,
             everyone_on_shift_is_listed_past_one_page,
+            // The timesheet's pages and the reports built on them (conformance/timesheet.rs).
+            finished_shift_pages_give_every_shift_once_in_start_order,
+            timesheet_and_payroll_agree_with_the_summary,
         );
         // The events the use-cases publish (conformance/events.rs).
         $crate::__conformance_cases!(

@@ -5,6 +5,7 @@
 mod broadcasts;
 mod people;
 mod plans;
+mod report_files;
 mod reports;
 pub mod review;
 mod shifts;
@@ -13,6 +14,7 @@ mod sites;
 pub use broadcasts::*;
 pub use people::*;
 pub use plans::*;
+pub use report_files::*;
 pub use reports::*;
 pub use shifts::*;
 pub use sites::*;

@@ -5,6 +5,7 @@ pub mod broadcasts;
 pub mod ops;
 pub mod people;
 pub mod plans;
+pub mod report_files;
 pub mod reports;
 pub mod shifts;
 pub mod sites;
@@ -33,6 +34,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::list_plans, plans::create_plan))
         .routes(routes!(plans::cancel_plan))
         .routes(routes!(reports::summary))
+        .routes(routes!(report_files::timesheet))
+        .routes(routes!(report_files::payroll))
         .routes(routes!(broadcasts::create_broadcast))
         .routes(routes!(broadcasts::get_broadcast))
 }

@@ -113,6 +113,30 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
             format!("/api/v1/reports/summary?from=2026-11-01&to=2026-12-31&site_id={id}"),
             None,
         ),
+        (
+            Method::GET,
+            format!("/api/v1/reports/timesheet?from=2026-11-01&to=2026-12-31&site_id={id}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/v1/reports/timesheet?from=2026-11-01&to=2026-12-31&site_id={id}&format=csv"
+            ),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/reports/payroll?from=2026-11-01&to=2026-12-31&site_id={id}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/v1/reports/payroll?from=2026-11-01&to=2026-12-31&site_id={id}&format=pdf"
+            ),
+            None,
+        ),
         (Method::GET, format!("/api/v1/shifts/{shift_id}"), None),
         (
             Method::POST,
@@ -162,6 +186,17 @@ async fn another_owner_gets_404_everywhere(backend: Backend) {
         let r = s.get(path, &bob).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
         assert_eq!(r.json, json!([]), "{path}");
+    }
+    // Bob's own timesheet and payroll hold nothing of Alice's.
+    for path in [
+        "/api/v1/reports/timesheet?from=2026-11-01&to=2026-12-31",
+        "/api/v1/reports/timesheet?from=2026-11-01&to=2026-12-31&format=csv",
+        "/api/v1/reports/payroll?from=2026-11-01&to=2026-12-31",
+    ] {
+        let r = s.get(path, &bob).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(!r.text.contains(secret), "{path} leaked: {}", r.text);
+        assert!(!r.text.contains("Иван"), "{path} leaked: {}", r.text);
     }
     let r = s
         .get(
@@ -311,6 +346,16 @@ async fn another_owners_employee_ids_answer_like_unknown_ids(backend: Backend) {
         (
             Method::GET,
             "/api/v1/reports/summary?from=2026-11-01&to=2026-12-31&employee_id={emp}".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/timesheet?from=2026-11-01&to=2026-12-31&employee_id={emp}".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/payroll?from=2026-11-01&to=2026-12-31&employee_id={emp}".into(),
             None,
         ),
         (

@@ -21,6 +21,7 @@ mod isolation;
 mod money;
 mod ops;
 mod paging;
+mod report_files;
 mod resources;
 mod review;
 

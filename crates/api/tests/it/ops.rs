@@ -171,6 +171,8 @@ async fn openapi_lists_every_path_with_bearer_security() {
     expected.extend([
         "/api/v1/planned-shifts/{id}/cancel",
         "/api/v1/reports/summary",
+        "/api/v1/reports/timesheet",
+        "/api/v1/reports/payroll",
         "/api/v1/shifts/{id}",
         "/api/v1/shifts/{id}/close",
         "/api/v1/broadcasts",

@@ -3,8 +3,9 @@
 //! message, or tapped twice. Dates travel as days from the Common Era and times as minutes of
 //! the day, which keeps the worst case (negative 64-bit ids, extreme dates) under 64 bytes.
 
-use crate::callback::{CallbackCodec, fields};
-use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use crate::callback::{CallbackCodec, date_code, fields, file_code, parse_date, parse_file};
+use app::reports::FileFormat;
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use domain::{PlannedShiftId, SiteId};
 
 /// Which period the earnings buttons ask for.
@@ -80,14 +81,12 @@ pub enum EmployeeCb {
     ForgotNow,
     /// "I'll be late" on a reminder of this plan: tell the owner and managers.
     Late { plan: PlannedShiftId },
-}
-
-fn date_code(d: NaiveDate) -> i32 {
-    d.num_days_from_ce()
-}
-
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(s.parse().ok()?)
+    /// A file of my own shifts from `from` to `to` (under the earnings answer).
+    OwnFile {
+        from: NaiveDate,
+        to: NaiveDate,
+        format: FileFormat,
+    },
 }
 
 fn time_code(t: NaiveTime) -> u32 {
@@ -147,6 +146,12 @@ impl CallbackCodec for EmployeeCb {
             EmployeeCb::Forgot => "fg".into(),
             EmployeeCb::ForgotNow => "fn".into(),
             EmployeeCb::Late { plan } => format!("lt:{}", plan.0),
+            EmployeeCb::OwnFile { from, to, format } => format!(
+                "rf:{}:{}:{}",
+                date_code(from),
+                date_code(to),
+                file_code(format)
+            ),
         }
     }
 
@@ -206,6 +211,11 @@ impl CallbackCodec for EmployeeCb {
             "ea" => EmployeeCb::Earnings(EarningsChoice::from_code(f.next()?)?),
             "fg" => EmployeeCb::Forgot,
             "fn" => EmployeeCb::ForgotNow,
+            "rf" => EmployeeCb::OwnFile {
+                from: parse_date(f.next()?)?,
+                to: parse_date(f.next()?)?,
+                format: parse_file(f.next()?)?,
+            },
             _ => return None,
         };
         f.next().is_none().then_some(cb)
@@ -216,6 +226,7 @@ impl CallbackCodec for EmployeeCb {
 mod tests {
     use super::*;
     use crate::callback::{Callback, MAX_LEN};
+    use chrono::Datelike;
     use proptest::prelude::*;
 
     fn round_trip(cb: EmployeeCb) {
@@ -286,6 +297,13 @@ mod tests {
         round_trip(EmployeeCb::Late {
             plan: PlannedShiftId(i64::MAX),
         });
+        for from in dates {
+            for to in dates {
+                for format in FileFormat::ALL {
+                    round_trip(EmployeeCb::OwnFile { from, to, format });
+                }
+            }
+        }
     }
 
     #[test]
@@ -309,6 +327,10 @@ mod tests {
             "1eea:t:1",
             "1efg:1",
             "1efn:",
+            "1erf:739000:739001",
+            "1erf:739000:739001:z",
+            "1erf:739000:x:c",
+            "1erf:739000:739001:c:1",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
@@ -361,6 +383,16 @@ mod tests {
             any::<i64>().prop_map(|p| EmployeeCb::Late {
                 plan: PlannedShiftId(p)
             }),
+            (
+                any_date(),
+                any_date(),
+                prop::sample::select(FileFormat::ALL.to_vec())
+            )
+                .prop_map(|(from, to, format)| EmployeeCb::OwnFile {
+                    from,
+                    to,
+                    format
+                }),
         ]
     }
 

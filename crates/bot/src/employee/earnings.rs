@@ -11,7 +11,7 @@ use crate::state::{Dialogue, State};
 use chrono::{Datelike, Duration, NaiveDate};
 use domain::SiteTimeZone;
 use domain::period::{Period, parse_date_range};
-use teloxide::types::{InlineKeyboardMarkup, MessageId};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 pub(super) async fn start(ctx: &Ctx<'_>) -> HandlerResult {
     ctx.send_inline(&ctx.t("earn-choose"), period_buttons(ctx))
@@ -36,9 +36,9 @@ pub(super) async fn on_choice(
             return Ok(State::Employee(EmployeeState::EarningsPeriod));
         }
     };
-    let text = report(ctx, period).await?;
+    let (text, files) = report(ctx, period).await?;
     // The answer replaces the question and keeps the buttons, to switch the period.
-    show(ctx, message, &text, Some(period_buttons(ctx))).await?;
+    show(ctx, message, &text, Some(answer_buttons(ctx, files))).await?;
     Ok(leave_if(state, |s| *s == EmployeeState::EarningsPeriod))
 }
 
@@ -54,14 +54,32 @@ pub(super) async fn on_input(ctx: &Ctx<'_>, input: &Input) -> HandlerResult {
             .await?;
         return Ok(State::Employee(EmployeeState::EarningsPeriod));
     };
-    let text = report(ctx, Period::Custom { from, to }).await?;
-    ctx.send_inline(&text, period_buttons(ctx)).await?;
+    let (text, files) = report(ctx, Period::Custom { from, to }).await?;
+    ctx.send_inline(&text, answer_buttons(ctx, files)).await?;
     Ok(State::Idle)
 }
 
+/// Under an answer: the files of my shifts in its period (when there were any), then the periods.
+fn answer_buttons(ctx: &Ctx<'_>, files: Option<(NaiveDate, NaiveDate)>) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if let Some((from, to)) = files {
+        rows.push(crate::report_files::buttons(
+            &ctx.deps.texts,
+            ctx.lang(),
+            |format| EmployeeCb::OwnFile { from, to, format }.into(),
+        ));
+    }
+    rows.extend(period_rows(ctx));
+    inline(rows)
+}
+
 fn period_buttons(ctx: &Ctx<'_>) -> InlineKeyboardMarkup {
+    inline(period_rows(ctx))
+}
+
+fn period_rows(ctx: &Ctx<'_>) -> Vec<Vec<InlineKeyboardButton>> {
     let b = |id: &str, c: EarningsChoice| button(ctx.t(id), EmployeeCb::Earnings(c));
-    inline(vec![
+    vec![
         vec![
             b("earn-button-today", EarningsChoice::Today),
             b("earn-button-week", EarningsChoice::Week),
@@ -70,7 +88,7 @@ fn period_buttons(ctx: &Ctx<'_>) -> InlineKeyboardMarkup {
             b("earn-button-month", EarningsChoice::Month),
             b("earn-button-period", EarningsChoice::Custom),
         ],
-    ])
+    ]
 }
 
 /// The whole of last month, as a range to type ("01.10.2026-31.10.2026").
@@ -82,7 +100,11 @@ fn example(ctx: &Ctx<'_>) -> String {
     format!("{}-{}", typed_date(first_prev), typed_date(last_prev))
 }
 
-async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
+/// The earnings text, and the period its files cover (None without shifts).
+async fn report(
+    ctx: &Ctx<'_>,
+    period: Period,
+) -> Result<(String, Option<(NaiveDate, NaiveDate)>), BotError> {
     let earnings = ctx.app().earnings(&ctx.user, period).await?;
     let lang = ctx.lang();
     let texts = &ctx.deps.texts;
@@ -99,7 +121,7 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
         }
     };
     if earnings.per_site.is_empty() {
-        return Ok(format!("{title}\n{}", ctx.t("earn-none")));
+        return Ok((format!("{title}\n{}", ctx.t("earn-none")), None));
     }
     let mut lines = vec![title];
     for s in &earnings.per_site {
@@ -121,5 +143,6 @@ async fn report(ctx: &Ctx<'_>, period: Period) -> Result<String, BotError> {
             "pay" => money_list(lang, &earnings.totals),
         ],
     ));
-    Ok(lines.join("\n"))
+    let dates = ctx.app().own_period_dates(&ctx.user, period).await?;
+    Ok((lines.join("\n"), Some(dates)))
 }

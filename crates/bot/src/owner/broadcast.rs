@@ -7,9 +7,9 @@ use super::{OwnerCb, OwnerState, managed_site_or_notice, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
+use crate::format::count;
 use crate::format::html;
 use crate::keyboards::{cancel_row, inline};
-use crate::notices::broadcast::count;
 use crate::state::{Dialogue, State};
 use app::AppError;
 use app::broadcasts::{BroadcastError, MAX_TEXT_CHARS, ProgressMessage, check_text};
@@ -84,7 +84,7 @@ async fn ask_text(
     };
     let text = ctx.tf(
         "broadcast-ask-text",
-        args!["whom" => whom, "max" => count(ctx.lang(), MAX_TEXT_CHARS as u32)],
+        args!["whom" => whom, "max" => count(ctx.lang(), MAX_TEXT_CHARS as u64)],
     );
     show(
         ctx,
@@ -144,8 +144,8 @@ pub async fn on_text(ctx: &Ctx<'_>, site: Option<SiteId>, input: &Input) -> Hand
                 BroadcastError::TooLong { chars, max } => ctx.tf(
                     "broadcast-too-long",
                     args![
-                        "chars" => count(ctx.lang(), chars as u32),
-                        "max" => count(ctx.lang(), max as u32),
+                        "chars" => count(ctx.lang(), chars as u64),
+                        "max" => count(ctx.lang(), max as u64),
                     ],
                 ),
                 BroadcastError::ControlCharacter => ctx.t("broadcast-bad-text"),
@@ -205,7 +205,7 @@ pub async fn on_send(ctx: &Ctx<'_>, state: State, message: Option<MessageId>) ->
         "broadcast-progress",
         args![
             "sent" => count(ctx.lang(), 0),
-            "total" => count(ctx.lang(), recipients as u32),
+            "total" => count(ctx.lang(), recipients as u64),
         ],
     );
     // The message the job edits: the preview itself, or a new one when it cannot be edited.

@@ -2,7 +2,11 @@
 //! (see `crate::callback`); ids are decimal, so even `i64::MAX` ids fit Telegram's 64 bytes.
 
 use super::{Field, PeriodChoice, Scope};
-use crate::callback::{CallbackCodec, fields as split};
+use crate::callback::{
+    CallbackCodec, date_code, fields as split, file_code, parse_date, parse_file,
+};
+use app::reports::FileFormat;
+use chrono::NaiveDate;
 use domain::join::JoinRequestId;
 use domain::{ShiftId, SiteId, UserId};
 
@@ -67,6 +71,13 @@ pub enum OwnerCb {
     Report {
         scope: Scope,
         period: PeriodChoice,
+    },
+    /// A file of the report shown: the scope and the period it was resolved to.
+    ReportFile {
+        scope: Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        format: FileFormat,
     },
     /// Close someone's running shift ("On shift now"): ask when they left.
     CloseShift(ShiftId),
@@ -140,6 +151,18 @@ impl CallbackCodec for OwnerCb {
             OwnerCb::Report { scope, period } => {
                 format!("t:{}:{}", scope.encode(), period.code())
             }
+            OwnerCb::ReportFile {
+                scope,
+                from,
+                to,
+                format,
+            } => format!(
+                "rf:{}:{}:{}:{}",
+                scope.encode(),
+                date_code(from),
+                date_code(to),
+                file_code(format)
+            ),
             OwnerCb::CloseShift(s) => format!("d:{}", s.0),
             OwnerCb::CloseNow(s) => format!("g:{}", s.0),
             OwnerCb::CloseConfirm { shift, at } => format!("i:{}:{at}", shift.0),
@@ -195,6 +218,12 @@ impl CallbackCodec for OwnerCb {
             "t" => OwnerCb::Report {
                 scope: Scope::decode(f.next()?)?,
                 period: PeriodChoice::from_code(f.next()?)?,
+            },
+            "rf" => OwnerCb::ReportFile {
+                scope: Scope::decode(f.next()?)?,
+                from: parse_date(f.next()?)?,
+                to: parse_date(f.next()?)?,
+                format: parse_file(f.next()?)?,
             },
             "d" => OwnerCb::CloseShift(ShiftId(parse_id(f.next())?)),
             "g" => OwnerCb::CloseNow(ShiftId(parse_id(f.next())?)),
@@ -281,6 +310,20 @@ mod tests {
                 for period in PeriodChoice::ALL {
                     all.push(OwnerCb::Report { scope, period });
                 }
+                for (from, to) in [
+                    (NaiveDate::MIN, NaiveDate::MAX),
+                    (NaiveDate::MAX, NaiveDate::MIN),
+                    (NaiveDate::default(), NaiveDate::default()),
+                ] {
+                    for format in FileFormat::ALL {
+                        all.push(OwnerCb::ReportFile {
+                            scope,
+                            from,
+                            to,
+                            format,
+                        });
+                    }
+                }
             }
         }
         for m in [0, 1, u32::MAX] {
@@ -337,11 +380,12 @@ mod tests {
             OwnerCb::ReviewChange(_) => 25,
             OwnerCb::ReviewConfirm { .. } => 26,
             OwnerCb::ReviewList => 27,
-            OwnerCb::BroadcastTo(_) => 28,
-            OwnerCb::BroadcastSend => 29,
+            OwnerCb::ReportFile { .. } => 28,
+            OwnerCb::BroadcastTo(_) => 29,
+            OwnerCb::BroadcastSend => 30,
         }
     }
-    const VARIANTS: usize = 30;
+    const VARIANTS: usize = 31;
 
     #[test]
     fn every_button_fits_and_round_trips() {
@@ -390,6 +434,11 @@ mod tests {
             "1obs",
             "1obs:x",
             "1obx:1",
+            "1orf:a:739000:739001",
+            "1orf:a:739000:739001:z",
+            "1orf:q1:739000:739001:x",
+            "1orf:s1:x:739001:x",
+            "1orf:a:739000:739001:x:1",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
@@ -401,6 +450,12 @@ mod tests {
             any::<i64>().prop_map(|i| Scope::Site(SiteId(i))),
             any::<i64>().prop_map(|i| Scope::Employee(UserId(i))),
         ]
+    }
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        use chrono::Datelike;
+        (NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce())
+            .prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap())
     }
 
     fn any_cb() -> impl Strategy<Value = OwnerCb> {
@@ -447,6 +502,18 @@ mod tests {
                 at
             }),
             any::<i64>().prop_map(|s| OwnerCb::ReviewChange(ShiftId(s))),
+            (
+                any_scope(),
+                any_date(),
+                any_date(),
+                prop::sample::select(FileFormat::ALL.to_vec())
+            )
+                .prop_map(|(scope, from, to, format)| OwnerCb::ReportFile {
+                    scope,
+                    from,
+                    to,
+                    format
+                }),
         ]
     }
 

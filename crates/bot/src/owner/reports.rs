@@ -1,8 +1,8 @@
 //! Reports for owners and managers: all sites, one site or one employee, for today, this week,
 //! this month or a typed period: finished shifts, hours and pay, per site and per employee
-//! (`StaffPro::summary_for`).
+//! (`StaffPro::summary_for`); under a shown report, its files (`crate::report_files`).
 
-use super::{OwnerCb, OwnerState, show};
+use super::{OwnerCb, OwnerState, PeriodChoice, Scope, show};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
@@ -11,79 +11,15 @@ use crate::keyboards::{cancel_row, inline};
 use crate::state::{Dialogue, State};
 use app::AppError;
 use app::reports::{MAX_REPORT_DAYS, ReportFilter};
+use chrono::NaiveDate;
 use domain::period::{Period, parse_date_range};
 use domain::{Money, SiteId, UserId};
-use serde::{Deserialize, Serialize};
 use teloxide::types::{InlineKeyboardButton, MessageId};
 
 /// Telegram allows 4096 characters; longer lists end with "…and N more".
 const MAX_TEXT: usize = 3500;
 /// Buttons per message are limited too.
 const MAX_LISTED: usize = 80;
-
-/// What a report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Scope {
-    All,
-    Site(SiteId),
-    Employee(UserId),
-}
-
-impl Scope {
-    pub fn encode(&self) -> String {
-        match self {
-            Scope::All => "a".into(),
-            Scope::Site(id) => format!("s{}", id.0),
-            Scope::Employee(id) => format!("e{}", id.0),
-        }
-    }
-
-    pub fn decode(s: &str) -> Option<Scope> {
-        if s == "a" {
-            return Some(Scope::All);
-        }
-        let (kind, id) = s.split_at_checked(1)?;
-        let id: i64 = id.parse().ok()?;
-        match kind {
-            "s" => Some(Scope::Site(SiteId(id))),
-            "e" => Some(Scope::Employee(UserId(id))),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeriodChoice {
-    Today,
-    Week,
-    Month,
-    /// Asks for a typed period.
-    Custom,
-}
-
-impl PeriodChoice {
-    pub const ALL: [PeriodChoice; 4] = [
-        PeriodChoice::Today,
-        PeriodChoice::Week,
-        PeriodChoice::Month,
-        PeriodChoice::Custom,
-    ];
-
-    pub fn code(self) -> char {
-        match self {
-            PeriodChoice::Today => 'd',
-            PeriodChoice::Week => 'w',
-            PeriodChoice::Month => 'm',
-            PeriodChoice::Custom => 'c',
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        PeriodChoice::ALL
-            .into_iter()
-            .find(|p| s.len() == 1 && s.starts_with(p.code()))
-    }
-}
 
 /// What the report is about, as a title; or the text explaining the scope is gone.
 async fn scope_title(ctx: &Ctx<'_>, scope: Scope) -> Result<Result<String, String>, BotError> {
@@ -195,6 +131,29 @@ fn period_rows(ctx: &Ctx<'_>, scope: Scope) -> Vec<Vec<InlineKeyboardButton>> {
     ]
 }
 
+/// The buttons under a shown report: its files (when it has shifts), then the periods.
+fn shown_rows(ctx: &Ctx<'_>, scope: Scope, shown: &Shown) -> Vec<Vec<InlineKeyboardButton>> {
+    let mut rows = Vec::new();
+    if shown.shifts > 0 {
+        let (from, to) = (shown.from, shown.to);
+        rows.push(crate::report_files::buttons(
+            &ctx.deps.texts,
+            ctx.lang(),
+            |format| {
+                OwnerCb::ReportFile {
+                    scope,
+                    from,
+                    to,
+                    format,
+                }
+                .into()
+            },
+        ));
+    }
+    rows.extend(period_rows(ctx, scope));
+    rows
+}
+
 pub async fn pick_period(
     ctx: &Ctx<'_>,
     scope: Scope,
@@ -237,7 +196,10 @@ pub async fn run(
         }
     };
     match report(ctx, scope, period).await? {
-        Ok(text) => show(ctx, message, &text, inline(period_rows(ctx, scope))).await?,
+        Ok(shown) => {
+            let rows = shown_rows(ctx, scope, &shown);
+            show(ctx, message, &shown.text, inline(rows)).await?
+        }
         Err(why) => ctx.notice(why, true),
     }
     // A period button ends a pending "type the period" question.
@@ -267,8 +229,8 @@ pub async fn on_range(ctx: &Ctx<'_>, scope: Scope, input: &Input) -> HandlerResu
         return Ok(waiting);
     };
     match report(ctx, scope, Period::Custom { from, to }).await? {
-        Ok(text) => {
-            ctx.send_inline(&text, inline(period_rows(ctx, scope)))
+        Ok(shown) => {
+            ctx.send_inline(&shown.text, inline(shown_rows(ctx, scope, &shown)))
                 .await?;
             Ok(State::Idle)
         }
@@ -293,12 +255,20 @@ struct Line {
     pay: Vec<Money>,
 }
 
-/// The report text, or why there is none (no access any more, a period too long).
+/// A report as shown: its text, the period it was resolved to and its shifts.
+struct Shown {
+    text: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    shifts: i64,
+}
+
+/// The report, or why there is none (no access any more, a period too long).
 async fn report(
     ctx: &Ctx<'_>,
     scope: Scope,
     period: Period,
-) -> Result<Result<String, String>, BotError> {
+) -> Result<Result<Shown, String>, BotError> {
     let title = match scope_title(ctx, scope).await? {
         Ok(t) => t,
         Err(why) => return Ok(Err(why)),
@@ -377,9 +347,17 @@ async fn report(
         args!["scope" => title, "period" => period_text],
     );
     text.push_str("\n\n");
+    let shown = |text| {
+        Ok(Ok(Shown {
+            text,
+            from,
+            to,
+            shifts,
+        }))
+    };
     if shifts == 0 {
         text.push_str(&ctx.t("report-empty"));
-        return Ok(Ok(text));
+        return shown(text);
     }
     text.push_str(&ctx.tf(
         "report-total",
@@ -423,38 +401,16 @@ async fn report(
             text.push_str(&line);
         }
     }
-    Ok(Ok(text))
+    shown(text)
 }
 
 /// A refusal of the report use-case as a text for the person, or a real failure.
-fn refusal(ctx: &Ctx<'_>, e: AppError) -> Result<Result<String, String>, BotError> {
+fn refusal<T>(ctx: &Ctx<'_>, e: AppError) -> Result<Result<T, String>, BotError> {
     match e {
         AppError::BadRequest { .. } => Ok(Err(
             ctx.tf("report-too-long", args!["days" => MAX_REPORT_DAYS])
         )),
         AppError::NotFound(_) => Ok(Err(ctx.t("no-access-site"))),
         other => Err(other.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_and_periods_encode_compactly() {
-        for s in [
-            Scope::All,
-            Scope::Site(SiteId(i64::MAX)),
-            Scope::Employee(UserId(i64::MIN)),
-        ] {
-            assert_eq!(Scope::decode(&s.encode()), Some(s));
-        }
-        for bad in ["", "x1", "s", "sx", "a1", "e1.5"] {
-            assert_eq!(Scope::decode(bad), None, "{bad}");
-        }
-        for p in PeriodChoice::ALL {
-            assert_eq!(PeriodChoice::from_code(&p.code().to_string()), Some(p));
-        }
     }
 }

@@ -14,6 +14,7 @@ mod metrics;
 mod money;
 mod owner;
 mod reliability;
+mod report_files;
 mod schedule;
 mod statements;
 mod support;

@@ -167,12 +167,46 @@ impl Harness {
         Self::start_full(stores, dir, jobs, None, bot::limits::SendLimits::UNLIMITED).await
     }
 
+    /// The bot with other rules than the defaults (e.g. a lower threshold for background report
+    /// files).
+    pub async fn start_with_policy(backend: Backend, jobs: Jobs, policy: Policy) -> Harness {
+        let (stores, dir) = store(backend).await;
+        Self::start_custom(
+            stores,
+            dir,
+            jobs,
+            None,
+            bot::limits::SendLimits::UNLIMITED,
+            policy,
+        )
+        .await
+    }
+
     async fn start_full(
         stores: TestStores,
         dir: Option<tempfile::TempDir>,
         jobs: Jobs,
         fake_limits: Option<testkit::telegram::RateLimits>,
         send_limits: bot::limits::SendLimits,
+    ) -> Harness {
+        Self::start_custom(
+            stores,
+            dir,
+            jobs,
+            fake_limits,
+            send_limits,
+            Policy::default(),
+        )
+        .await
+    }
+
+    async fn start_custom(
+        stores: TestStores,
+        dir: Option<tempfile::TempDir>,
+        jobs: Jobs,
+        fake_limits: Option<testkit::telegram::RateLimits>,
+        send_limits: bot::limits::SendLimits,
+        policy: Policy,
     ) -> Harness {
         let TestStores {
             store,
@@ -191,8 +225,9 @@ impl Harness {
         }
         let tg = builder.start().await.unwrap();
         let bus = Arc::new(EventBus::new());
-        let app = StaffPro::new(store.clone(), clock.clone(), bus, Policy::default())
-            .with_broadcasts(broadcasts);
+        let app = StaffPro::new(store.clone(), clock.clone(), bus, policy)
+            .with_broadcasts(broadcasts)
+            .with_report_jobs(background.clone());
         let mut h = Harness {
             tg,
             app,

@@ -226,6 +226,19 @@ impl ShiftStore for CachingStore {
         result
     }
 
+    /// Not cached: a timesheet is read once, page by page, and would only crowd the cache.
+    async fn finished_shifts_page(
+        &self,
+        ranges: &[SiteRange],
+        employee_id: Option<UserId>,
+        after: Option<app::Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Shift>> {
+        self.inner
+            .finished_shifts_page(ranges, employee_id, after, limit)
+            .await
+    }
+
     async fn shift_totals(
         &self,
         ranges: &[SiteRange],

@@ -20,6 +20,7 @@ mod broadcast;
 mod cleanup;
 mod notify;
 mod plans;
+mod report_file;
 mod reports;
 mod shifts;
 mod statements;
@@ -254,6 +255,13 @@ pub fn handlers(ctx: Context) -> Handlers {
         kinds::CACHE_REFRESH,
         Area::Analytics,
         reports::refresh,
+    );
+    add(
+        &mut h,
+        &ctx,
+        app::reports::REPORT_FILE_KIND,
+        Area::Analytics,
+        report_file::make,
     );
     add(
         &mut h,

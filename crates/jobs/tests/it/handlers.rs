@@ -37,6 +37,7 @@ async fn every_kind_written_or_scheduled_has_a_handler() {
         app::statements::kinds::SEND_STATEMENT,
         app::statements::kinds::SEND_PAYROLL,
         app::broadcasts::SEND_KIND,
+        app::reports::REPORT_FILE_KIND,
         tasks::kinds::REMINDER,
         tasks::kinds::NO_SHOW,
     ];

@@ -1,10 +1,22 @@
-//! The summary report: finished shifts, hours and pay per site and per employee over a period of
-//! local dates, each site's days counted in its own time zone.
+//! The reports: the summary (finished shifts, hours and pay per site and per employee over a
+//! period of local dates, each site's days counted in its own time zone), the timesheet (one row
+//! per finished shift, read in pages), the payroll (per employee and site) and hours per day.
+//! All of them cover the same shifts (`report_scope`), so their figures agree.
+
+mod files;
+mod payroll;
+mod timesheet;
+
+pub use files::{
+    FileFormat, REPORT_FILE_KIND, ReportFilePlan, ReportFileRequest, ReportProgress, ReportScope,
+};
+pub use payroll::{Payroll, PayrollLine, PayrollTotal};
+pub use timesheet::{DailyHours, TIMESHEET_PAGE, Timesheet, TimesheetLine};
 
 use crate::service::local_range;
 use crate::{AppError, SiteRange, StaffPro};
 use chrono::NaiveDate;
-use domain::{Currency, Money, SiteId, User, UserId};
+use domain::{Currency, Money, Site, SiteId, User, UserId};
 use std::collections::BTreeMap;
 
 /// The longest period one report covers.
@@ -81,35 +93,7 @@ impl StaffPro {
         to: NaiveDate,
         filter: ReportFilter,
     ) -> Result<Summary, AppError> {
-        let site_id = filter.site_id;
-        if to < from {
-            return Err(AppError::BadRequest {
-                field: "to",
-                message: "`to` is before `from`".into(),
-            });
-        }
-        if (to - from).num_days() >= MAX_REPORT_DAYS {
-            return Err(AppError::BadRequest {
-                field: "to",
-                message: format!("a report covers at most {MAX_REPORT_DAYS} days"),
-            });
-        }
-        let sites = match site_id {
-            Some(id) => vec![self.managed_site(actor, id).await?],
-            None => self.sites_for(actor).await?,
-        };
-        let mut ranges = Vec::with_capacity(sites.len());
-        for s in &sites {
-            if let (Some(start), Some(end)) =
-                local_range(&s.settings.time_zone, Some(from), Some(to))?
-            {
-                ranges.push(SiteRange {
-                    site_id: s.id,
-                    from: start,
-                    to: end,
-                });
-            }
-        }
+        let (sites, ranges) = self.report_scope(actor, from, to, filter).await?;
         let rows = if ranges.is_empty() {
             Vec::new()
         } else {
@@ -179,6 +163,64 @@ impl StaffPro {
             pay: all.pay(),
         })
     }
+
+    /// What a report of the actor covers: the sites (all they own or manage, or the one asked
+    /// for, `NotFound` when it is not theirs) and each site's period as instants of its own
+    /// zone. Refuses a period that ends before it starts or is longer than `MAX_REPORT_DAYS`.
+    /// Every report (summary, timesheet, payroll, hours per day) starts here, so they cover the
+    /// same shifts.
+    pub(crate) async fn report_scope(
+        &self,
+        actor: &User,
+        from: NaiveDate,
+        to: NaiveDate,
+        filter: ReportFilter,
+    ) -> Result<(Vec<Site>, Vec<SiteRange>), AppError> {
+        check_period(from, to)?;
+        let sites = match filter.site_id {
+            Some(id) => vec![self.managed_site(actor, id).await?],
+            None => self.sites_for(actor).await?,
+        };
+        let ranges = site_ranges(&sites, from, to)?;
+        Ok((sites, ranges))
+    }
+}
+
+/// Refuses a period that ends before it starts or is longer than `MAX_REPORT_DAYS`.
+pub(crate) fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
+    if to < from {
+        return Err(AppError::BadRequest {
+            field: "to",
+            message: "`to` is before `from`".into(),
+        });
+    }
+    if (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(AppError::BadRequest {
+            field: "to",
+            message: format!("a report covers at most {MAX_REPORT_DAYS} days"),
+        });
+    }
+    Ok(())
+}
+
+/// Each site's period from `from` to `to` (local dates) as instants of its own zone.
+pub(crate) fn site_ranges(
+    sites: &[Site],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<SiteRange>, AppError> {
+    let mut ranges = Vec::with_capacity(sites.len());
+    for s in sites {
+        if let (Some(start), Some(end)) = local_range(&s.settings.time_zone, Some(from), Some(to))?
+        {
+            ranges.push(SiteRange {
+                site_id: s.id,
+                from: start,
+                to: end,
+            });
+        }
+    }
+    Ok(ranges)
 }
 
 /// Shifts, minutes and pay added up, pay kept apart per currency.
