@@ -99,7 +99,13 @@ async fn publishing_and_consuming_survive_a_dropped_connection() {
                 .publish(Area::Notifications, &after)
                 .await
                 .unwrap_or_else(|e| panic!("publish after the cut: {e}"));
-            let delivery = next(&mut deliveries).await;
+            // The ack of the first job may have been lost with the connection (it is sent, not
+            // confirmed): then it comes again — at least once, which the job keys make harmless.
+            let mut delivery = next(&mut deliveries).await;
+            if delivery.job() == &before {
+                delivery.ack().await.unwrap_or_else(|e| panic!("ack: {e}"));
+                delivery = next(&mut deliveries).await;
+            }
             assert_eq!(delivery.job(), &after);
             delivery.ack().await.unwrap_or_else(|e| panic!("ack: {e}"));
         }
