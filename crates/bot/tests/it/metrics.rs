@@ -78,7 +78,7 @@ async fn updates_commands_and_telegram_requests_are_counted() {
     let owner = h.owner(&FakeUser::ru(9600), "Анна").await;
     let site = h.site(&owner, "Кофейня").await;
     let ivan = FakeUser::ru(9601);
-    h.employee(&ivan, "Иван", &owner, &site).await;
+    let ivan_user = h.employee(&ivan, "Иван", &owner, &site).await;
 
     // A command.
     let g = growth(h.command(&ivan, "start", None)).await;
@@ -98,6 +98,10 @@ async fn updates_commands_and_telegram_requests_are_counted() {
     assert_eq!(g.updates("location"), 1.0);
     assert_eq!(g.handled("location"), 1.0);
     assert!(g.requests("sendMessage", "ok") >= 1.0);
+    // The owner's notice about the opening goes out in the background: let it finish before
+    // counting the sends of the steps below.
+    let shift = h.store.active_shift(ivan_user.id).await.unwrap().unwrap();
+    h.job_done(&format!("shift:{}:opened", shift.id.0)).await;
 
     // A tap on a button that no longer means anything: answered with a notice.
     let message = h.tg.last_message(ivan.id).unwrap();
