@@ -2,40 +2,9 @@
 //! roubles and its new pay in yen, each amount on its own line, in the owner's report and the
 //! employee's earnings, in both languages; and the owner is told a new rate is for new shifts.
 
-use crate::support::{Backend, Harness, joined};
-use app::{FinishedShift, NewShift, ShiftEnd};
-use chrono::{Duration, NaiveDate};
-use domain::{Currency, Language, Money, RecordedLocation, ShiftStatus, Site, SitePatch, User};
+use crate::support::{Backend, Harness, finished, joined};
+use domain::{Currency, Language, Money, SitePatch};
 use testkit::telegram::FakeUser;
-
-/// A finished shift at 09:00 local time on `day`, paid at the rate given.
-fn finished(employee: &User, site: &Site, day: &str, minutes: i64, rate: Money) -> FinishedShift {
-    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
-    let started_at = site.settings.time_zone.start_of_day(day) + Duration::hours(9);
-    let at = RecordedLocation {
-        coordinates: site.settings.location,
-        accuracy_m: Some(5.0),
-        distance_m: 3.0,
-    };
-    FinishedShift {
-        shift: NewShift {
-            employee_id: employee.id,
-            site_id: site.id,
-            started_at,
-            start_location: at,
-            hourly_rate: rate,
-            planned_shift_id: None,
-        },
-        end: ShiftEnd {
-            status: ShiftStatus::Closed,
-            ended_at: started_at + Duration::minutes(minutes),
-            end_location: Some(at),
-            worked_minutes: minutes,
-            pay_minor: domain::money::pay_minor(minutes, rate.minor),
-            needs_review: false,
-        },
-    }
-}
 
 async fn a_site_switched_to_yen_shows_two_amounts(backend: Backend) {
     let h = Harness::start(backend).await;

@@ -4,48 +4,18 @@
 //! through the `report.file` job and arrives once even when the job is done twice; an employee's
 //! own timesheet holds their shifts only; another owner's scope is refused.
 
-use crate::support::{Backend, Harness, Jobs, WAIT};
+use crate::support::{Backend, Harness, Jobs, WAIT, finished};
+use app::Policy;
 use app::reports::ReportFilter;
-use app::{FinishedShift, NewShift, Policy, ShiftEnd};
 use calamine::{Data, Reader, Xlsx};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use domain::money_text::money;
 use domain::period::Period;
-use domain::{Language, RecordedLocation, ShiftStatus, Site, User};
+use domain::{Language, Site, User};
 use futures_util::StreamExt;
 use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// A finished shift at 09:00 local time on `day`, at the fixture rate (350 ₽ an hour).
-fn finished(employee: &User, site: &Site, day: &str, minutes: i64) -> FinishedShift {
-    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
-    let started_at = site.settings.time_zone.start_of_day(day) + Duration::hours(9);
-    let rate = site.settings.hourly_rate;
-    let at = RecordedLocation {
-        coordinates: site.settings.location,
-        accuracy_m: Some(5.0),
-        distance_m: 3.0,
-    };
-    FinishedShift {
-        shift: NewShift {
-            employee_id: employee.id,
-            site_id: site.id,
-            started_at,
-            start_location: at,
-            hourly_rate: rate,
-            planned_shift_id: None,
-        },
-        end: ShiftEnd {
-            status: ShiftStatus::Closed,
-            ended_at: started_at + Duration::minutes(minutes),
-            end_location: Some(at),
-            worked_minutes: minutes,
-            pay_minor: domain::money::pay_minor(minutes, rate.minor),
-            needs_review: false,
-        },
-    }
-}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -182,9 +152,9 @@ impl World {
             .employee(&FakeUser::ru(7102), "Пётр Ёлкин", &anna, &cafe)
             .await;
         let shifts = [
-            finished(&ivan, &cafe, "2026-11-02", 480),
-            finished(&petr, &cafe, "2026-11-10", 90),
-            finished(&ivan, &cafe, "2026-10-20", 600),
+            finished(&ivan, &cafe, "2026-11-02", 480, cafe.settings.hourly_rate),
+            finished(&petr, &cafe, "2026-11-10", 90, cafe.settings.hourly_rate),
+            finished(&ivan, &cafe, "2026-10-20", 600, cafe.settings.hourly_rate),
         ];
         h.store.import_finished_shifts(&shifts).await.unwrap();
         World {
@@ -453,8 +423,20 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
         .await;
     h.store
         .import_finished_shifts(&[
-            finished(&w.ivan, &depot, "2026-11-05", 60),
-            finished(&other, &depot, "2026-11-05", 120),
+            finished(
+                &w.ivan,
+                &depot,
+                "2026-11-05",
+                60,
+                depot.settings.hourly_rate,
+            ),
+            finished(
+                &other,
+                &depot,
+                "2026-11-05",
+                120,
+                depot.settings.hourly_rate,
+            ),
         ])
         .await
         .unwrap();

@@ -545,3 +545,38 @@ pub fn joined(messages: &[BotMessage]) -> String {
         .collect::<Vec<_>>()
         .join("\n---\n")
 }
+
+/// A finished shift at 09:00 local time on `day`, paid at the rate given.
+pub fn finished(
+    employee: &User,
+    site: &Site,
+    day: &str,
+    minutes: i64,
+    rate: domain::Money,
+) -> app::FinishedShift {
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    let started_at = site.settings.time_zone.start_of_day(day) + chrono::Duration::hours(9);
+    let at = domain::RecordedLocation {
+        coordinates: site.settings.location,
+        accuracy_m: Some(5.0),
+        distance_m: 3.0,
+    };
+    app::FinishedShift {
+        shift: app::NewShift {
+            employee_id: employee.id,
+            site_id: site.id,
+            started_at,
+            start_location: at,
+            hourly_rate: rate,
+            planned_shift_id: None,
+        },
+        end: app::ShiftEnd {
+            status: domain::ShiftStatus::Closed,
+            ended_at: started_at + chrono::Duration::minutes(minutes),
+            end_location: Some(at),
+            worked_minutes: minutes,
+            pay_minor: domain::money::pay_minor(minutes, rate.minor),
+            needs_review: false,
+        },
+    }
+}
