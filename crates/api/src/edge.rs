@@ -243,6 +243,7 @@ mod tests {
                         },
                     ),
                 ),
+            None,
         );
         Edge::new(router, limits)
     }

@@ -58,16 +58,18 @@ pub fn router_with_metrics(app: StaffPro, metrics: Option<telemetry::Metrics>) -
     openapi::add_common_responses(&mut openapi);
     let routes = api.merge(docs::routes(&openapi));
     match metrics {
-        Some(metrics) => with_layers(routes.merge(metrics::routes(metrics)))
-            .layer(axum::middleware::from_fn(metrics::track_metrics)),
-        None => with_layers(routes),
+        Some(metrics) => with_layers(
+            routes.merge(metrics::routes(metrics)),
+            Some(metrics::HttpMetrics::new()),
+        ),
+        None => with_layers(routes, None),
     }
 }
 
 /// The JSON fallbacks and the layers every route gets, innermost first: body limit, JSON guard
-/// for errors not rendered by us, panic catcher, access log (outermost, so it sees the final
-/// status of everything, panics included).
-pub(crate) fn with_layers(routes: Router) -> Router {
+/// for errors not rendered by us, panic catcher, access log and HTTP metrics when given
+/// (outermost, so it sees the final status of everything, panics included).
+pub fn with_layers(routes: Router, metrics: Option<metrics::HttpMetrics>) -> Router {
     routes
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
@@ -76,7 +78,10 @@ pub(crate) fn with_layers(routes: Router) -> Router {
             middleware::ensure_json_errors,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum::middleware::from_fn(middleware::access_log))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            middleware::access_log,
+        ))
 }
 
 #[cfg(test)]
@@ -120,6 +125,7 @@ mod tests {
                     get(|| async { (StatusCode::BAD_REQUEST, "plain text") }),
                 )
                 .route("/fine", get(|| async { "fine" })),
+            None,
         );
         let (status, ct, json) = call(&router, "/boom").await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);

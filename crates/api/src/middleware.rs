@@ -3,8 +3,9 @@
 //! into our error shape.
 
 use crate::error::ApiError;
+use crate::metrics::HttpMetrics;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,14 +18,20 @@ use tracing::field::Empty;
 /// request logs, closed by one access line. Labelled by the matched route, never the raw path,
 /// which would carry ids and make the label unbounded. Probes (`/health`, `/ready`, `/metrics`)
 /// are polled every few seconds by orchestrators, so they log at DEBUG.
-pub async fn access_log(req: Request, next: Next) -> Response {
+///
+/// With `HttpMetrics` (`METRICS_ENABLED`), the same place counts and times the request.
+pub async fn access_log(
+    State(metrics): State<Option<HttpMetrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("<unmatched>", |r| r.as_str())
-        .to_owned();
+    let matched = req.extensions().get::<MatchedPath>();
+    let counted = metrics
+        .as_ref()
+        .map(|m| m.start(&method, matched.map(MatchedPath::as_str)));
+    let route = matched.map_or("<unmatched>", |r| r.as_str()).to_owned();
     let probe = matches!(route.as_str(), "/health" | "/ready" | "/metrics");
     let span = if probe {
         tracing::debug_span!("http_request", method = %method, route = %route, status = Empty, latency_us = Empty)
@@ -32,7 +39,11 @@ pub async fn access_log(req: Request, next: Next) -> Response {
         tracing::info_span!("http_request", method = %method, route = %route, status = Empty, latency_us = Empty)
     };
     let resp = next.run(req).instrument(span.clone()).await;
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    if let Some(counted) = counted {
+        counted.finish(resp.status().as_u16(), elapsed);
+    }
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     span.record("status", resp.status().as_u16());
     span.record("latency_us", latency_us);
     let _inside = span.enter();

@@ -72,6 +72,12 @@ impl std::fmt::Debug for Metrics {
 
 static INSTALLED: OnceLock<Metrics> = OnceLock::new();
 
+/// Whether [`install`] has run: metric handles taken before it are no-ops, so code that keeps
+/// handles takes them only after.
+pub(crate) fn installed() -> bool {
+    INSTALLED.get().is_some()
+}
+
 /// Installs the Prometheus recorder as the global `metrics` recorder, describes every family
 /// named in [`names`] and sets `staffprobot_build_info{version,commit}`; returns its handle.
 /// Only the first call installs: later ones (another test in the same process) return the same

@@ -10,11 +10,15 @@
 //! database errors must not fire when people make ordinary mistakes.
 
 use crate::metrics::names;
+use metrics::{Counter, Histogram};
+use std::collections::HashMap;
 use std::fmt;
-use std::time::Instant;
+use std::sync::{OnceLock, RwLock};
+use std::time::{Duration, Instant};
+use tracing::callsite::Identifier;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Filter};
@@ -30,7 +34,7 @@ pub fn layer<S>() -> impl Layer<S> + Send + Sync
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    StoreTimings.with_filter(filter())
+    StoreTimings::default().with_filter(filter())
 }
 
 fn filter<S>() -> impl Filter<S> {
@@ -50,7 +54,73 @@ fn store_of(target: &str) -> Option<&'static str> {
     }
 }
 
-struct StoreTimings;
+/// The layer, with the metric handles of every store operation seen so far (one per store
+/// method: a bounded set), taken once so that a call costs no registry look-up.
+#[derive(Default)]
+struct StoreTimings {
+    operations: RwLock<HashMap<Identifier, Operation>>,
+}
+
+/// One store method's handles.
+struct Operation {
+    ok: Counter,
+    error: OnceLock<Counter>,
+    duration: Histogram,
+    store: &'static str,
+    name: &'static str,
+}
+
+impl Operation {
+    fn new(store: &'static str, name: &'static str) -> Self {
+        Operation {
+            ok: metrics::counter!(names::DB_QUERIES, "store" => store, "operation" => name, "outcome" => "ok"),
+            error: OnceLock::new(),
+            duration: metrics::histogram!(names::DB_QUERY_DURATION, "store" => store, "operation" => name),
+            store,
+            name,
+        }
+    }
+
+    fn record(&self, failed: bool, elapsed: Duration) {
+        if failed {
+            self.error
+                .get_or_init(|| metrics::counter!(names::DB_QUERIES, "store" => self.store, "operation" => self.name, "outcome" => "error"))
+                .increment(1);
+        } else {
+            self.ok.increment(1);
+        }
+        self.duration.record(elapsed.as_secs_f64());
+    }
+}
+
+impl StoreTimings {
+    fn record(&self, meta: &'static Metadata<'static>, store: &'static str, timing: &Timing) {
+        let elapsed = timing.started.elapsed();
+        if !crate::metrics::installed() {
+            // No recorder: a handle taken now would stay a no-op after one is installed.
+            return;
+        }
+        let id = meta.callsite();
+        {
+            let operations = match self.operations.read() {
+                Ok(o) => o,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if let Some(operation) = operations.get(&id) {
+                operation.record(timing.failed, elapsed);
+                return;
+            }
+        }
+        let mut operations = match self.operations.write() {
+            Ok(o) => o,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        operations
+            .entry(id)
+            .or_insert_with(|| Operation::new(store, meta.name()))
+            .record(timing.failed, elapsed);
+    }
+}
 
 /// Kept in a store span's extensions.
 struct Timing {
@@ -104,15 +174,9 @@ where
             return;
         };
         let extensions = span.extensions();
-        let Some(timing) = extensions.get::<Timing>() else {
-            return;
-        };
-        let operation = meta.name();
-        let outcome = if timing.failed { "error" } else { "ok" };
-        metrics::counter!(names::DB_QUERIES, "store" => store, "operation" => operation, "outcome" => outcome)
-            .increment(1);
-        metrics::histogram!(names::DB_QUERY_DURATION, "store" => store, "operation" => operation)
-            .record(timing.started.elapsed().as_secs_f64());
+        if let Some(timing) = extensions.get::<Timing>() {
+            self.record(meta, store, timing);
+        }
     }
 }
 
