@@ -127,8 +127,12 @@ pub async fn render(
     let (lang, from, to, scope) = (user.language, request.from, request.to, request.scope);
     let period = period_text(lang, from, to);
     let caption = |id: &str| texts.format(lang, id, Some(&args!["period" => period.as_str()]));
+    // An employee's PDF is their timesheet (their shifts, to check and keep); an owner's is the
+    // payroll statement to print and sign.
+    let own = scope == ReportScope::Own;
     let (report, format) = match request.format {
         FileFormat::Xlsx => (Report::Timesheet, Format::Xlsx),
+        FileFormat::Pdf if own => (Report::Timesheet, Format::Pdf),
         FileFormat::Pdf => (Report::Payroll, Format::Pdf),
         FileFormat::Csv => (Report::Timesheet, Format::Csv),
         FileFormat::Chart => (Report::HoursChart, Format::Png),
@@ -182,6 +186,39 @@ pub async fn render(
                 }
             }
             Ok(file(bytes, caption("report-file-caption-csv")))
+        }
+        FileFormat::Pdf if own => {
+            let payroll = app.payroll_in(user, from, to, scope).await?;
+            let mut sheet = app.timesheet_in(user, from, to, scope).await?;
+            // A PDF document stays on the thread that made it: one blocking task builds it,
+            // fed the pages through a channel.
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<app::reports::TimesheetLine>>(2);
+            let builder = tokio::task::spawn_blocking(move || {
+                let mut pdf = reports::TimesheetPdf::new(lang, payroll)?;
+                while let Some(page) = rx.blocking_recv() {
+                    pdf.push(&page)?;
+                }
+                pdf.finish()
+            });
+            let (mut done, mut pages) = (0u64, 0u64);
+            while let Some(page) = sheet.next_page().await? {
+                done += page.len() as u64;
+                if tx.send(page).await.is_err() {
+                    break; // the builder failed: its error comes below
+                }
+                pages += 1;
+                if let Some(p) = progress
+                    && pages.is_multiple_of(PROGRESS_PAGES)
+                {
+                    p.show(done).await;
+                }
+            }
+            drop(tx);
+            let bytes = builder
+                .await
+                .map_err(|e| FileError::Task(e.to_string()))?
+                .map_err(FileError::Render)?;
+            Ok(file(bytes, caption("report-file-caption-pdf-own")))
         }
         FileFormat::Pdf => {
             let payroll = app.payroll_in(user, from, to, scope).await?;

@@ -15,7 +15,7 @@ pub mod xlsx;
 
 pub use crate::csv::{CsvOptions, TimesheetCsv, payroll_csv};
 pub use chart::hours_chart_png;
-pub use pdf::payroll_pdf;
+pub use pdf::{TimesheetPdf, payroll_pdf};
 pub use xlsx::{TimesheetXlsx, payroll_xlsx};
 
 use chrono::NaiveDate;

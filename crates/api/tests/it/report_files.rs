@@ -230,6 +230,21 @@ async fn every_format_adds_up_to_the_summary(backend: Backend) {
         .sum();
     assert_eq!((pay_cells * 100.0).round() as i64, pay);
 
+    // The timesheet to print, by Accept (its text is read back in the reports crate's tests).
+    let got = fetch(
+        &s,
+        &token,
+        &format!("/api/v1/reports/timesheet?{PERIOD}"),
+        Some("application/pdf"),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.content_type, "application/pdf");
+    assert!(got.body.starts_with(b"%PDF") && got.body.len() > 10_000);
+    assert!(got.disposition.contains(
+        "filename*=UTF-8''%D1%82%D0%B0%D0%B1%D0%B5%D0%BB%D1%8C_2027-03-27_2027-03-31.pdf"
+    ));
+
     // The payroll: JSON totals, and the files by Accept and by format=.
     let r = s
         .get(&format!("/api/v1/reports/payroll?{PERIOD}"), &token)
@@ -373,16 +388,4 @@ async fn bad_report_parameters_get_the_json_error() {
         let r = s.call(reqwest::Method::GET, &base, None, None).await;
         r.assert_error(StatusCode::UNAUTHORIZED, "unauthorized", None);
     }
-    // The timesheet has no PDF.
-    let r = s
-        .get(
-            &format!("/api/v1/reports/timesheet?{PERIOD}&format=pdf"),
-            &token,
-        )
-        .await;
-    r.assert_error(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_value",
-        Some("format"),
-    );
 }

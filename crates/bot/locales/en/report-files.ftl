@@ -6,6 +6,7 @@ report-file-button-csv = 🧾 CSV
 report-file-button-chart = 📈 Chart
 report-file-caption-xlsx = Timesheet and payroll, { $period }
 report-file-caption-pdf = Payroll statement, { $period }
+report-file-caption-pdf-own = Your timesheet, { $period }
 report-file-caption-csv = Timesheet, { $period }
 report-file-caption-chart = Hours per day, { $period }: { $hours } in total
 report-file-empty = No finished shifts in this period: there is nothing to put in a file.

@@ -6,6 +6,7 @@ report-file-button-csv = 🧾 CSV
 report-file-button-chart = 📈 График
 report-file-caption-xlsx = Табель и ведомость, { $period }
 report-file-caption-pdf = Платёжная ведомость, { $period }
+report-file-caption-pdf-own = Ваш табель, { $period }
 report-file-caption-csv = Табель, { $period }
 report-file-caption-chart = Часы по дням, { $period }: всего { $hours }
 report-file-empty = В этом периоде нет завершённых смен — в файл положить нечего.

@@ -407,6 +407,59 @@ async fn a_big_report_goes_through_the_job_and_arrives_once() {
     w.h.shutdown().await;
 }
 
+/// Above the default threshold (5,000 shifts), the job edits its message every two pages of the
+/// timesheet (5,000 rows each) before the file arrives, whole.
+#[tokio::test]
+async fn a_report_of_twelve_thousand_shifts_shows_its_progress_on_the_way() {
+    let w = World::new(Backend::Sqlite, Policy::default()).await;
+    let (h, anna) = (&w.h, &w.anna_tg);
+    // 12,000 one-minute shifts of Иван, two minutes apart from 1 November on.
+    let first = w.cafe.settings.time_zone.start_of_day(date("2026-11-01"));
+    let rate = w.cafe.settings.hourly_rate;
+    let batch: Vec<app::FinishedShift> = (0..12_000)
+        .map(|i| {
+            let mut f = finished(&w.ivan, &w.cafe, "2026-11-01", 1, rate);
+            let at = first + chrono::Duration::minutes(2 * i);
+            f.shift.started_at = at;
+            f.end.ended_at = at + chrono::Duration::minutes(1);
+            f
+        })
+        .collect();
+    h.store.import_finished_shifts(&batch).await.unwrap();
+    h.command(anna, "start", None).await;
+    let report = w.month_report("📊 Отчёты", "Месяц").await;
+
+    let (out, _) = tap_answer(h, anna, &report, "🧾 CSV").await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    let progress = out[0].clone();
+    // The month's two other shifts are in it too.
+    assert_eq!(progress.text(), "⏳ Готовлю отчёт… (12\u{a0}002 смены)");
+    assert_eq!(h.work_off_jobs().await, 1);
+
+    let edits: Vec<String> =
+        h.tg.edits(anna.id)
+            .into_iter()
+            .filter(|e| e.message_id == progress.message_id)
+            .filter_map(|e| e.text)
+            .collect();
+    assert!(
+        edits.contains(&"⏳ Готовлю: 10\u{a0}000 из 12\u{a0}002 строк…".to_owned()),
+        "{edits:?}"
+    );
+    assert_eq!(
+        edits.last().map(String::as_str),
+        Some("✅ Отчёт готов: табель_2026-11-01_2026-11-18.csv"),
+        "{edits:?}"
+    );
+    let sent = h.tg.messages(anna.id);
+    let docs = files(&sent);
+    assert_eq!(docs.len(), 1);
+    let (_, rows) = csv_rows(docs[0].file_bytes().unwrap(), b';');
+    assert_eq!(rows.len(), 12_002);
+    assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 12_000 + 570);
+    w.h.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_employees_own_timesheet_has_only_their_shifts() {
     let w = World::new(Backend::Sqlite, Policy::default()).await;
@@ -467,6 +520,24 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
     let rows = xlsx_rows(files(&out)[0].file_bytes().unwrap(), "Табель");
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.0 == "Иван Петров"), "{rows:?}");
+
+    // Their PDF is their timesheet: their shifts at both sites, no one else's.
+    let (out, _) = tap_answer(h, ivan, &now_(h, &answer), "📄 PDF").await;
+    let doc = files(&out)[0];
+    assert_eq!(doc.file_name(), Some("табель_2026-11-01_2026-11-18.pdf"));
+    assert_eq!(mime(doc), "application/pdf");
+    assert_eq!(doc.text(), "Ваш табель, 01.11.2026 – 18.11.2026");
+    let text = pdf_text(doc.file_bytes().unwrap());
+    for part in [
+        "Табель учёта рабочего времени",
+        "Иван Петров",
+        "Кофейня",
+        "Склад",
+        "Смен: 2",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text:?}");
+    }
+    assert!(!text.contains("Ольга") && !text.contains("Пётр"), "{text}");
 
     // Work done stays in their files after the access to the site ends.
     h.app

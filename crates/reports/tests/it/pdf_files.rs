@@ -75,3 +75,76 @@ async fn a_long_payroll_repeats_the_header_and_numbers_every_page() {
     assert!(last.contains(&total), "{total:?} not in {last:?}");
     assert!(texts.concat().contains("Сотрудник 0119"));
 }
+
+#[tokio::test]
+async fn timesheet_pdf_has_every_shift_in_local_time_and_the_summarys_totals() {
+    let w = World::new().await;
+    let p = w.payroll().await;
+    let s = w.summary().await;
+    let mut pdf = reports::TimesheetPdf::new(Language::Ru, p.clone()).unwrap();
+    for page in w.pages().await {
+        pdf.push(&page).unwrap();
+    }
+    assert_eq!(pdf.rows(), 4);
+    let texts = pages(&pdf.finish().unwrap());
+    assert_eq!(texts.len(), 1);
+    let text = &texts[0];
+    for expected in [
+        "Табель",
+        "Период: 27.03.2027 – 31.03.2027",
+        "Составлено для: Ольга Владелица",
+        "Анна Ёлкина-Щукина",
+        "Склад «Север» №1",
+        // The overnight shift across Berlin's change to summer time: on its start day, 22:00
+        // CET to 09:00 CEST the next day.
+        "27.03.2027",
+        "22:00",
+        "09:00 +1",
+        "10:00",
+        "закрыта автоматически",
+        "Итого, RUB",
+        "Смен: 4",
+        "Руководитель",
+        "Страница 1",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text:?}");
+    }
+    // Outside the period in each zone: not there.
+    assert!(!text.contains("26.03.2027") && !text.contains("01.04.2027"));
+    let total = plain(&money(Language::Ru, s.pay[0]));
+    assert!(text.contains(&total), "{total:?} not in {text:?}");
+}
+
+#[tokio::test]
+async fn a_long_timesheet_pdf_repeats_the_header_and_numbers_every_row() {
+    let w = World::with_extra_employees(150).await;
+    let p = w.payroll().await;
+    let s = w.summary().await;
+    let mut pdf = reports::TimesheetPdf::new(Language::En, p).unwrap();
+    for page in w.pages().await {
+        pdf.push(&page).unwrap();
+    }
+    assert_eq!(pdf.rows(), 154);
+    let texts = pages(&pdf.finish().unwrap());
+    let n = texts.len();
+    assert!(n >= 5, "{n} pages");
+    for (i, text) in texts.iter().enumerate() {
+        if text.contains("Сотрудник 0") {
+            assert!(
+                text.contains("Employee") && text.contains("Hourly rate"),
+                "page {}: {text:?}",
+                i + 1
+            );
+        }
+        let footer = format!("Page {}", i + 1);
+        assert!(text.contains(&footer), "{footer:?} not in page {}", i + 1);
+    }
+    assert!(texts[0].contains("Timesheet"));
+    let all = texts.concat();
+    assert!(all.contains("Сотрудник 0149"));
+    assert!(all.contains(" 154 "), "the last row's number");
+    let last = &texts[n - 1];
+    assert!(last.contains("Total, RUB") && last.contains("Shifts: 154"));
+    let total = plain(&money(Language::En, s.pay[0]));
+    assert!(last.contains(&total), "{total:?} not in {last:?}");
+}

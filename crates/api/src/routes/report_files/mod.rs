@@ -8,13 +8,13 @@
 use crate::dto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Actor, AppState, Query};
-use app::reports::{ReportFilter, Timesheet, TimesheetLine};
+use app::reports::{Payroll, ReportFilter, Timesheet, TimesheetLine};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use domain::Language;
-use reports::{Format, Report, TimesheetCsv, TimesheetXlsx};
+use reports::{Format, Report, TimesheetCsv, TimesheetPdf, TimesheetXlsx};
 
 mod ask;
 mod stream;
@@ -45,7 +45,7 @@ fn render_failed(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// Every finished shift of the period in start order (times in each site's zone; an overnight
-/// shift on its start day) as JSON, CSV or XLSX; the same scope, filters and checks as the
+/// shift on its start day) as JSON, CSV, XLSX or PDF; the same scope, filters and checks as the
 /// summary, so the figures add up to it.
 #[utoipa::path(
     get, path = "/api/v1/reports/timesheet", tag = "reports",
@@ -57,12 +57,12 @@ fn render_failed(e: impl std::fmt::Display) -> ApiError {
                 (dto::Timesheet = "application/json"),
                 (String = "text/csv"),
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (Vec<u8> = "application/pdf"),
             )),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
         (status = 406, description = "`Accept` names no type we make (and no `format=`)", body = ErrorBody),
         (status = 422, description = "A bad or missing date, too long a period, an unknown \
-            `format` (or `pdf`: the timesheet has none), `delimiter` or `lang`, or CSV options \
-            with another format", body = ErrorBody),
+            `format`, `delimiter` or `lang`, or CSV options with another format", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -73,14 +73,6 @@ pub async fn timesheet(
     Query(q): Query<dto::ReportFileParams>,
 ) -> Result<Response, ApiError> {
     let ask = parse(q, &headers, &actor)?;
-    if ask.want == Want::File(Format::Pdf) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_value",
-            "the timesheet comes as json, csv or xlsx; the payroll also as pdf",
-        )
-        .with_field("format"));
-    }
     let sheet = app.timesheet(&actor, ask.from, ask.to, ask.filter).await?;
     let (from, to, lang) = (ask.from, ask.to, ask.lang);
     match ask.want {
@@ -114,33 +106,56 @@ pub async fn timesheet(
                 Body::from_stream(stream),
             )
         }
-        Want::File(_) => {
-            let bytes = timesheet_xlsx(&app, &actor, sheet, ask.filter, lang).await?;
+        Want::File(format) => {
+            let format = if format == Format::Pdf {
+                Format::Pdf
+            } else {
+                Format::Xlsx
+            };
+            let bytes = timesheet_file(&app, &actor, sheet, ask.filter, lang, format).await?;
             file_response(
-                Format::Xlsx.content_type(),
-                Some(disposition(Report::Timesheet, lang, from, to, Format::Xlsx)),
+                format.content_type(),
+                Some(disposition(Report::Timesheet, lang, from, to, format)),
                 Body::from(bytes),
             )
         }
     }
 }
 
-/// Feeds the pages to a constant-memory workbook in a blocking task, then adds the payroll.
-async fn timesheet_xlsx(
+/// A timesheet file being built in a blocking task.
+enum Book {
+    Xlsx(TimesheetXlsx, Payroll),
+    Pdf(TimesheetPdf),
+}
+
+/// Feeds the pages to a constant-memory workbook (then adds the payroll sheet) or to a PDF
+/// (which ends with the payroll's totals), in a blocking task.
+async fn timesheet_file(
     app: &AppState,
     actor: &domain::User,
     mut sheet: Timesheet,
     filter: ReportFilter,
     lang: Language,
+    format: Format,
 ) -> Result<Vec<u8>, ApiError> {
     let (from, to) = (sheet.from(), sheet.to());
+    let payroll = app.payroll(actor, from, to, filter).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<TimesheetLine>>(2);
     let builder = tokio::task::spawn_blocking(move || {
-        let mut book = TimesheetXlsx::new(lang, from, to)?;
+        let mut book = match format {
+            Format::Pdf => Book::Pdf(TimesheetPdf::new(lang, payroll)?),
+            _ => Book::Xlsx(TimesheetXlsx::new(lang, from, to)?, payroll),
+        };
         while let Some(page) = rx.blocking_recv() {
-            book.push(&page)?;
+            match &mut book {
+                Book::Xlsx(b, _) => b.push(&page)?,
+                Book::Pdf(b) => b.push(&page)?,
+            }
         }
-        Ok::<_, reports::ReportError>(book)
+        match book {
+            Book::Xlsx(b, payroll) => b.finish(&payroll),
+            Book::Pdf(b) => b.finish(),
+        }
     });
     while let Some(page) = sheet.next_page().await? {
         if tx.send(page).await.is_err() {
@@ -148,15 +163,7 @@ async fn timesheet_xlsx(
         }
     }
     drop(tx);
-    let book = builder
-        .await
-        .map_err(render_failed)?
-        .map_err(render_failed)?;
-    let payroll = app.payroll(actor, from, to, filter).await?;
-    tokio::task::spawn_blocking(move || book.finish(&payroll))
-        .await
-        .map_err(render_failed)?
-        .map_err(render_failed)
+    builder.await.map_err(render_failed)?.map_err(render_failed)
 }
 
 /// Per employee and site: shifts, worked time and pay, with totals per currency (the summary's

@@ -1,12 +1,14 @@
 //! The renderers' benchmark on generated rows (no database): run one case per process under
 //! `/usr/bin/time -v` to see its peak memory (BENCHMARKS.md, "Report files").
 //!
-//! `cargo run --release -p reports --example render_bench -- xlsx|pdf|csv [rows]`
+//! `cargo build --release -p report-bench`, then
+//! `target/release/report-bench xlsx|pdf|csv|pdf-timesheet [rows]`:
 //! - `xlsx`: a timesheet workbook of 100,000 shifts (pages of 5,000) plus its payroll sheet;
 //! - `pdf`: a payroll statement of 1,000 employees;
-//! - `csv`: a timesheet of 1,000,000 shifts written page by page to a sink, as the API streams it.
+//! - `csv`: a timesheet of 1,000,000 shifts written page by page to a sink, as the API streams it;
+//! - `pdf-timesheet`: a timesheet PDF of 10,000 shifts, fed page by page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use app::reports::{Payroll, PayrollLine, PayrollTotal, TimesheetLine};
 use chrono::{Duration, NaiveDate};
@@ -162,6 +164,26 @@ fn main() {
                 rows as f64 / took.as_secs_f64()
             );
         }
-        other => panic!("unknown case {other}: xlsx, pdf or csv"),
+        "pdf-timesheet" => {
+            let rows = n.unwrap_or(10_000);
+            let pay = payroll(names.len());
+            let started = Instant::now();
+            let mut pdf = reports::TimesheetPdf::new(Language::Ru, pay).unwrap();
+            let mut done = 0;
+            while done < rows {
+                let len = PAGE.min(rows - done);
+                pdf.push(&page(done, len, &names, &sites)).unwrap();
+                done += len;
+            }
+            let bytes = pdf.finish().unwrap();
+            let took = started.elapsed();
+            println!(
+                "pdf timesheet: {rows} rows in {:.3} s = {:.0} rows/s ({} bytes; row generation included)",
+                took.as_secs_f64(),
+                rows as f64 / took.as_secs_f64(),
+                bytes.len()
+            );
+        }
+        other => panic!("unknown case {other}: xlsx, pdf, csv or pdf-timesheet"),
     }
 }
