@@ -17,6 +17,7 @@ pub mod messenger;
 pub mod notices;
 pub mod owner;
 pub mod qr;
+pub mod receipt;
 pub mod report_files;
 pub mod state;
 pub mod texts;

@@ -269,7 +269,18 @@ async fn notify(
     };
     let mut messages: Vec<(&User, String)> = Vec::new();
     if let (true, Some(id)) = (tell_employee, to_employee) {
-        messages.push((&employee, text_for(&employee, id)));
+        // Closed without them: the notice, then the pay receipt as they get it when they close.
+        let receipt = deps
+            .app
+            .pay_receipt(&employee, &shift)
+            .await
+            .map_err(transient)?;
+        let text = format!(
+            "{}\n\n{}",
+            text_for(&employee, id),
+            crate::receipt::text(&deps.texts, employee.language, "receipt-lines", &receipt)
+        );
+        messages.push((&employee, text));
     }
     if tell_owner {
         messages.push((&owner, text_for(&owner, to_owner)));

@@ -14,6 +14,9 @@ close-no-active = You have no open shift.
 close-done = ✅ Shift closed: { $worked } × { $rate }/h = { $pay }.
     🧾 { $date }, { $site }: { $start }–{ $end }.
     { $period } so far: { $month }.
+# A pay receipt under a notice that someone else (or the automatic close) closed the shift.
+receipt-lines = 🧾 { $date }, { $site }: { $start }–{ $end }, { $worked } × { $rate }/h = { $pay }.
+    { $period } so far: { $month }.
 # The month of a pay receipt's running total ("December 2026" / "декабрь 2026").
 receipt-period = { $month ->
     [1] January

@@ -14,6 +14,9 @@ close-no-active = У вас нет открытой смены.
 close-done = ✅ Смена закрыта: { $worked } × { $rate }/ч = { $pay }.
     🧾 { $date }, { $site }: { $start }–{ $end }.
     За { $period }: { $month }.
+# A pay receipt under a notice that someone else (or the automatic close) closed the shift.
+receipt-lines = 🧾 { $date }, { $site }: { $start }–{ $end }, { $worked } × { $rate }/ч = { $pay }.
+    За { $period }: { $month }.
 # The month of a pay receipt's running total ("December 2026" / "декабрь 2026").
 receipt-period = { $month ->
     [1] январь

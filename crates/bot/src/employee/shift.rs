@@ -4,7 +4,7 @@ use super::{EmployeeCb, EmployeeState};
 use crate::args;
 use crate::callback::button;
 use crate::ctx::{BotError, Ctx, HandlerResult, Input};
-use crate::format::{duration, html, local_time, money, money_list};
+use crate::format::{duration, html, local_time};
 use crate::keyboards::{cancel_row, inline, location_request};
 use crate::state::{Dialogue, State};
 use app::joining::JoinError;
@@ -233,7 +233,7 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
     match ctx.app().close_shift(&ctx.user, fix).await {
         Ok(shift) => {
             let receipt = ctx.app().pay_receipt(&ctx.user, &shift).await?;
-            let text = receipt_text(ctx, &receipt);
+            let text = crate::receipt::text(&ctx.deps.texts, ctx.lang(), "close-done", &receipt);
             ctx.send_with_menu(&text).await?;
             Ok(State::Idle)
         }
@@ -257,33 +257,6 @@ async fn close_with(ctx: &Ctx<'_>, fix: LocationFix) -> HandlerResult {
         }
         Err(CloseShiftError::Store(e)) => Err(e.into()),
     }
-}
-
-/// The pay receipt: worked time × rate = pay; the day, site and times in the site's zone; the
-/// running total of the shift's month.
-fn receipt_text(ctx: &Ctx<'_>, r: &app::receipts::PayReceipt) -> String {
-    use chrono::Datelike;
-    let lang = ctx.lang();
-    let texts = &ctx.deps.texts;
-    let end = r.shift.ended_at.unwrap_or(r.shift.started_at);
-    let period = ctx.tf(
-        "receipt-period",
-        args!["month" => r.month.0.month(), "year" => r.month.0.year().to_string()],
-    );
-    ctx.tf(
-        "close-done",
-        args![
-            "worked" => duration(texts, lang, r.worked_minutes),
-            "rate" => money(lang, r.shift.hourly_rate),
-            "pay" => money(lang, r.pay),
-            "date" => crate::format::date(lang, r.day),
-            "site" => html(&r.site_name),
-            "start" => local_time(&r.time_zone, r.shift.started_at),
-            "end" => local_time(&r.time_zone, end),
-            "period" => period,
-            "month" => money_list(lang, &r.month_totals),
-        ],
-    )
 }
 
 /// "You already have an open shift at …".

@@ -1,7 +1,7 @@
 //! Telling people about a stated end (`DomainEvent::ShiftEndStated`): the employee when an owner
 //! or manager closed their shift or reviewed the end they reported, and the site's owner and
 //! managers (with Approve / Change time buttons) when an employee reported a forgotten close.
-//! Each in the reader's own language.
+//! Each in the reader's own language; the employee's notice ends with the shift's pay receipt.
 
 use super::{Once, transient};
 use crate::args;
@@ -47,7 +47,17 @@ pub(super) async fn notify(
         ShiftChangeKind::EndChanged => "notify-review-changed",
         ShiftChangeKind::ForgottenReported => return Ok(()),
     };
-    let text = employee_text(deps, &notice, text_id, by);
+    // The notice, then the pay receipt of the shift as it now stands.
+    let receipt = deps
+        .app
+        .pay_receipt(employee, &record.shift)
+        .await
+        .map_err(transient)?;
+    let text = format!(
+        "{}\n\n{}",
+        employee_text(deps, &notice, text_id, by),
+        crate::receipt::text(&deps.texts, employee.language, "receipt-lines", &receipt)
+    );
     once.send(employee, &text, None).await
 }
 

@@ -448,6 +448,13 @@ async fn who_is_told_about_a_shift_and_how_long_it_was() {
             && to_tom.contains(": 16 h 00 min, 5,600.00\u{a0}₽."),
         "{to_tom}"
     );
+    // With the pay receipt they would have had closing it themselves.
+    assert!(
+        to_tom.contains("🧾")
+            && to_tom.contains("16 h 00 min × 350.00\u{a0}₽/h = 5,600.00\u{a0}₽.")
+            && to_tom.contains("so far: 5,600.00\u{a0}₽."),
+        "{to_tom}"
+    );
     let to_anna = h.tg.texts(anna.id);
     assert_eq!(to_anna.len(), 1, "only the automatic close: {to_anna:?}");
     assert!(

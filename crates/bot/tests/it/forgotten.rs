@@ -209,20 +209,37 @@ async fn owner_closes_from_on_shift_now(backend: Backend, lang: Language) {
         "{}",
         told.text()
     );
+    // With the pay receipt: worked × rate = pay, and the month so far.
+    assert!(
+        told.text().contains("🧾")
+            && told.text().contains(&format!(
+                "{worked} × {}/{} = {pay}",
+                tr(lang, "350,00\u{a0}₽", "350.00\u{a0}₽"),
+                tr(lang, "ч", "h")
+            ))
+            && told.text().contains(tr(lang, "За ", "so far: ")),
+        "{}",
+        told.text()
+    );
     let out = h.location(&p.worker_tg, 0.0, 10.0).await;
     assert!(
         joined(&out).contains(tr(lang, "Смена открыта", "Shift opened")),
         "{}",
         joined(&out)
     );
-    // The new shift has its own Close button.
+    // The new shift has its own Close button (the owner's "opened" notice may arrive among the
+    // replies, so the list is looked for rather than taken as the last message).
     let out = h
         .press(
             &p.owner_tg,
             tr(lang, "👀 Сейчас на сменах", "👀 On shift now"),
         )
         .await;
-    assert!(last(&out).inline_button(close).is_some(), "the new shift");
+    assert!(
+        out.iter().any(|m| m.inline_button(close).is_some()),
+        "the new shift: {}",
+        joined(&out)
+    );
     p.h.shutdown().await;
 }
 
@@ -331,7 +348,11 @@ async fn employee_asks_owner_approves(backend: Backend, lang: Language) {
         tr(lang, "подтвердил(а) окончание", "approved the end"),
     )
     .await;
-    assert!(told.text().contains(pay), "{}", told.text());
+    assert!(
+        told.text().contains(pay) && told.text().contains("🧾"),
+        "{}",
+        told.text()
+    );
     // A second tap on the answered request (another copy of it, say) changes nothing.
     let id =
         h.tg.send_callback(&p.owner_tg, request.message_id, &approve);
