@@ -246,6 +246,7 @@ impl Config {
         policy.plan_cancel_cutoff =
             Duration::minutes(number("PLAN_CANCEL_CUTOFF_MINUTES", 60, 0, 7 * 24 * 60));
         policy.location_retention = Duration::days(number("LOCATION_RETENTION_DAYS", 90, 1, 3650));
+        policy.report_job_shifts = number("REPORT_JOB_SHIFTS", 5_000, 0, 10_000_000);
         let url_of =
             |name: &'static str, bad: &mut dyn FnMut(&'static str, String)| -> Option<url::Url> {
                 let raw = value(name)?;
@@ -433,8 +434,11 @@ mod tests {
             ("PLAN_CANCEL_CUTOFF_MINUTES", "120"),
             ("LOG_FORMAT", "json"),
             ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
+            ("REPORT_JOB_SHIFTS", "20000"),
         ])
         .unwrap();
+        assert_eq!(c.policy.report_job_shifts, 20_000);
+        assert!(with(&[("REPORT_JOB_SHIFTS", "-1")]).is_err());
         assert_eq!(c.database_statement_timeout, None);
         assert_eq!(c.database_url.redacted(), "postgres://app:***@db:5432/spb");
         assert_eq!(
