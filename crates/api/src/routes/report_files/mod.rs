@@ -122,10 +122,10 @@ pub async fn timesheet(
     }
 }
 
-/// A timesheet file being built in a blocking task.
+/// A timesheet file being built in a blocking task (boxed: both builders are kilobytes).
 enum Book {
-    Xlsx(TimesheetXlsx, Payroll),
-    Pdf(TimesheetPdf),
+    Xlsx(Box<TimesheetXlsx>, Box<Payroll>),
+    Pdf(Box<TimesheetPdf>),
 }
 
 /// Feeds the pages to a constant-memory workbook (then adds the payroll sheet) or to a PDF
@@ -143,8 +143,11 @@ async fn timesheet_file(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<TimesheetLine>>(2);
     let builder = tokio::task::spawn_blocking(move || {
         let mut book = match format {
-            Format::Pdf => Book::Pdf(TimesheetPdf::new(lang, payroll)?),
-            _ => Book::Xlsx(TimesheetXlsx::new(lang, from, to)?, payroll),
+            Format::Pdf => Book::Pdf(Box::new(TimesheetPdf::new(lang, payroll)?)),
+            _ => Book::Xlsx(
+                Box::new(TimesheetXlsx::new(lang, from, to)?),
+                Box::new(payroll),
+            ),
         };
         while let Some(page) = rx.blocking_recv() {
             match &mut book {
