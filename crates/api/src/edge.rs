@@ -139,14 +139,18 @@ fn closing(mut resp: Response) -> Response {
     resp
 }
 
-/// The access line for answers given here (the router logs its own).
+/// The access line for answers given here (the router logs its own), and their count under the
+/// route "edge": the router's metrics never saw them (refused before routing, or cut at the
+/// request's time limit — a 503 the error-rate alert must see).
 fn access_log(method: &Method, resp: &Response, started: Instant) {
+    let elapsed = started.elapsed();
+    crate::metrics::record_edge(method, resp.status().as_u16(), elapsed);
     tracing::info!(
         target: "api::access",
         method = %method,
         route = "<edge>",
         status = resp.status().as_u16(),
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
 }

@@ -76,6 +76,21 @@ impl Default for HttpMetrics {
 /// The route label of a request no route matched.
 const UNMATCHED: &str = "unmatched";
 
+/// The route label of answers the edge gave (`edge.rs`): a refused request line, headers or
+/// body, or a request cut at its time limit (503).
+pub const EDGE: &str = "edge";
+
+/// Counts and times an answer the edge gave. Rare, so through the registry; nothing is
+/// recorded when no recorder is installed (`METRICS_ENABLED=false`).
+pub(crate) fn record_edge(method: &Method, status: u16, elapsed: Duration) {
+    let method = METHODS[method_index(method)];
+    let status = STATUS_CLASSES[status_class(status)];
+    metrics::counter!(names::HTTP_REQUESTS, "method" => method, "route" => EDGE, "status" => status)
+        .increment(1);
+    metrics::histogram!(names::HTTP_REQUEST_DURATION, "method" => method, "route" => EDGE)
+        .record(elapsed.as_secs_f64());
+}
+
 /// The handles of every route seen so far (the route templates of the router and
 /// "unmatched": a bounded set).
 struct Handles {

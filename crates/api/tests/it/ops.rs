@@ -67,6 +67,13 @@ async fn metrics_are_labelled_by_route_template_and_status_class(backend: Backen
         s.get("/no/such/path/42", &token).await.status,
         StatusCode::NOT_FOUND
     );
+    // Refused at the edge, before any route: counted under "edge".
+    assert_eq!(
+        s.get(&format!("/api/v1/sites?q={}", "x".repeat(9000)), &token)
+            .await
+            .status,
+        StatusCode::URI_TOO_LONG
+    );
 
     let r = s.call(Method::GET, "/metrics", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -99,6 +106,11 @@ async fn metrics_are_labelled_by_route_template_and_status_class(backend: Backen
     );
     assert_eq!(
         value(r#"staffprobot_http_requests_total{method="GET",route="unmatched",status="4xx"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(r#"staffprobot_http_requests_total{method="GET",route="edge",status="4xx"}"#),
         Some(1.0),
         "{text}"
     );
