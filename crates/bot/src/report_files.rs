@@ -281,7 +281,14 @@ pub async fn on_request(
         return Ok(());
     }
     if plan.in_background {
-        let shifts = ctx.tf("report-file-shifts", args!["n" => plan.shifts]);
+        // The number grouped as the progress shows it ("12 002"), the plural from the number.
+        let shifts = ctx.tf(
+            "report-file-shifts",
+            args![
+                "n" => plan.shifts,
+                "count" => count(ctx.lang(), u64::try_from(plan.shifts).unwrap_or(0)),
+            ],
+        );
         let sent = ctx
             .send(
                 &ctx.tf("report-file-preparing", args!["shifts" => shifts]),

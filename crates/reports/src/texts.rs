@@ -136,6 +136,19 @@ pub fn flags(lang: Language, auto_closed: bool, reason: Option<ReviewReason>) ->
     parts.join("; ")
 }
 
+/// The flags in a narrow column: as `flags`, but a shift closed automatically and waiting for
+/// review for that reason says so once: "closed automatically; waiting for review".
+pub fn short_flags(lang: Language, auto_closed: bool, reason: Option<ReviewReason>) -> String {
+    match reason {
+        Some(ReviewReason::AutoClosed) if auto_closed => format!(
+            "{}; {}",
+            t(lang, "flag-auto-closed"),
+            t(lang, "flag-review-short")
+        ),
+        _ => flags(lang, auto_closed, reason),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +185,14 @@ mod tests {
         assert_eq!(
             flags(Language::En, true, Some(ReviewReason::AutoClosed)),
             "closed automatically; waiting for review: closed automatically"
+        );
+        assert_eq!(
+            short_flags(Language::Ru, true, Some(ReviewReason::AutoClosed)),
+            "закрыта автоматически; ждёт проверки"
+        );
+        assert_eq!(
+            short_flags(Language::En, false, Some(ReviewReason::OutsideGeofence)),
+            "waiting for review: end outside the geofence"
         );
     }
 }

@@ -16,6 +16,6 @@ report-file-done = ✅ The report is ready: { $file }
 report-file-failed = ❌ The report could not be prepared. Please try again later.
 report-file-refused = ❌ This report is no longer available to you.
 report-file-shifts = { $n ->
-    [one] { $n } shift
-   *[other] { $n } shifts
+    [one] { $count } shift
+   *[other] { $count } shifts
 }

@@ -19,7 +19,7 @@ report-file-done = ✅ Отчёт готов: { $file }
 report-file-failed = ❌ Не удалось подготовить отчёт. Попробуйте позже.
 report-file-refused = ❌ Этот отчёт вам больше недоступен.
 report-file-shifts = { $n ->
-    [one] { $n } смена
-    [few] { $n } смены
-   *[many] { $n } смен
+    [one] { $count } смена
+    [few] { $count } смены
+   *[many] { $count } смен
 }

@@ -136,7 +136,7 @@ async fn each_employee_gets_one_statement_the_owner_the_payroll_and_a_correction
     h.set_now(msk("2026-12-04 00:30"));
     h.run_schedule(&scheduler).await;
     let ivan_texts = h.tg.texts(ivan_tg.id);
-    assert_eq!(count(&ivan_texts, "🧾"), 2, "{ivan_texts:#?}");
+    assert_eq!(count(&ivan_texts, "расчётный лист"), 2, "{ivan_texts:#?}");
     let correction = ivan_texts
         .iter()
         .find(|t| t.contains("🧾 Исправленный расчётный лист (версия 2)"))

@@ -26,6 +26,7 @@ col-review-reason = Review reason
 col-signature = Signature
 flag-auto-closed = closed automatically
 flag-review = waiting for review: { $reason }
+flag-review-short = waiting for review
 reason-auto_closed = closed automatically
 reason-forgotten_close = employee forgot to close
 reason-outside_geofence = end outside the geofence

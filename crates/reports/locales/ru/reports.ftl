@@ -26,6 +26,7 @@ col-review-reason = Причина проверки
 col-signature = Подпись
 flag-auto-closed = закрыта автоматически
 flag-review = ждёт проверки: { $reason }
+flag-review-short = ждёт проверки
 reason-auto_closed = закрыта автоматически
 reason-forgotten_close = сотрудник забыл закрыть
 reason-outside_geofence = конец вне геозоны

@@ -31,6 +31,8 @@ const A4_SHORT: f32 = 595.28;
 const A4_LONG: f32 = 841.89;
 const MARGIN: f32 = 42.0;
 const SIZE: f32 = 9.0;
+/// The size a cell too wide for its column is set in.
+const SMALL: f32 = 7.5;
 const ROW_H: f32 = 16.0;
 const HEADER_H: f32 = 20.0;
 /// Room the footer (page number) keeps at the bottom.
@@ -245,19 +247,25 @@ impl Painter<'_> {
         table_width(self.columns)
     }
 
-    /// One table row of cells, each fitted to its column and aligned.
+    /// One table row of cells, each fitted to its column and aligned: a cell too wide for its
+    /// column is set smaller (`SMALL`), and cut with "…" only if it does not fit even so.
     fn row(&self, s: &mut Surface, y: f32, cells: &[String], bold: bool) {
         let mut x = MARGIN;
         for (column, cell) in self.columns.iter().zip(cells) {
             if !cell.is_empty() {
                 let inner = column.width - 6.0;
-                let text = self.fonts.fit(cell, inner, SIZE, bold);
+                let size = if self.fonts.width(cell, SIZE, bold) <= inner {
+                    SIZE
+                } else {
+                    SMALL
+                };
+                let text = self.fonts.fit(cell, inner, size, bold);
                 let tx = if column.right {
-                    x + column.width - 3.0 - self.fonts.width(&text, SIZE, bold)
+                    x + column.width - 3.0 - self.fonts.width(&text, size, bold)
                 } else {
                     x + 3.0
                 };
-                self.text(s, tx, y + ROW_H - 5.0, &text, SIZE, bold);
+                self.text(s, tx, y + ROW_H - 5.0, &text, size, bold);
             }
             x += column.width;
         }

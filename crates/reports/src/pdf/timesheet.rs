@@ -10,7 +10,7 @@ use super::{
     col, document, finish, page_settings, period, total_figures,
 };
 use crate::ReportError;
-use crate::texts::{date, flags, hours_minutes, t, tf};
+use crate::texts::{date, hours_minutes, short_flags, t, tf};
 use app::reports::{Payroll, TimesheetLine};
 use domain::Language;
 use domain::money_text::money;
@@ -21,16 +21,16 @@ const PAGE_W: f32 = A4_LONG;
 const PAGE_H: f32 = A4_SHORT;
 
 const COLUMNS: [Column; 10] = [
-    col("col-number", 38.0, true),
-    col("col-date", 62.0, false),
-    col("col-site", 110.0, false),
-    col("col-employee", 128.0, false),
-    col("col-start", 38.0, true),
-    col("col-end", 52.0, true),
-    col("col-worked", 46.0, true),
-    col("col-rate", 74.0, true),
-    col("col-pay", 84.0, true),
-    col("col-flags", 125.89, false),
+    col("col-number", 34.0, true),
+    col("col-date", 60.0, false),
+    col("col-site", 96.0, false),
+    col("col-employee", 112.0, false),
+    col("col-start", 46.0, true),
+    col("col-end", 54.0, true),
+    col("col-worked", 64.0, true),
+    col("col-rate", 72.0, true),
+    col("col-pay", 80.0, true),
+    col("col-flags", 139.89, false),
 ];
 
 /// Rows that fit on a page under the header, with the title block above them or not.
@@ -193,7 +193,7 @@ fn cells(lang: Language, number: usize, l: &TimesheetLine) -> Vec<String> {
         hours_minutes(l.worked_minutes),
         money(lang, l.rate),
         money(lang, l.pay),
-        flags(lang, l.auto_closed, l.review_reason),
+        short_flags(lang, l.auto_closed, l.review_reason),
     ]
 }
 
