@@ -1,9 +1,9 @@
 //! HTTP metrics (atuin's `track_metrics`, recorded by the access-log middleware): every request
 //! counted by method, route template and status class, timed per method and route, and the
-//! requests in flight — labelled by the
-//! matched route (`/api/v1/sites/{id}`), never the raw path, which would carry ids and make the
-//! label unbounded; a request no route matched is "unmatched". And `GET /metrics`, the
-//! Prometheus text of everything the process records.
+//! requests in flight — labelled by the matched route (`/api/v1/sites/{id}`), never the raw
+//! path, which would carry ids and make the label unbounded; a request no route matched is
+//! "unmatched", an answer the edge gave "edge". And `GET /metrics`, the Prometheus text of
+//! everything the process records.
 //!
 //! `/metrics` has no authentication, like `/health` and `/ready`: its labels are bounded (no
 //! ids, names or paths with ids), and a deployment scrapes it from its private network; keep it
