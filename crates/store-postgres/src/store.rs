@@ -729,6 +729,8 @@ impl PlanStore for PgStore {
 
     #[instrument(skip_all, err(Debug, level = "debug"))]
     async fn insert_planned_shift(&self, plan: &NewPlannedShift) -> StoreResult<PlannedShift> {
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        lock_plans_of(&mut tx, plan.employee_id).await?;
         let row: PlanRow = sqlx::query_as(concat!(
             "INSERT INTO planned_shifts (employee_id, site_id, starts_at, ends_at) \
              VALUES ($1, $2, $3, $4) RETURNING ",
@@ -738,9 +740,10 @@ impl PlanStore for PgStore {
         .bind(plan.site_id.0)
         .bind(plan.window.starts_at)
         .bind(plan.window.ends_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(map)?;
+        tx.commit().await.map_err(map)?;
         row.try_into()
     }
 
@@ -765,6 +768,17 @@ impl PlanStore for PgStore {
         from: PlanStatus,
         to: PlanStatus,
     ) -> StoreResult<PlannedShift> {
+        // Back to planned is checked by the exclusion constraint too (see `lock_plans_of`).
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        let employee: Option<i64> =
+            sqlx::query_scalar("SELECT employee_id FROM planned_shifts WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map)?;
+        if let Some(employee) = employee {
+            lock_plans_of(&mut tx, UserId(employee)).await?;
+        }
         let row: Option<PlanRow> = sqlx::query_as(concat!(
             "UPDATE planned_shifts SET status = $3 WHERE id = $1 AND status = $2 RETURNING ",
             plan_columns!()
@@ -772,9 +786,10 @@ impl PlanStore for PgStore {
         .bind(id.0)
         .bind(from.as_str())
         .bind(to.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map)?;
+        tx.commit().await.map_err(map)?;
         row.ok_or(StoreError::NotFound("planned shift"))?.try_into()
     }
 
@@ -1177,4 +1192,25 @@ async fn site_notifies(
         .await
         .map_err(map)?;
     Ok(notifies.unwrap_or(true))
+}
+
+/// The advisory-lock class of "the plans of one employee" ("PLAN" in ASCII).
+const PLANS_OF_EMPLOYEE: i32 = 0x504C_414E;
+
+/// Serialises the writes that the no-overlap exclusion constraint checks, per employee, for the
+/// rest of the transaction. Without it, concurrent plans of one person can wait on each other
+/// inside the constraint's check until PostgreSQL breaks the deadlock (after a second) or the
+/// statement times out; with it, the second simply finds the first's row (PlanOverlap). Ids past
+/// 2³¹ share a lock with another id: harmless, they only wait for each other.
+async fn lock_plans_of(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    employee: UserId,
+) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(PLANS_OF_EMPLOYEE)
+        .bind(employee.0 as i32)
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    Ok(())
 }

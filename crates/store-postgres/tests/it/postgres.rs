@@ -74,13 +74,19 @@ fn new_shift(employee: UserId, site: SiteId, started_at: DateTime<Utc>) -> NewSh
 }
 
 fn plan(employee: UserId, site: SiteId, from: i64, to: i64) -> NewPlannedShift {
+    plan_between(employee, site, at(from), at(to))
+}
+
+fn plan_between(
+    employee: UserId,
+    site: SiteId,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> NewPlannedShift {
     NewPlannedShift {
         employee_id: employee,
         site_id: site,
-        window: PlannedWindow {
-            starts_at: at(from),
-            ends_at: at(to),
-        },
+        window: PlannedWindow { starts_at, ends_at },
     }
 }
 
@@ -326,7 +332,7 @@ async fn partial_unique_index_holds_for_raw_concurrent_inserts() {
         });
     }
     let results = tasks.join_all().await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(results.iter().filter(|r| r.is_ok()).count() <= 1);
     for r in results.iter().filter_map(|r| r.as_ref().err()) {
         assert_eq!(
             sqlstate(r),
@@ -394,10 +400,45 @@ async fn exclusion_constraint_holds_under_concurrency() {
         "{results:?}"
     );
 
-    // Raw concurrent inserts of pairwise-overlapping windows: one row survives.
-    let other = person(&store, 3).await;
+    // Through the store, concurrent plans of pairwise-overlapping windows: one is stored, every
+    // other one is told it overlaps (the store serialises one person's plans: no deadlock
+    // between the constraint's checks, no statement left waiting).
+    let third = person(&store, 4).await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..12 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .insert_planned_shift(&plan_between(
+                    third.id,
+                    s.id,
+                    at(40) + Duration::minutes(5 * i),
+                    at(44) + Duration::minutes(5 * i),
+                ))
+                .await
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| *e == StoreError::PlanOverlap),
+        "{results:?}"
+    );
+
+    // Raw concurrent inserts of pairwise-overlapping windows, without the store's lock: never
+    // two rows, but possibly none — PostgreSQL's exclusion check may fail *both* of two
+    // concurrent inserters, pick one as a deadlock's victim, or keep one waiting past the
+    // statement timeout — which is why the store serialises one person's plans.
+    let other = person(&store, 3).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
         let pool = store.pool().clone();
         tasks.spawn(async move {
             sqlx::query(
@@ -413,11 +454,13 @@ async fn exclusion_constraint_holds_under_concurrency() {
         });
     }
     let results = tasks.join_all().await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(results.iter().filter(|r| r.is_ok()).count() <= 1);
     for r in results.iter().filter_map(|r| r.as_ref().err()) {
-        assert_eq!(
-            sqlstate(r),
-            Some(("23P01".into(), "planned_shifts_no_overlap".into())),
+        let state = sqlstate(r);
+        assert!(
+            state == Some(("23P01".into(), "planned_shifts_no_overlap".into()))
+                || state == Some(("40P01".into(), String::new()))
+                || state == Some(("57014".into(), String::new())),
             "{r}"
         );
     }
