@@ -8,7 +8,7 @@ use app::NewShift;
 use app::service::PlanRequest;
 use chrono::{Duration, NaiveTime};
 use domain::{Coordinates, Money, RecordedLocation, SitePatch};
-use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser};
+use testkit::telegram::{BotMessage, FakeUser};
 
 fn last(out: &[BotMessage]) -> &BotMessage {
     out.last().expect("the bot answered")
@@ -21,34 +21,6 @@ fn now_(h: &Harness, m: &BotMessage) -> BotMessage {
 
 fn buttons(m: &BotMessage) -> Vec<String> {
     m.inline_buttons().map(|b| b.text.clone()).collect()
-}
-
-/// Taps a button; returns the new messages and how the tap was answered.
-async fn tap_answer(
-    h: &Harness,
-    user: &FakeUser,
-    message: &BotMessage,
-    button: &str,
-) -> (Vec<BotMessage>, CallbackAnswer) {
-    let before = h.tg.messages(user.id).len();
-    let id = h.tg.tap_button(user, message.message_id, button).unwrap();
-    h.processed(id).await;
-    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
-    (h.tg.messages(user.id).split_off(before), answer)
-}
-
-/// Sends callback data again (a second tap, or a button on a message still shown somewhere).
-async fn tap_data(
-    h: &Harness,
-    user: &FakeUser,
-    message: &BotMessage,
-    data: &str,
-) -> (Vec<BotMessage>, CallbackAnswer) {
-    let before = h.tg.messages(user.id).len();
-    let id = h.tg.send_callback(user, message.message_id, data);
-    h.processed(id).await;
-    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
-    (h.tg.messages(user.id).split_off(before), answer)
 }
 
 fn data_of(m: &BotMessage, text: &str) -> String {
@@ -205,7 +177,7 @@ async fn a_button_of_another_dialogue_says_what_it_cancelled() {
     assert_eq!(buttons(&question), ["Отмена"]);
 
     h.tap(&anna, &now_(&h, &card), "✏️ Изменить").await;
-    let (out, answer) = tap_answer(&h, &anna, &now_(&h, &card), "Название").await;
+    let (out, answer) = h.tap_answered(&anna, &now_(&h, &card), "Название").await;
     assert_eq!(answer.text.as_deref(), Some("Создание объекта отменено."));
     assert!(joined(&out).contains("Сейчас: Кофейня"), "{}", joined(&out));
     // The new-site question no longer offers its buttons.
@@ -227,7 +199,7 @@ async fn a_cancel_of_a_finished_dialogue_has_expired() {
     h.command(&anna, "cancel", None).await;
 
     // The same Cancel again (a second tap, or the button still shown on another device).
-    let (out, answer) = tap_data(&h, &anna, &question, &cancel).await;
+    let (out, answer) = h.send_data(&anna, question.message_id, &cancel).await;
     assert!(out.is_empty(), "{}", joined(&out));
     assert_eq!(
         answer.text.as_deref(),
@@ -243,7 +215,7 @@ async fn a_cancel_of_a_finished_dialogue_has_expired() {
     h.tap(&anna, &out[0], "Период…").await;
     let waiting = h.bot_state.load_dialogue(anna.id).await.unwrap();
     assert!(waiting.is_some());
-    let (_, answer) = tap_data(&h, &anna, &question, &cancel).await;
+    let (_, answer) = h.send_data(&anna, question.message_id, &cancel).await;
     assert_eq!(
         answer.text.as_deref(),
         Some("Эта кнопка устарела. Откройте меню заново.")
@@ -255,7 +227,7 @@ async fn a_cancel_of_a_finished_dialogue_has_expired() {
         .set_language(&owner, domain::Language::En)
         .await
         .unwrap();
-    let (_, answer) = tap_data(&h, &anna, &question, &cancel).await;
+    let (_, answer) = h.send_data(&anna, question.message_id, &cancel).await;
     assert_eq!(
         answer.text.as_deref(),
         Some("This button has expired. Open the menu again.")
@@ -298,7 +270,7 @@ async fn a_question_answered_by_typing_loses_its_buttons() {
     let site = h.site(&owner, "Shop").await;
     h.employee(&tom, "Tom", &owner, &site).await;
     let out = h.press(&tom, "💰 Earnings").await;
-    let out = tap_answer(&h, &tom, &out[0], "Period…").await.0;
+    let out = h.tap_answered(&tom, &out[0], "Period…").await.0;
     let period_q = last(&out).clone();
     assert_eq!(buttons(&period_q), ["Cancel"]);
     let out = h.text(&tom, "last spring").await;

@@ -9,32 +9,11 @@ use domain::{
     Coordinates, Currency, LocationFix, Money, OpeningHours, PlannedWindow, RecordedLocation,
     ShiftStatus, Site, SiteTimeZone, User,
 };
-use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser, Fault, Incoming};
+use testkit::telegram::{BotMessage, FakeUser, Fault, Incoming};
 
 /// The last message of a batch (the question asked).
 fn last(out: &[BotMessage]) -> &BotMessage {
     out.last().expect("the bot answered")
-}
-
-/// Taps a button and returns the new messages and how the tap was answered.
-async fn tap_answer(
-    h: &Harness,
-    user: &FakeUser,
-    message: &BotMessage,
-    button: &str,
-) -> (Vec<BotMessage>, CallbackAnswer) {
-    let before = h.tg.messages(user.id).len();
-    let id = h.tg.tap_button(user, message.message_id, button).unwrap();
-    h.processed(id).await;
-    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
-    (h.tg.messages(user.id).split_off(before), answer)
-}
-
-/// Sends raw callback data (a stale or forged button) and returns how the tap was answered.
-async fn forged_tap(h: &Harness, user: &FakeUser, message_id: i32, data: &str) -> CallbackAnswer {
-    let id = h.tg.send_callback(user, message_id, data);
-    h.processed(id).await;
-    h.tg.wait_for_callback_answer(id, WAIT).await.unwrap()
 }
 
 /// Waits for a notification to the owner (sent off the use-case's path), so it does not land in
@@ -232,7 +211,7 @@ async fn create_site_step_by_step(backend: Backend) {
     assert!(sites[0].active && sites[0].notify_owner);
 
     // A second Create (a double tap, an old button) creates nothing more.
-    let answer = forged_tap(&h, &anna, summary.message_id, "1oc").await;
+    let (_, answer) = h.send_data(&anna, summary.message_id, "1oc").await;
     assert!(answer.text.unwrap().contains("устарела"));
     assert_eq!(sites_of(&h, &owner).await.len(), 1);
     h.shutdown().await;
@@ -392,7 +371,7 @@ async fn the_dialogue_continues_after_a_restart_and_create_happens_once() {
     );
     h.tap(&anna, &summary, "✅ Создать объект").await;
     assert!(h.bot_state.load_dialogue(anna.id).await.unwrap().is_none());
-    let answer = forged_tap(&h, &anna, summary.message_id, "1oc").await;
+    let (_, answer) = h.send_data(&anna, summary.message_id, "1oc").await;
     assert!(answer.text.unwrap().contains("устарела"));
     let sites = sites_of(&h, &owner).await;
     assert_eq!(sites.len(), 1);
@@ -521,7 +500,7 @@ async fn deactivate_notifications_and_foreign_buttons() {
     h.command(&anna, "start", None).await;
     let card = open_card(&h, &anna, "🏢 Кофейня").await;
 
-    let (_, answer) = tap_answer(&h, &anna, &card, "⏸ Отключить объект").await;
+    let (_, answer) = h.tap_answered(&anna, &card, "⏸ Отключить объект").await;
     assert_eq!(answer.text.as_deref(), Some("Объект отключён."));
     let card = now_(&h, &card);
     assert!(card.text().contains("⏸ Отключён"), "{}", card.text());
@@ -541,12 +520,12 @@ async fn deactivate_notifications_and_foreign_buttons() {
     h.location(&ivan_tg, 0.0, 5.0).await;
     assert!(h.store.active_shift(ivan.id).await.unwrap().is_none());
 
-    let (_, answer) = tap_answer(&h, &anna, &card, "▶️ Включить объект").await;
+    let (_, answer) = h.tap_answered(&anna, &card, "▶️ Включить объект").await;
     assert_eq!(answer.text.as_deref(), Some("Объект включён."));
     assert!(h.store.site(site.id).await.unwrap().unwrap().active);
 
     let card = now_(&h, &card);
-    let (_, answer) = tap_answer(&h, &anna, &card, "🔔 Уведомления: вкл").await;
+    let (_, answer) = h.tap_answered(&anna, &card, "🔔 Уведомления: вкл").await;
     assert_eq!(answer.text.as_deref(), Some("Уведомления выключены."));
     assert!(!h.store.site(site.id).await.unwrap().unwrap().notify_owner);
     assert!(
@@ -564,7 +543,7 @@ async fn deactivate_notifications_and_foreign_buttons() {
         format!("1oq:{}", other.id.0),
         format!("1om:{}", other.id.0),
     ] {
-        let answer = forged_tap(&h, &anna, card.message_id, &data).await;
+        let (_, answer) = h.send_data(&anna, card.message_id, &data).await;
         assert_eq!(
             answer.text.as_deref(),
             Some("У вас больше нет доступа к этому объекту."),
@@ -748,7 +727,9 @@ async fn employees_list_and_revoke() {
     h.tap(&anna, &confirm, "Нет").await;
     assert!(h.store.has_access(site.id, ivan.id).await.unwrap());
     h.tap(&anna, &now_(&h, &list), "❌ Иван").await;
-    let (_, answer) = tap_answer(&h, &anna, &now_(&h, &list), "Да, закрыть доступ").await;
+    let (_, answer) = h
+        .tap_answered(&anna, &now_(&h, &list), "Да, закрыть доступ")
+        .await;
     assert_eq!(
         answer.text.as_deref(),
         Some("Иван больше не работает на объекте «Кофейня».")
@@ -770,7 +751,7 @@ async fn employees_list_and_revoke() {
     .unwrap();
     // The old confirmation button again: already revoked.
     let data = format!("1ov:{}:{}:1", site.id.0, ivan.id.0);
-    let answer = forged_tap(&h, &anna, list.message_id, &data).await;
+    let (_, answer) = h.send_data(&anna, list.message_id, &data).await;
     assert_eq!(
         answer.text.as_deref(),
         Some("У этого сотрудника уже нет доступа к объекту.")
@@ -840,7 +821,7 @@ async fn who_is_on_shift_now(backend: Backend) {
         )
         .await
         .unwrap();
-    let (_, answer) = tap_answer(&h, &anna, &now_msg, "🔄 Обновить").await;
+    let (_, answer) = h.tap_answered(&anna, &now_msg, "🔄 Обновить").await;
     assert!(!answer.show_alert);
     let text = now_(&h, &now_msg).text().to_owned();
     assert!(
@@ -1119,7 +1100,7 @@ async fn non_owners_and_managers() {
     );
     assert!(h.bot_state.load_dialogue(ivan.id).await.unwrap().is_none());
     // A forged "New site" button is refused the same way.
-    let answer = forged_tap(&h, &ivan, out[0].message_id, "1on").await;
+    let (_, answer) = h.send_data(&ivan, out[0].message_id, "1on").await;
     assert!(answer.text.is_none());
     assert!(
         last(&h.tg.messages(ivan.id))
@@ -1166,7 +1147,7 @@ async fn non_owners_and_managers() {
         .revoke_manager(&owner, site.id, maria_id)
         .await
         .unwrap();
-    let (_, answer) = tap_answer(&h, &maria, &card, "✏️ Edit").await;
+    let (_, answer) = h.tap_answered(&maria, &card, "✏️ Edit").await;
     assert_eq!(
         answer.text.as_deref(),
         Some("You no longer have access to this site.")

@@ -13,7 +13,7 @@ use domain::money_text::money;
 use domain::period::Period;
 use domain::{Language, Site, User};
 use futures_util::StreamExt;
-use testkit::telegram::{BotMessage, CallbackAnswer, FakeUser};
+use testkit::telegram::{BotMessage, FakeUser};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -33,34 +33,6 @@ fn files(out: &[BotMessage]) -> Vec<&BotMessage> {
 
 fn mime(m: &BotMessage) -> &str {
     m.file.as_ref().unwrap().1.mime_type.as_deref().unwrap()
-}
-
-/// Taps a button and returns the new messages and how the tap was answered.
-async fn tap_answer(
-    h: &Harness,
-    user: &FakeUser,
-    message: &BotMessage,
-    button: &str,
-) -> (Vec<BotMessage>, CallbackAnswer) {
-    let before = h.tg.messages(user.id).len();
-    let id = h.tg.tap_button(user, message.message_id, button).unwrap();
-    h.processed(id).await;
-    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
-    (h.tg.messages(user.id).split_off(before), answer)
-}
-
-/// Sends raw callback data (a forged button) and returns the new messages and the answer.
-async fn forged_tap(
-    h: &Harness,
-    user: &FakeUser,
-    message_id: i32,
-    data: &str,
-) -> (Vec<BotMessage>, CallbackAnswer) {
-    let before = h.tg.messages(user.id).len();
-    let id = h.tg.send_callback(user, message_id, data);
-    h.processed(id).await;
-    let answer = h.tg.wait_for_callback_answer(id, WAIT).await.unwrap();
-    (h.tg.messages(user.id).split_off(before), answer)
 }
 
 fn num(d: &Data) -> f64 {
@@ -212,7 +184,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     let period = "2026-11-01_2026-11-18";
 
     // XLSX: the timesheet and payroll workbook, with the report's figures.
-    let (out, _) = tap_answer(h, anna, &report, "📗 Excel").await;
+    let (out, _) = h.tap_answered(anna, &report, "📗 Excel").await;
     let sent = files(&out);
     assert_eq!(sent.len(), 1, "{out:?}");
     let doc = sent[0];
@@ -233,7 +205,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     assert!(rows.iter().any(|r| r.0 == "Пётр Ёлкин"), "{rows:?}");
 
     // PDF: the payroll statement with the total as the bot writes money.
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "📄 PDF").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "📄 PDF").await;
     let doc = files(&out)[0];
     assert_eq!(
         doc.file_name(),
@@ -249,7 +221,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     }
 
     // CSV: for Excel in Russian (BOM, `;`, decimal commas).
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "🧾 CSV").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "🧾 CSV").await;
     let doc = files(&out)[0];
     assert_eq!(
         doc.file_name(),
@@ -267,7 +239,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     );
 
     // The chart: a photo with the period's hours.
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "📈 График").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "📈 График").await;
     let photo = files(&out)[0];
     assert_eq!(photo.method, "sendPhoto");
     assert!(photo.file_bytes().unwrap().starts_with(b"\x89PNG"));
@@ -289,7 +261,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
         "{}",
         report.text()
     );
-    let (out, _) = tap_answer(h, anna, &report, "📗 Excel").await;
+    let (out, _) = h.tap_answered(anna, &report, "📗 Excel").await;
     let doc = files(&out)[0];
     assert_eq!(
         doc.file_name(),
@@ -302,7 +274,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     );
     let rows = xlsx_rows(doc.file_bytes().unwrap(), "Timesheet");
     assert_eq!(rows.iter().map(|r| r.2).sum::<i64>(), pay);
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "📄 PDF").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "📄 PDF").await;
     let doc = files(&out)[0];
     assert_eq!(
         doc.file_name(),
@@ -311,7 +283,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
     let text = pdf_text(doc.file_bytes().unwrap());
     let total_pay = money(Language::En, s.pay[0]).replace('\u{a0}', " ");
     assert!(text.contains(&total_pay), "{total_pay:?} not in {text:?}");
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "🧾 CSV").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "🧾 CSV").await;
     let doc = files(&out)[0];
     assert_eq!(
         doc.file_name(),
@@ -324,7 +296,7 @@ async fn owner_files_in_both_languages(backend: Backend) {
         pays.contains(&"2800.00") && pays.contains(&"525.00"),
         "{pays:?}"
     );
-    let (out, _) = tap_answer(h, anna, &now_(h, &report), "📈 Chart").await;
+    let (out, _) = h.tap_answered(anna, &now_(h, &report), "📈 Chart").await;
     assert!(
         files(&out)[0]
             .text()
@@ -355,7 +327,7 @@ async fn a_big_report_goes_through_the_job_and_arrives_once() {
     let report = w.month_report("📊 Отчёты", "Месяц").await;
 
     // Two shifts are above the lowered threshold: one message says it is being prepared.
-    let (out, _) = tap_answer(h, anna, &report, "📗 Excel").await;
+    let (out, _) = h.tap_answered(anna, &report, "📗 Excel").await;
     assert_eq!(out.len(), 1, "{out:?}");
     let progress = out[0].clone();
     assert_eq!(progress.text(), "⏳ Готовлю отчёт… (2 смены)");
@@ -429,7 +401,7 @@ async fn a_report_of_twelve_thousand_shifts_shows_its_progress_on_the_way() {
     h.command(anna, "start", None).await;
     let report = w.month_report("📊 Отчёты", "Месяц").await;
 
-    let (out, _) = tap_answer(h, anna, &report, "🧾 CSV").await;
+    let (out, _) = h.tap_answered(anna, &report, "🧾 CSV").await;
     assert_eq!(out.len(), 1, "{out:?}");
     let progress = out[0].clone();
     // The month's two other shifts are in it too.
@@ -508,7 +480,7 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
         answer.inline_texts()[0],
         ["📗 Excel", "📄 PDF", "🧾 CSV", "📈 График"].map(String::from)
     );
-    let (out, _) = tap_answer(h, ivan, &answer, "🧾 CSV").await;
+    let (out, _) = h.tap_answered(ivan, &answer, "🧾 CSV").await;
     let doc = files(&out)[0];
     assert_eq!(doc.file_name(), Some("табель_2026-11-01_2026-11-18.csv"));
     let (_, rows) = csv_rows(doc.file_bytes().unwrap(), b';');
@@ -516,13 +488,13 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
     assert!(rows.iter().all(|r| r.0 == "Иван Петров"), "{rows:?}");
     assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 540);
 
-    let (out, _) = tap_answer(h, ivan, &now_(h, &answer), "📗 Excel").await;
+    let (out, _) = h.tap_answered(ivan, &now_(h, &answer), "📗 Excel").await;
     let rows = xlsx_rows(files(&out)[0].file_bytes().unwrap(), "Табель");
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.0 == "Иван Петров"), "{rows:?}");
 
     // Their PDF is their timesheet: their shifts at both sites, no one else's.
-    let (out, _) = tap_answer(h, ivan, &now_(h, &answer), "📄 PDF").await;
+    let (out, _) = h.tap_answered(ivan, &now_(h, &answer), "📄 PDF").await;
     let doc = files(&out)[0];
     assert_eq!(doc.file_name(), Some("табель_2026-11-01_2026-11-18.pdf"));
     assert_eq!(mime(doc), "application/pdf");
@@ -544,7 +516,7 @@ async fn an_employees_own_timesheet_has_only_their_shifts() {
         .revoke_employee(&boris, depot.id, w.ivan.id)
         .await
         .unwrap();
-    let (out, _) = tap_answer(h, ivan, &now_(h, &answer), "🧾 CSV").await;
+    let (out, _) = h.tap_answered(ivan, &now_(h, &answer), "🧾 CSV").await;
     let (_, rows) = csv_rows(files(&out)[0].file_bytes().unwrap(), b';');
     assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 540, "{rows:?}");
     w.h.shutdown().await;
@@ -566,7 +538,7 @@ async fn another_owners_scope_is_refused() {
 
     // Anna's café, by a forged button: refused, nothing sent.
     let data = format!("1orf:s{}:{from}:{to}:x", w.cafe.id.0);
-    let (out, answer) = forged_tap(h, &boris_tg, message, &data).await;
+    let (out, answer) = h.send_data(&boris_tg, message, &data).await;
     assert!(files(&out).is_empty(), "{out:?}");
     assert!(answer.show_alert);
     assert_eq!(
@@ -575,7 +547,7 @@ async fn another_owners_scope_is_refused() {
     );
     // Anna's employee over Boris's own sites: nothing of Anna's is in scope.
     let data = format!("1orf:e{}:{from}:{to}:c", w.ivan.id.0);
-    let (out, answer) = forged_tap(h, &boris_tg, message, &data).await;
+    let (out, answer) = h.send_data(&boris_tg, message, &data).await;
     assert!(files(&out).is_empty(), "{out:?}");
     assert!(answer.text.unwrap().contains("нет завершённых смен"));
     // And nothing went to the outbox for a background file.

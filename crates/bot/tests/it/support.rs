@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::{Language, Site, SitePatch, User};
 use std::sync::Arc;
 use std::time::Duration;
-use testkit::telegram::{BotMessage, FakeTelegram, FakeUser, Incoming};
+use testkit::telegram::{BotMessage, CallbackAnswer, FakeTelegram, FakeUser, Incoming};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -468,6 +468,50 @@ impl Harness {
             .unwrap();
         self.processed(id).await;
         self.tg.messages(user.id).split_off(before)
+    }
+
+    /// Taps an inline button (by its text); the new messages and how the tap was answered.
+    pub async fn tap_answered(
+        &self,
+        user: &FakeUser,
+        message: &BotMessage,
+        button: &str,
+    ) -> (Vec<BotMessage>, CallbackAnswer) {
+        let before = self.tg.messages(user.id).len();
+        let id = self
+            .tg
+            .tap_button(user, message.message_id, button)
+            .unwrap();
+        self.answered(user, before, id).await
+    }
+
+    /// Sends raw callback data on a message (a second tap on a button, or a forged one); the
+    /// new messages and how it was answered.
+    pub async fn send_data(
+        &self,
+        user: &FakeUser,
+        message_id: i32,
+        data: &str,
+    ) -> (Vec<BotMessage>, CallbackAnswer) {
+        let before = self.tg.messages(user.id).len();
+        let id = self.tg.send_callback(user, message_id, data);
+        self.answered(user, before, id).await
+    }
+
+    /// Waits for callback `update` to be handled and answered; the messages after `before`.
+    async fn answered(
+        &self,
+        user: &FakeUser,
+        before: usize,
+        update: i64,
+    ) -> (Vec<BotMessage>, CallbackAnswer) {
+        self.processed(update).await;
+        let answer = self
+            .tg
+            .wait_for_callback_answer(update, WAIT)
+            .await
+            .unwrap();
+        (self.tg.messages(user.id).split_off(before), answer)
     }
 
     /// Taps a reply-keyboard (menu) button by its text. When the chat shows a keyboard the
