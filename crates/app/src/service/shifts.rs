@@ -230,49 +230,4 @@ impl StaffPro {
         )
         .await
     }
-
-    /// A page of a listing over the actor's sites (or one): one store query per time zone, since
-    /// local dates mean different instants in each, each cut at the page size (plus one, to know
-    /// whether a next page exists) after the cursor, then merged in `order`. The order is total
-    /// (the id breaks ties), so merging pages cut after the same cursor gives exactly the rows
-    /// that follow it.
-    pub(super) async fn list_per_zone<S, T, F, Fut>(
-        &self,
-        actor: &User,
-        q: &ListQuery<S>,
-        fetch: F,
-        order: impl Fn(&T, &T) -> std::cmp::Ordering,
-        key: impl Fn(&T) -> Cursor,
-    ) -> Result<Page<T>, AppError>
-    where
-        F: Fn(Vec<SiteId>, InstantRange, u32) -> Fut,
-        Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
-    {
-        let limit = page_size(q.limit)?;
-        let sites = self.query_sites(actor, q.site_id).await?;
-        let mut items = Vec::new();
-        for (tz, site_ids) in group_by_zone(&sites) {
-            let range = local_range(&tz, q.from, q.to)?;
-            items.extend(fetch(site_ids, range, limit + 1).await?);
-        }
-        items.sort_by(order);
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next = if more { items.last().map(key) } else { None };
-        Ok(Page { items, next })
-    }
-
-    /// The sites a listing covers: one managed site, or all of them.
-    async fn query_sites(
-        &self,
-        actor: &User,
-        site_id: Option<SiteId>,
-    ) -> Result<Vec<Site>, AppError> {
-        match site_id {
-            Some(id) => Ok(vec![self.managed_site(actor, id).await?]),
-            None => self.sites_for(actor).await,
-        }
-    }
-
-    // ---- plans -------------------------------------------------------------------------------
 }
