@@ -230,20 +230,35 @@ async fn every_format_adds_up_to_the_summary(backend: Backend) {
         .sum();
     assert_eq!((pay_cells * 100.0).round() as i64, pay);
 
-    // The timesheet to print, by Accept (its text is read back in the reports crate's tests).
+    // The timesheet to print, by Accept: every shift of the period, the summary's total.
     let got = fetch(
         &s,
         &token,
-        &format!("/api/v1/reports/timesheet?{PERIOD}"),
+        &format!("/api/v1/reports/timesheet?{PERIOD}&lang=ru"),
         Some("application/pdf"),
     )
     .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.content_type, "application/pdf");
-    assert!(got.body.starts_with(b"%PDF") && got.body.len() > 10_000);
     assert!(got.disposition.contains(
         "filename*=UTF-8''%D1%82%D0%B0%D0%B1%D0%B5%D0%BB%D1%8C_2027-03-27_2027-03-31.pdf"
     ));
+    let text = pdf_extract::extract_text_from_mem(&got.body)
+        .unwrap()
+        .replace(['\u{a0}', '\n'], " ");
+    let total = domain::money_text::money(domain::Language::Ru, Money::new(pay, Currency::RUB))
+        .replace('\u{a0}', " ");
+    for part in [
+        "Табель учёта рабочего времени",
+        "Иван Петров",
+        "Анна Ёлкина",
+        "22:00",
+        "09:00 +1",
+        &format!("Смен: {shifts}"),
+        &total,
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text:?}");
+    }
 
     // The payroll: JSON totals, and the files by Accept and by format=.
     let r = s
