@@ -215,6 +215,23 @@ impl BotNotices {
     }
 }
 
+/// A notice to an employee that their shift was closed without them (automatically, by an owner
+/// or manager, or on review), followed by the pay receipt they would have had closing it.
+async fn with_receipt(
+    deps: &Deps,
+    employee: &User,
+    shift: &domain::Shift,
+    notice: String,
+) -> Result<String, NoticeError> {
+    let receipt = deps
+        .app
+        .pay_receipt(employee, shift)
+        .await
+        .map_err(transient)?;
+    let lines = crate::receipt::text(&deps.texts, employee.language, "receipt-lines", &receipt);
+    Ok(format!("{notice}\n\n{lines}"))
+}
+
 async fn notify(
     once: &Once<'_>,
     shift_id: ShiftId,
@@ -269,17 +286,7 @@ async fn notify(
     };
     let mut messages: Vec<(&User, String)> = Vec::new();
     if let (true, Some(id)) = (tell_employee, to_employee) {
-        // Closed without them: the notice, then the pay receipt as they get it when they close.
-        let receipt = deps
-            .app
-            .pay_receipt(&employee, &shift)
-            .await
-            .map_err(transient)?;
-        let text = format!(
-            "{}\n\n{}",
-            text_for(&employee, id),
-            crate::receipt::text(&deps.texts, employee.language, "receipt-lines", &receipt)
-        );
+        let text = with_receipt(deps, &employee, &shift, text_for(&employee, id)).await?;
         messages.push((&employee, text));
     }
     if tell_owner {

@@ -47,17 +47,8 @@ pub(super) async fn notify(
         ShiftChangeKind::EndChanged => "notify-review-changed",
         ShiftChangeKind::ForgottenReported => return Ok(()),
     };
-    // The notice, then the pay receipt of the shift as it now stands.
-    let receipt = deps
-        .app
-        .pay_receipt(employee, &record.shift)
-        .await
-        .map_err(transient)?;
-    let text = format!(
-        "{}\n\n{}",
-        employee_text(deps, &notice, text_id, by),
-        crate::receipt::text(&deps.texts, employee.language, "receipt-lines", &receipt)
-    );
+    let text = employee_text(deps, &notice, text_id, by);
+    let text = super::with_receipt(deps, employee, &record.shift, text).await?;
     once.send(employee, &text, None).await
 }
 
