@@ -97,10 +97,15 @@ impl Messenger {
             if attempt > 1 {
                 measures::retried();
             }
-            if counted == Counted::Message {
-                self.limiter.acquire(chat, self.priority).await;
+            let permit = match counted {
+                Counted::Message => Some(self.limiter.acquire(chat, self.priority).await),
+                Counted::Other => None,
+            };
+            let answer = request().await;
+            if let Some(permit) = permit {
+                permit.sent().await;
             }
-            match measures::request(method, request().await) {
+            match measures::request(method, answer) {
                 Ok(v) => return Ok(v),
                 Err(RequestError::RetryAfter(s))
                     if attempt < ATTEMPTS && s.duration() <= MAX_RETRY_AFTER =>

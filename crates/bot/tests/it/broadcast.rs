@@ -1,6 +1,6 @@
 //! Broadcasts end to end through the fake Bot API: 1,000 employees reached once each under
-//! Telegram's limits (scaled), 429s at most a handful under load, the author's progress message
-//! ending at the total; a job done again after a crash before its outcomes were stored messages nobody twice; and the
+//! Telegram's limits (scaled) with no 429, the author's progress message ending at the total; a
+//! job done again after a crash before its outcomes were stored messages nobody twice; and the
 //! use-case's rules (who may, who receives, the text).
 
 use crate::support::{Backend, Harness, Jobs, TestStores, WAIT};
@@ -23,7 +23,7 @@ fn received(h: &Harness, chat: i64, text: &str) -> usize {
 }
 
 #[tokio::test]
-async fn a_broadcast_to_a_thousand_employees_reaches_each_once_at_telegrams_pace() {
+async fn a_broadcast_to_a_thousand_employees_reaches_each_once_without_a_429() {
     // Telegram's limits ten times faster, in the fake and in the bot: 300 a second.
     let h = Harness::start_limited(
         Backend::Sqlite,
@@ -66,14 +66,7 @@ async fn a_broadcast_to_a_thousand_employees_reaches_each_once_at_telegrams_pace
         );
         assert!(h.tg.texts(p.id)[0].contains("Анна"), "headed by the author");
     }
-    // Zero 429s is the benchmark's figure on a quiet machine (BENCHMARKS.md). Here, with other
-    // tests loading both cores, a request delayed past the limiter's 2 % margin can land in the
-    // next window: a 429 then pauses every send and the message goes again (each once, above).
-    assert!(
-        h.tg.rate_limited() <= 10,
-        "{} 429s from Telegram",
-        h.tg.rate_limited()
-    );
+    assert_eq!(h.tg.rate_limited(), 0, "no 429 from Telegram");
     let done = h.app.broadcast_of(&anna, b.id).await.unwrap();
     assert_eq!(
         (done.status, done.sent, done.unreachable, done.failed),
