@@ -1,6 +1,7 @@
 //! Background work's settings from the environment: the queue (`RABBITMQ_URL`, or the embedded
 //! one in the database), the worker, and the schedule with its rules (`REMINDER_*`,
-//! `NO_SHOW_*`, `AUTO_CLOSE_SCAN_MINUTES`, `CLEANUP_*`). Each scan's period 0 turns it off.
+//! `NO_SHOW_*`, `AUTO_CLOSE_SCAN_MINUTES`, `CLEANUP_*`, `AUDIT_*`, `PAY_STATEMENT_MONTHS`). Each
+//! scan's period 0 turns it off.
 
 use jobs::tasks::{Schedule, Settings};
 use secrecy::SecretString;
@@ -54,6 +55,9 @@ pub fn from_lookup(
     let cache_refresh = number("CACHE_REFRESH_MINUTES", 60, 0, 24 * 60);
     let keep_records = number("KEEP_JOB_RECORDS_DAYS", 30, 1, 3650);
     let keep_dialogues = number("KEEP_IDLE_DIALOGUES_DAYS", 30, 1, 3650);
+    let repeated_points = number("AUDIT_REPEATED_POINTS", 3, 0, 1000);
+    let max_speed = number("AUDIT_MAX_SPEED_KMH", 200, 0, 100_000);
+    let statement_months = number("PAY_STATEMENT_MONTHS", 2, 1, 24) as u32;
     let rabbitmq_prefix = value("RABBITMQ_PREFIX")
         .map(|p| p.trim().to_owned())
         .unwrap_or_else(|| "staffprobot".to_owned());
@@ -104,6 +108,17 @@ pub fn from_lookup(
             no_show_grace: minutes(no_show_grace),
             keep_job_records: chrono::Duration::days(keep_records as i64),
             keep_idle_dialogues: chrono::Duration::days(keep_dialogues as i64),
+            audit: domain::audit::AuditRules {
+                repeated_after: repeated_points,
+                // 0 turns the travel check off: no speed is over infinity.
+                max_speed_kmh: if max_speed == 0 {
+                    f64::INFINITY
+                } else {
+                    max_speed as f64
+                },
+                ..defaults.audit
+            },
+            statement_months,
             ..defaults
         },
     }
@@ -137,6 +152,30 @@ mod tests {
         assert_eq!(s.schedule.cleanup, Some(chrono::Duration::days(1)));
         assert_eq!(s.settings.reminder_lead, chrono::Duration::hours(2));
         assert_eq!(s.settings.no_show_grace, chrono::Duration::minutes(15));
+        assert_eq!(s.settings.audit, domain::audit::AuditRules::default());
+        assert_eq!(s.settings.statement_months, 2);
+    }
+
+    #[test]
+    fn the_audit_and_the_statements_are_set_and_zero_turns_a_check_off() {
+        let (s, errors) = read(&[
+            ("AUDIT_REPEATED_POINTS", "5"),
+            ("AUDIT_MAX_SPEED_KMH", "900"),
+            ("PAY_STATEMENT_MONTHS", "6"),
+        ]);
+        assert!(errors.is_empty());
+        assert_eq!(s.settings.audit.repeated_after, 5);
+        assert_eq!(s.settings.audit.max_speed_kmh, 900.0);
+        assert_eq!(s.settings.statement_months, 6);
+        let (s, errors) = read(&[("AUDIT_REPEATED_POINTS", "0"), ("AUDIT_MAX_SPEED_KMH", "0")]);
+        assert!(errors.is_empty());
+        assert_eq!(s.settings.audit.repeated_after, 0);
+        assert_eq!(s.settings.audit.max_speed_kmh, f64::INFINITY);
+        let (_, errors) = read(&[
+            ("PAY_STATEMENT_MONTHS", "0"),
+            ("AUDIT_MAX_SPEED_KMH", "fast"),
+        ]);
+        assert_eq!(errors, ["AUDIT_MAX_SPEED_KMH", "PAY_STATEMENT_MONTHS"]);
     }
 
     #[test]
