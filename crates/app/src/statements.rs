@@ -21,7 +21,8 @@ pub mod kinds {
     /// Send one statement version to its employee. Payload: `{"site_id", "employee_id",
     /// "period_from", "version"}`.
     pub const SEND_STATEMENT: &str = "notify.statement";
-    /// Send the site's payroll for a period to its owner. Payload: `{"site_id", "period_from"}`.
+    /// Send the site's payroll for a period to its owner. Payload: `{"site_id", "period_from",
+    /// "correction"}` (a correction: sent again because a statement changed).
     pub const SEND_PAYROLL: &str = "notify.payroll";
 }
 
@@ -55,9 +56,10 @@ pub trait StatementStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<PayStatement>>;
 }
 
-/// The jobs that follow storing statements: each is sent to its employee, and a site and
-/// period that got a first version of any statement send the owner the payroll (once per site
-/// and period; corrections go to the employee alone).
+/// The jobs that follow storing statements: each is sent to its employee, and each site and
+/// period with a stored statement sends its owner the payroll as it now stands — the first
+/// time, and again after a correction (marked as one). A payroll job's key names the first
+/// statement version stored with it, so each batch sends it once.
 pub fn jobs_after_storing(stored: &[PayStatement]) -> Vec<OutboxJob> {
     let mut jobs: Vec<OutboxJob> = stored
         .iter()
@@ -73,19 +75,32 @@ pub fn jobs_after_storing(stored: &[PayStatement]) -> Vec<OutboxJob> {
             }),
         })
         .collect();
-    let mut payrolls: Vec<(SiteId, PayPeriod)> = stored
-        .iter()
-        .filter(|s| s.version == 1)
-        .map(|s| (s.site_id, s.period))
-        .collect();
-    payrolls.sort();
-    payrolls.dedup();
-    jobs.extend(payrolls.into_iter().map(|(site, period)| OutboxJob {
-        id: format!("payroll:{}:{}", site.0, period.key()),
-        area: Area::Notifications,
-        kind: kinds::SEND_PAYROLL.into(),
-        payload: serde_json::json!({ "site_id": site.0, "period_from": period.from }),
-    }));
+    // Per site and period: the first statement stored, and whether any is a correction.
+    let mut payrolls: BTreeMap<(SiteId, PayPeriod), (&PayStatement, bool)> = BTreeMap::new();
+    for s in stored {
+        let entry = payrolls.entry((s.site_id, s.period)).or_insert((s, false));
+        entry.1 |= s.is_correction();
+    }
+    jobs.extend(
+        payrolls
+            .into_iter()
+            .map(|((site, period), (first, correction))| OutboxJob {
+                id: format!(
+                    "payroll:{}:{}:{}:v{}",
+                    site.0,
+                    period.key(),
+                    first.employee_id.0,
+                    first.version
+                ),
+                area: Area::Notifications,
+                kind: kinds::SEND_PAYROLL.into(),
+                payload: serde_json::json!({
+                    "site_id": site.0,
+                    "period_from": period.from,
+                    "correction": correction,
+                }),
+            }),
+    );
     jobs
 }
 
@@ -136,6 +151,8 @@ pub struct StatementNotice {
 /// A site's payroll for a period: every employee's latest statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayrollNotice {
+    /// Sent again because a statement of the period changed.
+    pub correction: bool,
     pub site: Site,
     pub owner: User,
     pub period: PayPeriod,
@@ -266,6 +283,7 @@ impl StaffPro {
         statements: &dyn StatementStore,
         site: SiteId,
         period_from: NaiveDate,
+        correction: bool,
     ) -> Result<Option<PayrollNotice>, AppError> {
         let Some(site) = self.store().site(site).await? else {
             return Ok(None);
@@ -299,6 +317,7 @@ impl StaffPro {
                 .then(a.0.id.cmp(&b.0.id))
         });
         Ok(Some(PayrollNotice {
+            correction,
             site,
             owner,
             period,

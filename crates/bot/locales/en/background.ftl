@@ -15,5 +15,6 @@ audit-travel-detail = 🚀 { $km } km from where the previous shift ended { $min
 statement-text = 🧾 Your pay statement for { $from } – { $to } at “{ $site }”: { $shifts }, { $worked }, { $pay }.
 statement-correction = 🧾 Corrected pay statement (version { $version }) for { $from } – { $to } at “{ $site }”: { $shifts }, { $worked }, { $pay }. It replaces the one sent before.
 payroll-head = 📋 Payroll for { $from } – { $to } at “{ $site }”:
+payroll-head-corrected = 📋 Corrected payroll for { $from } – { $to } at “{ $site }” (a statement changed; this replaces the one sent before):
 payroll-row = • { $employee }: { $shifts }, { $worked }, { $pay }
 payroll-total = Total: { $worked }, { $pay }.

@@ -15,5 +15,6 @@ audit-travel-detail = 🚀 { $km } км от места, где прошлая �
 statement-text = 🧾 Ваш расчётный лист за { $from } – { $to }, объект «{ $site }»: { $shifts }, { $worked }, { $pay }.
 statement-correction = 🧾 Исправленный расчётный лист (версия { $version }) за { $from } – { $to }, объект «{ $site }»: { $shifts }, { $worked }, { $pay }. Он заменяет присланный раньше.
 payroll-head = 📋 Ведомость за { $from } – { $to }, объект «{ $site }»:
+payroll-head-corrected = 📋 Исправленная ведомость за { $from } – { $to }, объект «{ $site }» (изменился расчётный лист; она заменяет отправленную раньше):
 payroll-row = • { $employee }: { $shifts }, { $worked }, { $pay }
 payroll-total = Итого: { $worked }, { $pay }.

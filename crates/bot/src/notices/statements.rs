@@ -1,6 +1,7 @@
 //! Pay statements: each employee's statement (or its correction) in their language, and the
 //! site's payroll for its owner — every employee with minutes and pay, then the totals per
-//! currency (amounts in different currencies are never added).
+//! currency (amounts in different currencies are never added); sent again, marked corrected,
+//! when a statement of the period changes.
 
 use super::Once;
 use crate::args;
@@ -51,9 +52,14 @@ pub(super) async fn statement(once: &Once<'_>, n: &StatementNotice) -> Result<()
 pub(super) async fn payroll(once: &Once<'_>, n: &PayrollNotice) -> Result<(), NoticeError> {
     let deps = once.deps;
     let lang = n.owner.language;
+    let head = if n.correction {
+        "payroll-head-corrected"
+    } else {
+        "payroll-head"
+    };
     let mut text = deps.texts.format(
         lang,
-        "payroll-head",
+        head,
         Some(&args![
             "site" => html(n.site.settings.name.as_str()),
             "from" => date(lang, n.period.from),

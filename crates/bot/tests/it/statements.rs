@@ -1,7 +1,8 @@
 //! Pay statements end to end on the harness clock, through the fake Bot API: at the month's end
 //! each employee gets one statement in their language and the owner the site's payroll; a
 //! second scan sends nothing; a correction of a closed month (a reviewed end moved) stores
-//! version 2 beside version 1 and sends one correction message.
+//! version 2 beside version 1, sends the employee one correction and the owner the corrected
+//! payroll.
 
 use crate::support::{Backend, Harness, Jobs, SITE_LAT, SITE_LON};
 use app::review::{ReviewDecision, StatedEnd};
@@ -144,7 +145,21 @@ async fn each_employee_gets_one_statement_the_owner_the_payroll_and_a_correction
     assert!(correction.contains("7 ч"), "{correction}");
     assert!(correction.contains("2\u{a0}450,00"), "{correction}");
     assert_eq!(count(&h.tg.texts(tom_tg.id), "🧾"), 1);
-    assert_eq!(count(&h.tg.texts(anna_tg.id), "📋"), 1);
+    // Анна gets the payroll again, as it now stands, marked corrected (once: the next scan
+    // changes nothing).
+    let anna_texts = h.tg.texts(anna_tg.id);
+    assert_eq!(count(&anna_texts, "📋"), 2, "{anna_texts:#?}");
+    let corrected = anna_texts
+        .iter()
+        .find(|t| t.contains("📋 Исправленная ведомость за 01.11.2026 – 30.11.2026"))
+        .unwrap();
+    for part in [
+        "• Tom: 1 смена, 1 ч 30 мин, 525,00",
+        "• Иван: 2 смены, 7 ч 00 мин, 2\u{a0}450,00",
+        "Итого: 8 ч 30 мин, 2\u{a0}975,00",
+    ] {
+        assert!(corrected.contains(part), "{part:?} in {corrected}");
+    }
 
     // Both versions are kept; the first is as it was sent.
     let nov = PayPeriod::month_of(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());

@@ -65,6 +65,8 @@ pub(super) async fn send_statement(ctx: Arc<Context>, job: Job) -> Outcome {
 struct PayrollJob {
     site_id: i64,
     period_from: NaiveDate,
+    #[serde(default)]
+    correction: bool,
 }
 
 pub(super) async fn send_payroll(ctx: Arc<Context>, job: Job) -> Outcome {
@@ -78,7 +80,7 @@ pub(super) async fn send_payroll(ctx: Arc<Context>, job: Job) -> Outcome {
     let statements: &dyn StatementStore = ctx.store.as_ref();
     let notice = match ctx
         .app
-        .payroll_notice(statements, SiteId(p.site_id), p.period_from)
+        .payroll_notice(statements, SiteId(p.site_id), p.period_from, p.correction)
         .await
     {
         Ok(Some(n)) => n,

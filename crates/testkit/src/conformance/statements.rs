@@ -64,8 +64,8 @@ pub async fn statements_are_stored_once_per_version_and_never_edited(store: Arc<
             format!("statement:{}:{}:2026-11:v1", b.s1.id.0, b.e1.id.0),
             format!("statement:{}:{}:2026-11:v1", b.s1.id.0, b.e2.id.0),
             format!("statement:{}:{}:2026-11:v1", b.s2.id.0, b.e1.id.0),
-            format!("payroll:{}:2026-11", b.s1.id.0),
-            format!("payroll:{}:2026-11", b.s2.id.0),
+            format!("payroll:{}:2026-11:{}:v1", b.s1.id.0, b.e1.id.0),
+            format!("payroll:{}:2026-11:{}:v1", b.s2.id.0, b.e1.id.0),
         ]
     );
     let entries = store
@@ -99,8 +99,18 @@ pub async fn statements_are_stored_once_per_version_and_never_edited(store: Arc<
     assert_eq!(again, std::slice::from_ref(&corrected));
     assert_eq!(
         store.outbox_len().await.unwrap(),
-        6,
-        "a correction sends no payroll"
+        7,
+        "a correction is sent, and the owner's payroll again"
+    );
+    let corrections = jobs_after_storing(&again);
+    assert_eq!(
+        corrections
+            .last()
+            .map(|j| (j.id.clone(), j.payload["correction"].clone())),
+        Some((
+            format!("payroll:{}:2026-11:{}:v2", b.s1.id.0, b.e1.id.0),
+            serde_json::json!(true)
+        ))
     );
     assert_eq!(
         store
