@@ -242,6 +242,13 @@ mod tests {
         assert_eq!(employee["name"]["pattern"], domain::text::NAME_PATTERN);
         assert_eq!(employee["name"]["maxLength"], domain::PersonName::MAX_CHARS);
         assert_eq!(employee["telegram_id"]["minimum"], json!(1));
+        let broadcast = &schemas["CreateBroadcast"]["properties"];
+        assert_eq!(broadcast["text"]["pattern"], domain::text::MESSAGE_PATTERN);
+        assert_eq!(
+            broadcast["text"]["maxLength"],
+            app::broadcasts::MAX_TEXT_CHARS
+        );
+        assert_eq!(broadcast["site_id"]["type"], json!(["integer", "null"]));
         let plan = &schemas["CreatePlannedShift"]["properties"];
         assert_eq!(plan["date"]["pattern"], domain::period::ISO_DATE_PATTERN);
         assert_eq!(plan["start"]["pattern"], domain::site::TIME_OF_DAY_PATTERN);

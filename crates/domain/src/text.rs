@@ -23,6 +23,14 @@ pub const NAME_PATTERN: &str = concat!(
     r"[^\u0000-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
 );
 
+/// A message (a broadcast): like a name, but line breaks and tabs belong in it (U+0009, U+000A
+/// left out of the refused ranges of the outer classes).
+pub const MESSAGE_PATTERN: &str = concat!(
+    r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*",
+    r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000]",
+    r"[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+);
+
 /// Refuses `raw` when it holds a character `is_refused` names.
 pub fn check(field: &'static str, raw: &str) -> Result<(), ValueError> {
     if raw.chars().any(is_refused) {
@@ -95,6 +103,18 @@ mod tests {
         for (a, b) in ranges {
             assert!(ALLOWED_PATTERN.contains(&format!("\\u{a:04X}-\\u{b:04X}")));
         }
+    }
+
+    #[test]
+    fn the_message_pattern_is_the_name_pattern_with_line_breaks_and_tabs() {
+        let allowing = |p: &str| p.replace("\\u0000-\\u0008\\u000B-\\u001F", "\\u0000-\\u001F");
+        assert_eq!(allowing(MESSAGE_PATTERN), NAME_PATTERN);
+        assert_eq!(
+            MESSAGE_PATTERN
+                .matches("\\u0000-\\u0008\\u000B-\\u001F")
+                .count(),
+            2
+        );
     }
 
     #[test]

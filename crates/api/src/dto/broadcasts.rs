@@ -9,12 +9,17 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBroadcast {
-    /// One site of the caller's; left out: every site they own or manage.
+    /// One site of the caller's; left out or null: every site they own or manage.
     #[serde(default, deserialize_with = "integer::optional")]
-    #[schema(nullable = false)]
     pub site_id: Option<i64>,
-    /// The text, as employees will read it (1–3,900 characters; line breaks kept).
-    #[schema(example = "Завтра открываемся в 10:00.")]
+    /// The text, as employees will read it: 1–3,900 characters once the spaces around it are
+    /// trimmed, not only spaces; line breaks and tabs kept, no other control characters.
+    #[schema(
+        example = "Завтра открываемся в 10:00.",
+        min_length = 1,
+        max_length = 3900,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028-\u202F\u205F\u2066-\u2069\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028-\u202E\u2066-\u2069]*$"
+    )]
     pub text: String,
 }
 
