@@ -163,6 +163,10 @@ pub enum BroadcastError {
     ControlCharacter,
     #[error("nobody to write to: no reachable employees at the chosen sites")]
     NoRecipients,
+    #[error(
+        "no Telegram bot is configured on this server (TELEGRAM_BOT_TOKEN): a broadcast could not be sent"
+    )]
+    NoSender,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -233,6 +237,9 @@ impl StaffPro {
     ) -> Result<Broadcast, BroadcastError> {
         let text = check_text(text)?;
         let store = self.broadcasts()?;
+        if !self.has_broadcast_sender() {
+            return Err(BroadcastError::NoSender);
+        }
         let recipients = self.broadcast_recipients(actor, site).await?;
         if recipients.is_empty() {
             return Err(BroadcastError::NoRecipients);

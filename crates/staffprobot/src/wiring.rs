@@ -162,6 +162,8 @@ pub fn service(config: &Config, stores: &Stores) -> (StaffPro, Arc<EventBus>) {
         config.policy,
     )
     .with_broadcasts(stores.broadcasts.clone())
+    // Without a bot nothing could send one: refused at once instead of waiting for ever.
+    .with_broadcast_sender(config.telegram.is_some())
     // Big report files asked for in the chat are made by a job written to the outbox.
     .with_report_jobs(stores.background.clone());
     (app, bus)

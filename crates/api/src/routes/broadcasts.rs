@@ -15,7 +15,7 @@ use domain::SiteId;
     responses(
         (status = 202, description = "Accepted: stored with its recipients, being sent", body = dto::Broadcast),
         (status = 404, description = "No such site of the caller's", body = ErrorBody),
-        (status = 409, description = "Nobody to write to (no reachable employees there)", body = ErrorBody),
+        (status = 409, description = "Nobody to write to (no reachable employees there: `no_recipients`), or no Telegram bot is configured on this server to send it (`no_telegram_bot`)", body = ErrorBody),
         (status = 422, description = "An empty or too long text, or one with control characters", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -61,6 +61,10 @@ fn from_broadcast(e: BroadcastError) -> ApiError {
         BroadcastError::ControlCharacter => text("invalid_value", &e),
         BroadcastError::NoRecipients => {
             ApiError::new(StatusCode::CONFLICT, "no_recipients", e.to_string())
+        }
+        // A state of this server a client cannot change by retrying: no bot to send with.
+        BroadcastError::NoSender => {
+            ApiError::new(StatusCode::CONFLICT, "no_telegram_bot", e.to_string())
         }
         BroadcastError::App(e) => e.into(),
     }

@@ -101,6 +101,9 @@ pub struct StaffPro {
     events: Arc<dyn EventSink>,
     policy: Policy,
     broadcasts: Option<Arc<dyn crate::broadcasts::BroadcastStore>>,
+    /// Whether anything can send a broadcast (a Telegram bot is configured): without one a new
+    /// broadcast is refused rather than left waiting for ever.
+    broadcast_sender: bool,
     /// Where background report files are asked for (`with_report_jobs`).
     report_jobs: Option<Arc<dyn crate::background::OutboxStore>>,
 }
@@ -118,6 +121,7 @@ impl StaffPro {
             events,
             policy,
             broadcasts: None,
+            broadcast_sender: true,
             report_jobs: None,
         }
     }
@@ -131,6 +135,19 @@ impl StaffPro {
 
     pub(crate) fn broadcast_store(&self) -> Option<&dyn crate::broadcasts::BroadcastStore> {
         self.broadcasts.as_deref()
+    }
+
+    /// Says whether a Telegram bot is configured to send broadcasts (it is unless told so): without
+    /// one, `start_broadcast` refuses with `BroadcastError::NoSender`; the ones stored earlier
+    /// can still be read.
+    #[must_use]
+    pub fn with_broadcast_sender(mut self, configured: bool) -> Self {
+        self.broadcast_sender = configured;
+        self
+    }
+
+    pub(crate) fn has_broadcast_sender(&self) -> bool {
+        self.broadcast_sender
     }
 
     pub(crate) fn set_report_jobs(&mut self, outbox: Arc<dyn crate::background::OutboxStore>) {

@@ -228,6 +228,10 @@ pub async fn on_send(ctx: &Ctx<'_>, state: State, message: Option<MessageId>) ->
                 BroadcastError::NoRecipients => ctx.t("broadcast-no-recipients"),
                 BroadcastError::App(AppError::NotFound(_)) => ctx.t("no-access-site"),
                 BroadcastError::App(e) => return Err(e.into()),
+                // This process is the bot: it is the sender, so this is a wiring mistake.
+                e @ BroadcastError::NoSender => {
+                    return Err(AppError::Conflict(e.to_string()).into());
+                }
                 // The text was checked before the preview; a refusal now is still explained.
                 BroadcastError::EmptyText
                 | BroadcastError::TooLong { .. }

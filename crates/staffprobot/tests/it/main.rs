@@ -215,6 +215,24 @@ pub fn get(url: &str, token: Option<&str>) -> (u16, String) {
     })
 }
 
+/// POSTs `body` as JSON.
+pub fn post_json(url: &str, token: &str, body: &serde_json::Value) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    })
+}
+
 /// A fresh migrated PostgreSQL database for one test.
 pub fn fresh_postgres() -> String {
     tokio::runtime::Builder::new_current_thread()

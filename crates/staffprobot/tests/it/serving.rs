@@ -2,7 +2,7 @@
 //! on a pipe, and supervision: a part that dies stops the process with a failure, SIGTERM stops
 //! it with success within the shutdown deadline.
 
-use crate::{get, issue_token, ok, staffprobot, start};
+use crate::{get, issue_token, ok, post_json, staffprobot, start};
 use std::time::Duration;
 use testkit::telegram::{FakeTelegram, FakeUser, Fault, FaultRule, Incoming};
 
@@ -34,6 +34,20 @@ fn run_with_no_configuration_uses_sqlite_in_data_and_prints_where_to_look() {
     assert_eq!(get(&format!("{}/health", run.base), None).0, 200);
     assert_eq!(get(&format!("{}/ready", run.base), None).0, 200);
     assert_eq!(get(&format!("{}/docs", run.base), None).0, 200);
+    // No bot: a broadcast could never be sent, so it is refused, not left waiting.
+    ok(staffprobot(dir.path(), &[])
+        .args(["owner", "add", "--telegram-id", "556", "--name", "Анна"])
+        .output()
+        .unwrap());
+    let token = issue_token(dir.path(), &[], "556");
+    let (status, body) = post_json(
+        &format!("{}/api/v1/broadcasts", run.base),
+        &token,
+        &serde_json::json!({"text": "Завтра собрание"}),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("\"no_telegram_bot\""), "{body}");
+    assert!(body.contains("TELEGRAM_BOT_TOKEN"), "{body}");
     run.stop();
 }
 
