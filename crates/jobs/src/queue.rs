@@ -195,6 +195,17 @@ pub struct DeadLetter {
 pub trait JobQueue: Send + Sync {
     /// Returns once the job is stored durably (for RabbitMQ: confirmed by the broker).
     async fn publish(&self, area: Area, job: &Job) -> Result<(), QueueError>;
+    /// Publishes `jobs` in order, each as `publish` does; returns how many were stored before
+    /// the first failure, and that failure. An adapter that can store several at once (the
+    /// embedded queue: one transaction) does.
+    async fn publish_all(&self, jobs: &[(Area, Job)]) -> (usize, Option<QueueError>) {
+        for (done, (area, job)) in jobs.iter().enumerate() {
+            if let Err(e) = self.publish(*area, job).await {
+                return (done, Some(e));
+            }
+        }
+        (jobs.len(), None)
+    }
     /// At most `prefetch` unsettled deliveries are handed to this consumer at once.
     async fn consume(&self, area: Area, prefetch: u16) -> Result<Deliveries, QueueError>;
     async fn depths(&self) -> Result<Vec<Depth>, QueueError>;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::Clock;
-use app::background::OutboxStore;
+use app::background::{Area, OutboxStore};
 use tokio_util::sync::CancellationToken;
 
 use crate::measures;
@@ -73,25 +73,23 @@ impl Relay {
             .outbox
             .claim_outbox(self.config.batch, now, now + hold)
             .await?;
-        let mut published = Vec::with_capacity(entries.len());
-        let mut failure = None;
-        for entry in entries {
-            let job = Job::new(
-                entry.job.id,
-                entry.job.kind,
-                entry.job.payload,
-                entry.created_at,
-            );
-            match self.queue.publish(entry.job.area, &job).await {
-                Ok(()) => published.push(entry.seq),
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
+        let (seqs, jobs): (Vec<i64>, Vec<(Area, Job)>) = entries
+            .into_iter()
+            .map(|entry| {
+                let area = entry.job.area;
+                let job = Job::new(
+                    entry.job.id,
+                    entry.job.kind,
+                    entry.job.payload,
+                    entry.created_at,
+                );
+                (entry.seq, (area, job))
+            })
+            .unzip();
+        let (stored, failure) = self.queue.publish_all(&jobs).await;
+        let published = &seqs[..stored.min(seqs.len())];
         if !published.is_empty() {
-            self.outbox.remove_from_outbox(&published).await?;
+            self.outbox.remove_from_outbox(published).await?;
             measures::relayed(published.len());
         }
         match failure {

@@ -127,6 +127,23 @@ pub struct DbQueue {
 }
 
 impl DbQueue {
+    /// The table row that holds `job`, available now.
+    fn row(&self, area: Area, job: &Job) -> Result<NewTableJob, QueueError> {
+        let payload = serde_json::to_string(&job.payload).map_err(|e| QueueError::Encoding {
+            id: job.id.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(NewTableJob {
+            area,
+            id: job.id.clone(),
+            kind: job.kind.clone(),
+            payload,
+            attempt: job.attempt,
+            enqueued_at: job.enqueued_at,
+            available_at: self.inner.now(),
+        })
+    }
+
     /// `clock` gives "now" for readiness, leases and retries (`SystemClock` in the binary).
     pub fn new(table: Arc<dyn JobTable>, clock: Arc<dyn Clock>, config: DbConfig) -> Self {
         Self {
@@ -168,19 +185,7 @@ fn dead_letter(dead: DeadTableJob) -> DeadLetter {
 impl JobQueue for DbQueue {
     #[tracing::instrument(skip_all, fields(area = %area, job = %job.id), err)]
     async fn publish(&self, area: Area, job: &Job) -> Result<(), QueueError> {
-        let payload = serde_json::to_string(&job.payload).map_err(|e| QueueError::Encoding {
-            id: job.id.clone(),
-            reason: e.to_string(),
-        })?;
-        let row = NewTableJob {
-            area,
-            id: job.id.clone(),
-            kind: job.kind.clone(),
-            payload,
-            attempt: job.attempt,
-            enqueued_at: job.enqueued_at,
-            available_at: self.inner.now(),
-        };
+        let row = self.row(area, job)?;
         self.inner
             .table
             .insert_jobs(std::slice::from_ref(&row))
@@ -189,6 +194,37 @@ impl JobQueue for DbQueue {
         crate::measures::enqueued(&job.kind);
         self.inner.notify(area);
         Ok(())
+    }
+
+    /// One insert transaction for all of them (up to the first that cannot be encoded).
+    #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
+    async fn publish_all(&self, jobs: &[(Area, Job)]) -> (usize, Option<QueueError>) {
+        let mut rows = Vec::with_capacity(jobs.len());
+        let mut failure = None;
+        for (area, job) in jobs {
+            match self.row(*area, job) {
+                Ok(row) => rows.push(row),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if rows.is_empty() {
+            return (0, failure);
+        }
+        if let Err(e) = self.inner.table.insert_jobs(&rows).await {
+            return (0, Some(queue_error(e)));
+        }
+        let mut woken = Vec::with_capacity(3);
+        for (area, job) in &jobs[..rows.len()] {
+            crate::measures::enqueued(&job.kind);
+            if !woken.contains(area) {
+                woken.push(*area);
+                self.inner.notify(*area);
+            }
+        }
+        (rows.len(), failure)
     }
 
     async fn consume(&self, area: Area, prefetch: u16) -> Result<Deliveries, QueueError> {
