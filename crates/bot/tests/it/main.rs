@@ -13,6 +13,7 @@ mod journey;
 mod metrics;
 mod money;
 mod owner;
+mod owner_reports;
 mod reliability;
 mod report_files;
 mod schedule;
