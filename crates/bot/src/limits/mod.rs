@@ -14,9 +14,11 @@
 //! at the moment of the decision let a burst whose requests were slow to arrive overlap the
 //! next burst's fast ones: 429s.)
 //!
-//! Why a window and not a paced schedule (a GCRA): a paced sender loses for good every moment a
-//! timer wakes it late, one send after another; in a window only that one send's place comes
-//! back later, once per window. Thirty sends may leave together, as Telegram allows.
+//! The window alone would let thirty sends leave at once; a counter that is not a sliding window
+//! (a token bucket, say) could refuse such a burst. So sends are also spread out, one per
+//! thirtieth of the period (a GCRA), with a little catching up allowed: a send woken a little
+//! late keeps its place instead of losing it for good. The window keeps the count exact; the
+//! spacing keeps the shape even.
 
 mod shared;
 mod windows;
@@ -55,8 +57,8 @@ pub struct SendLimits {
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedisLimits {
     pub url: String,
-    /// Keys are `{prefix}:tg:bot`, `{prefix}:tg:chat:{id}`, `{prefix}:tg:pause` and
-    /// `{prefix}:tg:seq`.
+    /// Keys are `{prefix}:tg:bot`, `{prefix}:tg:chat:{id}` (each with `…:tat`),
+    /// `{prefix}:tg:pause` and `{prefix}:tg:seq`.
     pub prefix: String,
 }
 
@@ -153,18 +155,27 @@ enum Key {
 }
 
 /// One key's limit: at most `count` sends in any `window` microseconds (Telegram's period made
-/// `SAFETY` longer).
+/// `SAFETY` longer), spread out one per `interval` (the period over the count) with up to
+/// `burst` microseconds of catching up after a late wake-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rule {
     count: u32,
     window: i64,
+    interval: i64,
+    burst: i64,
 }
+
+/// Sends a late key may catch up at once (a late timer costs nothing up to this many intervals).
+const CATCH_UP: u32 = 2;
 
 impl Rule {
     fn new(count: u32, period_us: i64) -> Self {
+        let interval = period_us / i64::from(count.max(1));
         Self {
             count,
             window: (period_us as f64 / SAFETY).ceil() as i64,
+            interval,
+            burst: interval * i64::from(CATCH_UP.min(count.saturating_sub(1))),
         }
     }
 }

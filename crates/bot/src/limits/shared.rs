@@ -6,33 +6,43 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The windows in Redis: KEYS[1] is the pause key, KEYS[2] a counter that names each send, then
-/// one sorted set per limit (scores: send times); ARGV[1] is 1 to force, then the count and the
-/// window of each limit key, in microseconds. Redis's clock decides, so processes on machines
-/// with different clocks agree. Returns {microseconds to wait, 0}, or {0, the places' name}
-/// when they were taken.
+/// per limit a sorted set (scores: send times) and its spacing's theoretical arrival time;
+/// ARGV[1] is 1 to force, then per limit its count, window, interval and burst, in
+/// microseconds. Redis's clock decides, so processes on machines with different clocks agree.
+/// Returns {microseconds to wait, 0}, or {0, the places' name} when they were taken.
 const WINDOW_SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local paused = redis.call('PTTL', KEYS[1])
 if paused > 0 then return {paused * 1000, 0} end
+local n = (#KEYS - 2) / 2
 local wait = 0
-for i = 3, #KEYS do
-  local count = tonumber(ARGV[2 * i - 4])
-  local window = tonumber(ARGV[2 * i - 3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  local n = redis.call('ZCARD', KEYS[i])
-  if n >= count then
-    local oldest = redis.call('ZRANGE', KEYS[i], n - count, n - count, 'WITHSCORES')
+local tats = {}
+for i = 1, n do
+  local set = KEYS[1 + 2 * i]
+  local count = tonumber(ARGV[4 * i - 2])
+  local window = tonumber(ARGV[4 * i - 1])
+  local burst = tonumber(ARGV[4 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', set, '-inf', now - window)
+  local k = redis.call('ZCARD', set)
+  if k >= count then
+    local oldest = redis.call('ZRANGE', set, k - count, k - count, 'WITHSCORES')
     local w = tonumber(oldest[2]) + window - now
     if w > wait then wait = w end
   end
+  local tat = tonumber(redis.call('GET', KEYS[2 + 2 * i]) or '0')
+  tats[i] = tat
+  if tat - burst - now > wait then wait = tat - burst - now end
 end
 if wait > 0 and ARGV[1] == '0' then return {wait, 0} end
 local name = redis.call('INCR', KEYS[2])
-for i = 3, #KEYS do
-  local window = tonumber(ARGV[2 * i - 3])
-  redis.call('ZADD', KEYS[i], now, name)
-  redis.call('PEXPIRE', KEYS[i], math.floor(window / 1000) + 1000)
+for i = 1, n do
+  local window = tonumber(ARGV[4 * i - 1])
+  local interval = tonumber(ARGV[4 * i])
+  redis.call('ZADD', KEYS[1 + 2 * i], now, name)
+  redis.call('PEXPIRE', KEYS[1 + 2 * i], math.floor(window / 1000) + 1000)
+  local tat = math.max(tats[i], now) + interval
+  redis.call('SET', KEYS[2 + 2 * i], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
 end
 return {0, name}
 ";
@@ -77,15 +87,21 @@ impl Shared {
     ) -> Result<Result<i64, Duration>, redis::RedisError> {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(WINDOW_SCRIPT)
-            .arg(keys.len() + 2)
+            .arg(2 * keys.len() + 2)
             .arg(format!("{}:tg:pause", self.prefix))
             .arg(format!("{}:tg:seq", self.prefix));
         for (key, _) in keys {
-            cmd.arg(self.key(*key));
+            // The sorted set, then its spacing's key.
+            let set = self.key(*key);
+            let tat = format!("{set}:tat");
+            cmd.arg(set).arg(tat);
         }
         cmd.arg(if force { 1 } else { 0 });
         for (_, rule) in keys {
-            cmd.arg(rule.count).arg(rule.window);
+            cmd.arg(rule.count)
+                .arg(rule.window)
+                .arg(rule.interval)
+                .arg(rule.burst);
         }
         let mut conn = self.conn.clone();
         let (wait, name): (i64, i64) = cmd.query_async(&mut conn).await?;

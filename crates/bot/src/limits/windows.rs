@@ -9,25 +9,27 @@ use std::collections::{HashMap, VecDeque};
 const SWEEP_AT: usize = 10_000;
 
 /// The in-process windows: each key's recent send times (microseconds on the limiter's clock),
-/// oldest first, and the end of a pause Telegram asked for. Pure: the caller says what time it
-/// is.
+/// oldest first, with its spacing, and the end of a pause Telegram asked for. Pure: the caller
+/// says what time it is.
 #[derive(Debug, Default)]
 pub(super) struct Windows {
     sends: HashMap<Key, Sends>,
     pub(super) paused_until: i64,
 }
 
-/// One key's sends still in its window, oldest first, and the window's length.
+/// One key's sends still in its window, oldest first, the window's length, and when the next
+/// send is due by the spacing (its theoretical arrival time).
 #[derive(Debug)]
 struct Sends {
     window: i64,
     times: VecDeque<i64>,
+    tat: i64,
 }
 
 impl Windows {
-    /// Takes a place in every key's window at `now`, or says how long to wait. `force` takes
-    /// the places anyway (an interactive reply): the background sends then wait for them to
-    /// leave; a pause holds every send.
+    /// Takes a place in every key's window and spacing at `now`, or says how long to wait.
+    /// `force` takes the places anyway (an interactive reply): the background sends then wait
+    /// for them to leave and for the spacing they pushed; a pause holds every send.
     pub(super) fn take(&mut self, keys: &[(Key, Rule)], now: i64, force: bool) -> Result<(), i64> {
         if self.paused_until > now {
             return Err(self.paused_until - now);
@@ -35,7 +37,9 @@ impl Windows {
         let mut wait = 0;
         for (key, rule) in keys {
             if let Some(sends) = self.sends.get_mut(key) {
-                wait = wait.max(room_in(&mut sends.times, *rule, now));
+                wait = wait
+                    .max(room_in(&mut sends.times, *rule, now))
+                    .max(sends.tat - rule.burst - now);
             }
         }
         if wait > 0 && !force {
@@ -45,13 +49,15 @@ impl Windows {
             let sends = self.sends.entry(*key).or_insert_with(|| Sends {
                 window: rule.window,
                 times: VecDeque::with_capacity(rule.count as usize),
+                tat: now,
             });
             sends.window = rule.window;
             sends.times.push_back(now);
+            sends.tat = sends.tat.max(now) + rule.interval;
         }
         if self.sends.len() > SWEEP_AT {
             self.sends
-                .retain(|_, s| s.times.back().is_some_and(|t| now - t < s.window));
+                .retain(|_, s| s.tat > now || s.times.back().is_some_and(|t| now - t < s.window));
         }
         Ok(())
     }
@@ -62,6 +68,7 @@ impl Windows {
             let sends = self.sends.entry(*key).or_insert_with(|| Sends {
                 window: rule.window,
                 times: VecDeque::new(),
+                tat: answered,
             });
             if let Some(at) = sends.times.iter().rposition(|t| *t == taken) {
                 sends.times.remove(at);
@@ -141,17 +148,18 @@ pub(super) mod tests {
         most
     }
 
-    /// Sends per second over the run: `times.len()` sends in the windows they filled.
-    fn rate(times: &[i64], window: i64) -> f64 {
+    /// Sustained sends per second: those after the first thirty (the first window's worth,
+    /// however they were spread) over the time since the thirtieth.
+    fn rate(times: &[i64]) -> f64 {
         let last = times.last().copied().unwrap_or(0);
-        times.len() as f64 / ((last - times[0] + window) as f64 / S as f64)
+        (times.len() - 30) as f64 / ((last - times[29]) as f64 / S as f64)
     }
 
     #[test]
     fn the_bot_sends_at_most_thirty_in_any_second_and_nearly_thirty() {
         let times = schedule(&SendLimits::TELEGRAM, 300);
         assert_eq!(most_in_window(&times, S), 30);
-        let rate = rate(&times, S);
+        let rate = rate(&times);
         assert!((29.25..=30.0).contains(&rate), "{rate} a second");
     }
 
@@ -159,7 +167,7 @@ pub(super) mod tests {
     fn faster_limits_keep_the_ratios() {
         let times = schedule(&SendLimits::TELEGRAM.faster(20), 2_010);
         assert_eq!(most_in_window(&times, S / 20), 30);
-        let rate = rate(&times, S / 20);
+        let rate = rate(&times);
         assert!((585.0..=600.0).contains(&rate), "{rate} a second");
     }
 
@@ -171,7 +179,7 @@ pub(super) mod tests {
         let limits = SendLimits::TELEGRAM.faster(10);
         let times = schedule_late(&limits, 3_000, 1_000);
         assert!(most_in_window(&times, S / 10) <= 30);
-        let rate = rate(&times, S / 10);
+        let rate = rate(&times);
         assert!(rate >= 0.965 * 300.0, "{rate} a second of 300");
     }
 
@@ -214,14 +222,27 @@ pub(super) mod tests {
         for i in 0..35 {
             assert_eq!(w.take(&keys(&limits, 100 + i), i * 1_000, true), Ok(()));
         }
-        // The next background send waits until the sixth reply has left the window: then the
-        // window holds 29.
+        // The next background send waits for both things the replies took: their spacing (35
+        // intervals, two of them caught up) and their places (until the sixth has left the
+        // window and it holds 29).
+        let interval = keys(&limits, 1)[0].1.interval;
         let now = 35_000;
-        assert_eq!(
-            w.take(&keys(&limits, 2), now, false),
-            Err(5_000 + window - now)
-        );
-        assert_eq!(w.take(&keys(&limits, 2), 5_000 + window, false), Ok(()));
+        let wait = w.take(&keys(&limits, 2), now, false).unwrap_err();
+        assert_eq!(wait, (35 - 2) * interval - now);
+        assert!(now + wait >= 5_000 + window);
+        assert_eq!(w.take(&keys(&limits, 2), now + wait, false), Ok(()));
+    }
+
+    #[test]
+    fn sends_are_spread_out_not_sent_thirty_at_once() {
+        // Thirty at once would pass Telegram's window but not a counter that drains evenly: at
+        // most three (two caught up) leave together, then one a thirtieth of a second.
+        let times = schedule(&SendLimits::TELEGRAM, 60);
+        let interval = SendLimits::TELEGRAM.keys(1)[0].1.interval;
+        assert_eq!(most_in_window(&times, 1), 3);
+        for pair in times[2..30].windows(2) {
+            assert_eq!(pair[1] - pair[0], interval, "{times:?}");
+        }
     }
 
     #[test]
