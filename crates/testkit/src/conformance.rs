@@ -387,16 +387,9 @@ async fn person(store: &Arc<dyn Store>, telegram_id: i64, name: &str) -> User {
 
 fn settings(name: &str, zone: &str, opens: &str, closes: &str) -> SiteSettings {
     SitePatch {
-        name: Some(name.into()),
         address: Some("г. Москва, ул. Тверская, д. 1".into()),
-        latitude: Some(SITE_POINT.0),
-        longitude: Some(SITE_POINT.1),
-        geofence_radius_m: Some(100),
-        opens_at: Some(opens.into()),
-        closes_at: Some(closes.into()),
-        time_zone: Some(zone.into()),
-        hourly_rate_minor: Some(RATE),
         currency: Some("RUB".into()),
+        ..site_patch(name, zone, opens, closes)
     }
     .create()
     .unwrap()

@@ -3,7 +3,7 @@
 //! deactivated through one server, are seen by every server within the bound — through Redis
 //! when `REDIS_URL` is set, through the database's invalidation feed when it is not.
 
-use crate::{fresh_postgres, get, issue_token, ok, staffprobot, start};
+use crate::{fresh_postgres, get, issue_token, ok, post, staffprobot, start};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,24 +21,6 @@ fn answers_within(url: &str, token: &str, status: u16, bound: Duration) -> Durat
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-fn post(url: &str, token: &str, body: &str) -> (u16, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let resp = reqwest::Client::new()
-            .post(url)
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    })
 }
 
 fn changes_reach_every_server(dir: &Path, env: &[(&str, &str)], bound: Duration) {

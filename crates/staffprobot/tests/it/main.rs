@@ -215,8 +215,8 @@ pub fn get(url: &str, token: Option<&str>) -> (u16, String) {
     })
 }
 
-/// POSTs `body` as JSON.
-pub fn post_json(url: &str, token: &str, body: &serde_json::Value) -> (u16, String) {
+/// POSTs `body` (JSON text) with the bearer `token`.
+pub fn post(url: &str, token: &str, body: &str) -> (u16, String) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -225,7 +225,8 @@ pub fn post_json(url: &str, token: &str, body: &serde_json::Value) -> (u16, Stri
         let resp = reqwest::Client::new()
             .post(url)
             .bearer_auth(token)
-            .json(body)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
             .send()
             .await
             .unwrap();

@@ -2,7 +2,7 @@
 //! on a pipe, and supervision: a part that dies stops the process with a failure, SIGTERM stops
 //! it with success within the shutdown deadline.
 
-use crate::{get, issue_token, ok, post_json, staffprobot, start};
+use crate::{get, issue_token, ok, post, staffprobot, start};
 use std::time::Duration;
 use testkit::telegram::{FakeTelegram, FakeUser, Fault, FaultRule, Incoming};
 
@@ -40,10 +40,10 @@ fn run_with_no_configuration_uses_sqlite_in_data_and_prints_where_to_look() {
         .output()
         .unwrap());
     let token = issue_token(dir.path(), &[], "556");
-    let (status, body) = post_json(
+    let (status, body) = post(
         &format!("{}/api/v1/broadcasts", run.base),
         &token,
-        &serde_json::json!({"text": "Завтра собрание"}),
+        r#"{"text": "Завтра собрание"}"#,
     );
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("\"no_telegram_bot\""), "{body}");
